@@ -1,0 +1,418 @@
+"""The asynchronous OpenRouter video client (httpx, no Qt).
+
+Four operations: submit (POST /videos), poll (GET /videos/{id}), download
+(GET /videos/{id}/content?index=N) and the model catalogue (GET /videos/models).
+
+Money and keys shape the rules here:
+- the submit is resent only when it provably never left this machine (connect
+  failures) or the server refused it outright (429); anything else may have
+  created a billed job, so the caller gets SubmitOutcomeUnknownError instead;
+- GETs retry with backoff on connection errors, 429 and 5xx;
+- the key is attached only to requests for the configured API origin, so signed
+  storage URLs and off-origin redirects never see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from videostudio import __version__
+from videostudio.api.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ResponseFormatError,
+    SubmitOutcomeUnknownError,
+    error_for_status,
+)
+from videostudio.api.retry import RetryPolicy, retry_after_seconds
+from videostudio.core.models import GenerationRequest, ParseError, VideoJob, VideoModel
+
+log = logging.getLogger("videostudio.api")
+
+DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
+KeyProvider = Callable[[], str | None]
+ProgressCallback = Callable[[int, int | None], None]
+RetryCallback = Callable[["RetryNotice"], None]
+CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """The app-attribution headers OpenRouter uses for its app rankings."""
+
+    referer: str = "https://github.com/videostudio/videostudio"
+    title: str = "videostudio"
+    categories: str = "desktop-app,video-gen"
+
+    def headers(self) -> dict[str, str]:
+        pairs = {
+            "HTTP-Referer": self.referer,
+            "X-OpenRouter-Title": self.title,
+            "X-OpenRouter-Categories": self.categories,
+        }
+        return {k: v for k, v in pairs.items() if v}
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Per-call timeouts: a poll is small; a data-URL submit and a download need long reads.
+
+    The download read timeout is what turns a stalled body into an error instead of a hang.
+    """
+
+    poll: float = 30.0
+    models: float = 30.0
+    submit: float = 120.0
+    download: float = 60.0
+    connect: float = 10.0
+
+    def of(self, call: str) -> httpx.Timeout:
+        return httpx.Timeout(getattr(self, call), connect=self.connect)
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """Told to the caller before each retry, so a UI can say "retrying in N s"."""
+
+    attempt: int
+    delay: float
+    error: Exception
+
+
+def origin(url: str | httpx.URL) -> tuple[str, str, int | None]:
+    u = httpx.URL(str(url))
+    return (u.scheme, u.host, u.port)
+
+
+def check_base_url(url: str) -> str:
+    """Return the base URL without a trailing slash; refuse plain http except on loopback."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"The API address must be an http(s) URL, got {url!r}.")
+    if parts.scheme == "http":
+        host = parts.hostname
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise ValueError(
+                f"Refusing to send the API key over plain http to {host}; use an https URL."
+            )
+    return url.strip().rstrip("/")
+
+
+class _OriginBearer(httpx.Auth):
+    """Adds ``Authorization: Bearer`` only for the API origin (never storage hosts)."""
+
+    def __init__(self, api_origin: tuple[str, str, int | None], key: KeyProvider) -> None:
+        self._origin = api_origin
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]  # httpx's generator protocol
+        if origin(request.url) == self._origin:
+            key = self._key()
+            if key:
+                request.headers["Authorization"] = f"Bearer {key}"
+        yield request
+
+
+def _is_retryable_status(status: int) -> bool:
+    return status == 429 or status >= 500
+
+
+def _transport_error(exc: httpx.TransportError, what: str) -> APIConnectionError:
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"{what} timed out ({type(exc).__name__}).")
+    return APIConnectionError(f"{what} failed: could not reach the server ({type(exc).__name__}).")
+
+
+def _never_sent(exc: httpx.TransportError) -> bool:
+    """True when the request cannot have reached the server (no connection was made)."""
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+def _is_mp4(head: bytes) -> bool:
+    return len(head) >= 8 and head[4:8] == b"ftyp"
+
+
+class VideoClient:
+    """OpenRouter's video API over one shared httpx.AsyncClient (connection reuse).
+
+    ``api_key`` is a string or a callable asked before every request (so a key
+    replaced in the keychain takes effect at once). ``sleep`` is injectable so
+    tests run retry sequences without waiting.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | KeyProvider | None = None,
+        base_url: str | None = None,
+        attribution: Attribution | None = None,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = check_base_url(
+            base_url or os.environ.get("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL
+        )
+        key: KeyProvider = api_key if callable(api_key) else (lambda: api_key)  # type: ignore[assignment,return-value]
+        self.retry = retry or RetryPolicy()
+        self.timeouts = timeouts or Timeouts()
+        self._sleep = sleep
+        headers = {
+            "User-Agent": f"videostudio/{__version__} httpx/{httpx.__version__}",
+            **(attribution or Attribution()).headers(),
+        }
+        self._http = httpx.AsyncClient(
+            auth=_OriginBearer(origin(self.base_url), key),
+            headers=headers,
+            follow_redirects=True,
+            transport=transport,
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        )
+
+    async def __aenter__(self) -> VideoClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def job_url(self, job_id: str) -> str:
+        """Poll URL built from the id (polling_url may be relative or absolute; ignore it)."""
+        return f"{self.base_url}/videos/{quote(job_id, safe='')}"
+
+    def content_url(self, job_id: str, index: int = 0) -> str:
+        return f"{self.job_url(job_id)}/content?index={index}"
+
+    # -- operations --------------------------------------------------------------------
+
+    async def generate(
+        self, request: GenerationRequest, *, on_retry: RetryCallback | None = None
+    ) -> VideoJob:
+        """Submit a job. Resent only when it provably did not reach the server, or on 429."""
+        body = json.dumps(request.to_json()).encode()
+        url = f"{self.base_url}/videos"
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                resp = await self._http.post(
+                    url, content=body, headers=headers, timeout=self.timeouts.of("submit")
+                )
+            except httpx.TransportError as exc:
+                if not _never_sent(exc):
+                    raise SubmitOutcomeUnknownError(
+                        "The request was sent but no reply came back "
+                        f"({type(exc).__name__}); the job may have been created."
+                    ) from None
+                error: Exception = _transport_error(exc, "Submitting the job")
+                retry_after = None
+            else:
+                if resp.is_success:
+                    return self._parse_job(resp)
+                error = error_for_status(resp.status_code, resp.content, retry_after_seconds(resp.headers))
+                if resp.status_code != 429:
+                    raise error
+                retry_after = error.retry_after
+            if attempt >= self.retry.max_attempts:
+                raise error
+            await self._backoff(attempt, retry_after, error, on_retry)
+
+    async def get_generation(
+        self, job_id: str, *, on_retry: RetryCallback | None = None
+    ) -> VideoJob:
+        """Poll one job."""
+        resp = await self._get(self.job_url(job_id), self.timeouts.of("poll"), on_retry)
+        return self._parse_job(resp)
+
+    async def list_models(self, *, on_retry: RetryCallback | None = None) -> list[VideoModel]:
+        """The video model catalogue; entries that do not parse are skipped and logged."""
+        resp = await self._get(f"{self.base_url}/videos/models", self.timeouts.of("models"), on_retry)
+        data = self._json(resp)
+        items = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise ResponseFormatError("The model list reply has no 'data' array.")
+        models = []
+        for item in items:
+            try:
+                models.append(VideoModel.from_json(item))
+            except (ParseError, TypeError, ValueError) as exc:
+                log.warning("skipping a model entry that does not parse: %s", exc)
+        return models
+
+    async def download(
+        self,
+        job_id: str,
+        dest: Path,
+        *,
+        index: int = 0,
+        progress: ProgressCallback | None = None,
+        on_retry: RetryCallback | None = None,
+    ) -> int:
+        """Download output ``index`` of a job to ``dest``; returns the byte count."""
+        return await self.download_url(
+            self.content_url(job_id, index), dest, progress=progress, on_retry=on_retry
+        )
+
+    async def download_url(
+        self,
+        url: str,
+        dest: Path,
+        *,
+        progress: ProgressCallback | None = None,
+        on_retry: RetryCallback | None = None,
+    ) -> int:
+        """Stream ``url`` to ``dest.part``, check it, fsync and rename it to ``dest``.
+
+        ``url`` may be the API's content URL (sent with the key) or a signed
+        storage URL (sent without it). A failure leaves nothing at ``dest``.
+        """
+        part = dest.with_name(dest.name + ".part")
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                size = await self._stream_to(url, part, progress)
+            except (APIConnectionError, APIStatusError) as exc:
+                part.unlink(missing_ok=True)
+                retryable = isinstance(exc, APIConnectionError) or _is_retryable_status(
+                    exc.status_code
+                )
+                if not retryable or attempt >= self.retry.max_attempts:
+                    raise
+                retry_after = exc.retry_after if isinstance(exc, APIStatusError) else None
+                await self._backoff(attempt, retry_after, exc, on_retry)
+                continue
+            except BaseException:
+                part.unlink(missing_ok=True)
+                raise
+            await asyncio.to_thread(_commit, part, dest)
+            return size
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    async def _stream_to(self, url: str, part: Path, progress: ProgressCallback | None) -> int:
+        headers = {"Accept": "video/mp4", "Accept-Encoding": "identity"}
+        try:
+            async with self._http.stream(
+                "GET", url, headers=headers, timeout=self.timeouts.of("download")
+            ) as resp:
+                if resp.status_code >= 400:
+                    body = await resp.aread()
+                    raise error_for_status(
+                        resp.status_code, body, retry_after_seconds(resp.headers)
+                    )
+                if resp.status_code != 200:
+                    raise ResponseFormatError(
+                        f"The download answered HTTP {resp.status_code} instead of 200."
+                    )
+                ctype = resp.headers.get("content-type", "")
+                if not ctype.startswith("video/"):
+                    raise ResponseFormatError(f"The download is not a video (type {ctype!r}).")
+                length = resp.headers.get("content-length")
+                total = int(length) if length and length.isdigit() else None
+                received = 0
+                head = b""
+                with part.open("wb") as f:
+                    async for chunk in resp.aiter_raw(CHUNK):
+                        if len(head) < 12:
+                            head += chunk[: 12 - len(head)]
+                        f.write(chunk)
+                        received += len(chunk)
+                        if progress:
+                            progress(received, total)
+                    await asyncio.to_thread(_fsync, f)
+        except httpx.TransportError as exc:
+            raise _transport_error(exc, "Downloading the video") from None
+        if total is not None and received != total:
+            raise APIConnectionError(f"The download stopped at {received} of {total} bytes.")
+        if not _is_mp4(head):
+            raise ResponseFormatError("The downloaded file is not an MP4 video.")
+        return received
+
+    async def _get(
+        self, url: str, timeout: httpx.Timeout, on_retry: RetryCallback | None
+    ) -> httpx.Response:
+        attempt = 0
+        while True:
+            attempt += 1
+            retry_after = None
+            try:
+                resp = await self._http.get(
+                    url, headers={"Accept": "application/json"}, timeout=timeout
+                )
+            except httpx.TransportError as exc:
+                error: Exception = _transport_error(exc, "Contacting the server")
+            else:
+                if resp.is_success:
+                    return resp
+                error = error_for_status(resp.status_code, resp.content, retry_after_seconds(resp.headers))
+                if not _is_retryable_status(resp.status_code):
+                    raise error
+                retry_after = error.retry_after
+            if attempt >= self.retry.max_attempts:
+                raise error
+            await self._backoff(attempt, retry_after, error, on_retry)
+
+    async def _backoff(
+        self,
+        attempt: int,
+        retry_after: float | None,
+        error: Exception,
+        on_retry: RetryCallback | None,
+    ) -> None:
+        delay = self.retry.delay(attempt - 1, retry_after)
+        log.info("retry %d in %.2f s after %s", attempt, delay, type(error).__name__)
+        if on_retry:
+            on_retry(RetryNotice(attempt, delay, error))
+        await self._sleep(delay)
+
+    @staticmethod
+    def _json(resp: httpx.Response) -> Any:
+        ctype = resp.headers.get("content-type", "")
+        if "json" not in ctype:
+            raise ResponseFormatError(f"The server replied with {ctype or 'no type'} instead of JSON.")
+        try:
+            return resp.json()
+        except ValueError:
+            raise ResponseFormatError("The server's reply is not valid JSON.") from None
+
+    def _parse_job(self, resp: httpx.Response) -> VideoJob:
+        try:
+            return VideoJob.from_json(self._json(resp))
+        except (ParseError, TypeError) as exc:
+            raise ResponseFormatError(f"The job reply does not have the documented shape: {exc}") from None
+
+
+def _fsync(f: Any) -> None:
+    f.flush()
+    os.fsync(f.fileno())
+
+
+def _commit(part: Path, dest: Path) -> None:
+    """Atomically move a checked .part file into place and make the rename durable."""
+    os.replace(part, dest)
+    fd = os.open(dest.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

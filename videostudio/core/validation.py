@@ -1,0 +1,70 @@
+"""Checks a generation request against the chosen model's advertised sets.
+
+The API answers 400 for any value outside them; checking first gives the user
+a message next to the control instead of a failed (and possibly billed) job.
+The simulator uses the same rules to decide its 400s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from videostudio.core.models import GenerationRequest, VideoModel
+
+MAX_PROMPT_CHARS = 10_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One invalid field: which request field, and a sentence for the user."""
+
+    field: str
+    message: str
+
+
+def _choices(values: tuple[object, ...]) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def validate_request(req: GenerationRequest, model: VideoModel) -> list[Problem]:
+    """Every way ``req`` falls outside what ``model`` accepts (empty list when valid)."""
+    problems: list[Problem] = []
+
+    def check(name: str, value: object, allowed: tuple[object, ...] | None, what: str) -> None:
+        if value is None:
+            return
+        if not allowed:
+            problems.append(Problem(name, f"{model.name} does not take a {what}."))
+        elif value not in allowed:
+            problems.append(
+                Problem(name, f"{model.name} supports {what}s {_choices(allowed)}; got {value}.")
+            )
+
+    prompt = (req.prompt or "").strip()
+    has_frames = bool(req.frame_images)
+    if not prompt and not has_frames and req.previous_job_id is None:
+        problems.append(Problem("prompt", "Write a prompt describing the clip."))
+    if len(req.prompt or "") > MAX_PROMPT_CHARS:
+        problems.append(Problem("prompt", f"The prompt is longer than {MAX_PROMPT_CHARS} characters."))
+    check("duration", req.duration, model.supported_durations, "duration")
+    check("resolution", req.resolution, model.supported_resolutions, "resolution")
+    check("aspect_ratio", req.aspect_ratio, model.supported_aspect_ratios, "aspect ratio")
+    check("size", req.size, model.supported_sizes, "size")
+    if req.size is not None and (req.resolution is not None or req.aspect_ratio is not None):
+        problems.append(
+            Problem("size", "Give either a size or a resolution and aspect ratio, not both.")
+        )
+    if req.generate_audio and not model.generate_audio:
+        problems.append(Problem("generate_audio", f"{model.name} cannot generate audio."))
+    if req.seed is not None and not model.seed:
+        problems.append(Problem("seed", f"{model.name} does not accept a seed."))
+    if req.duration is not None and req.duration < 1:
+        problems.append(Problem("duration", "The duration must be at least 1 second."))
+    roles = [i.role for i in req.frame_images]
+    for role in sorted(set(roles)):
+        if role not in (model.supported_frame_images or ()):
+            label = role.replace("_", " ")
+            problems.append(Problem("frame_images", f"{model.name} does not take a {label} image."))
+        if roles.count(role) > 1:
+            problems.append(Problem("frame_images", f"Only one {role.replace('_', ' ')} image."))
+    return problems

@@ -1,0 +1,191 @@
+"""Renders the simulator's clips: a real, playable MPEG-4 file per job.
+
+Qt's bundled FFmpeg (an LGPL build) encodes MPEG-4 Part 2 into .mp4, so the
+simulator needs no dependency beyond PySide6, which the app already has. The
+encoder wants a Qt event loop, so a clip is rendered in a child process
+(``python -m videostudio.simulator.render SPEC.json``): the HTTP server stays
+free of Qt and works the same in the demo, the tests and standalone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+FPS = 24
+# Long side cap: the demo stays quick while keeping the requested shape.
+MAX_LONG_SIDE = 1280
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """What a clip shows: its pixel size, length and the text and frames in it."""
+
+    width: int
+    height: int
+    duration_s: int
+    prompt: str
+    model: str
+    first_frame: str | None = None  # path of an image file
+    last_frame: str | None = None
+
+    def cache_key(self) -> str:
+        raw = json.dumps(asdict(self), sort_keys=True).encode()
+        for image in (self.first_frame, self.last_frame):
+            if image:
+                raw += Path(image).read_bytes()
+        return hashlib.sha256(raw).hexdigest()[:32]
+
+
+def render_size(width: int, height: int) -> tuple[int, int]:
+    """Scale (width, height) down to the cap, keeping even dimensions for the encoder."""
+    scale = min(1.0, MAX_LONG_SIDE / max(width, height))
+    return (int(width * scale) // 2 * 2, int(height * scale) // 2 * 2)
+
+
+def render_clip(spec: ClipSpec, out: Path, timeout_s: float = 300) -> None:
+    """Render ``spec`` to ``out`` in a child process; raise RuntimeError on failure."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump({"spec": asdict(spec), "out": str(out)}, f)
+        spec_path = f.name
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "videostudio.simulator.render", spec_path],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    finally:
+        os.unlink(spec_path)
+    if proc.returncode != 0 or not out.exists():
+        raise RuntimeError(f"clip render failed ({proc.returncode}): {proc.stderr[-2000:]}")
+
+
+def _encode(spec: ClipSpec, out: Path) -> None:
+    """Encode the clip with QMediaRecorder fed by QVideoFrameInput (runs in the child)."""
+    from PySide6.QtCore import QEventLoop, QRectF, QSize, Qt, QUrl
+    from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter
+    from PySide6.QtMultimedia import (
+        QMediaCaptureSession,
+        QMediaFormat,
+        QMediaRecorder,
+        QVideoFrame,
+        QVideoFrameFormat,
+        QVideoFrameInput,
+    )
+
+    app = QGuiApplication.instance() or QGuiApplication([])
+    width, height = spec.width, spec.height
+    total = max(1, spec.duration_s * FPS)
+    first = QImage(spec.first_frame) if spec.first_frame else None
+    last = QImage(spec.last_frame) if spec.last_frame else None
+
+    def paint(i: int) -> QImage:
+        image = QImage(width, height, QImage.Format.Format_RGBA8888)
+        t = i / total
+        image.fill(QColor.fromHsvF((0.55 + 0.35 * t) % 1.0, 0.55, 0.45))
+        p = QPainter(image)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # First/last frame images are shown as sent, over the first/last second.
+        still = first if (first and i < FPS) else last if (last and i >= total - FPS) else None
+        if still is not None and not still.isNull():
+            scaled = still.scaled(
+                width, height, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            p.drawImage((width - scaled.width()) // 2, (height - scaled.height()) // 2, scaled)
+        # A moving bar makes motion visible and the frames distinct.
+        p.fillRect(QRectF(t * (width - width / 8), height * 0.86, width / 8, height * 0.04),
+                   QColor(255, 255, 255, 200))
+        p.setPen(QColor("white"))
+        font = QFont("DejaVu Sans")
+        font.setPixelSize(max(10, height // 14))
+        p.setFont(font)
+        margin = width * 0.06
+        p.drawText(QRectF(margin, height * 0.12, width - 2 * margin, height * 0.62),
+                   int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap), spec.prompt)
+        font.setPixelSize(max(8, height // 24))
+        p.setFont(font)
+        p.drawText(QRectF(margin, height * 0.76, width - 2 * margin, height * 0.08),
+                   int(Qt.AlignmentFlag.AlignLeft),
+                   f"{spec.model}   {i / FPS:05.2f}s / {spec.duration_s}s   simulated")
+        p.end()
+        return image
+
+    session = QMediaCaptureSession()
+    # Without a declared stream frame rate the encoder stamps frames by wall-clock
+    # time and drops most of them.
+    frame_format = QVideoFrameFormat(QSize(width, height), QVideoFrameFormat.PixelFormat.Format_RGBA8888)
+    frame_format.setStreamFrameRate(FPS)
+    frame_input = QVideoFrameInput(frame_format)
+    session.setVideoFrameInput(frame_input)
+    recorder = QMediaRecorder()
+    session.setRecorder(recorder)
+    fmt = QMediaFormat(QMediaFormat.FileFormat.MPEG4)
+    fmt.setVideoCodec(QMediaFormat.VideoCodec.MPEG4)
+    recorder.setMediaFormat(fmt)
+    recorder.setVideoResolution(width, height)
+    recorder.setVideoFrameRate(FPS)
+    recorder.setQuality(QMediaRecorder.Quality.HighQuality)
+    recorder.setOutputLocation(QUrl.fromLocalFile(str(out)))
+
+    loop = QEventLoop()
+    state: dict[str, object] = {"sent": 0, "drained": 0, "error": ""}
+    frame_us = 1_000_000 // FPS
+
+    def send() -> None:
+        while state["sent"] < total:
+            i = int(state["sent"])
+            frame = QVideoFrame(paint(i))
+            frame.setStreamFrameRate(FPS)
+            frame.setStartTime(i * frame_us)
+            frame.setEndTime((i + 1) * frame_us)
+            if not frame_input.sendVideoFrame(frame):
+                return  # the encoder's queue is full; readyToSendVideoFrame calls back
+            state["sent"] = i + 1
+        if state["drained"]:
+            recorder.stop()
+        state["drained"] = 1  # stop on the next ready signal, once the queue has drained
+
+    def on_error(_err: object, text: str) -> None:
+        state["error"] = text
+        loop.quit()
+
+    def on_state(rec_state: QMediaRecorder.RecorderState) -> None:
+        if rec_state == QMediaRecorder.RecorderState.RecordingState:
+            send()
+        elif rec_state == QMediaRecorder.RecorderState.StoppedState:
+            loop.quit()
+
+    frame_input.readyToSendVideoFrame.connect(send)
+    recorder.errorOccurred.connect(on_error)
+    recorder.recorderStateChanged.connect(on_state)
+    recorder.record()
+    loop.exec()
+    del app
+    if state["error"]:
+        raise RuntimeError(str(state["error"]))
+
+
+def main(argv: list[str]) -> int:
+    job = json.loads(Path(argv[0]).read_text())
+    spec = ClipSpec(**job["spec"])
+    out = Path(job["out"])
+    tmp = out.with_name(out.name + ".rendering.mp4")
+    _encode(spec, tmp)
+    os.replace(tmp, out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
