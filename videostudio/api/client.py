@@ -330,10 +330,12 @@ class VideoClient:
                     raise ResponseFormatError(f"The download is not a video (type {ctype!r}).")
                 length = resp.headers.get("content-length")
                 total = int(length) if length and length.isdigit() else None
+                if resp.headers.get("content-encoding", "identity") != "identity":
+                    total = None  # the length counts encoded bytes, not the file's
                 received = 0
                 head = b""
                 with part.open("wb") as f:
-                    async for chunk in resp.aiter_raw(CHUNK):
+                    async for chunk in resp.aiter_bytes(CHUNK):
                         if len(head) < 12:
                             head += chunk[: 12 - len(head)]
                         f.write(chunk)

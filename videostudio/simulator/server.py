@@ -250,7 +250,9 @@ class SimulatorServer:
 
     def start(self) -> str:
         for server in (self._api, self._storage):
-            thread = threading.Thread(target=server.serve_forever, daemon=True, name="simulator")
+            thread = threading.Thread(
+                target=server.serve_forever, args=(0.05,), daemon=True, name="simulator"
+            )
             thread.start()
             self._threads.append(thread)
         return self.base_url

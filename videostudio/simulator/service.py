@@ -206,7 +206,6 @@ class Simulator:
             self.jobs[job_id] = job
         if outcome == COMPLETED:
             job.images = self._save_frames(req)
-            job.clip = self._renderer.submit(self._render, job)
         return 202, {"id": job_id, "polling_url": f"/api/v1/videos/{job_id}", "status": PENDING}
 
     def status_of(self, job: SimJob) -> str:
@@ -227,6 +226,7 @@ class Simulator:
             "status": status,
         }
         if status == COMPLETED:
+            self._start_render(job)  # ahead of the download that usually follows
             expires = int(time.time() + self.retention_s)
             body["generation_id"] = job.generation_id
             body["unsigned_urls"] = [f"{api_base}/videos/{job.id}/content?index=0"]
@@ -241,8 +241,13 @@ class Simulator:
         return body
 
     def clip_path(self, job: SimJob, timeout_s: float = 300) -> Path:
-        assert job.clip is not None
-        return job.clip.result(timeout=timeout_s)
+        return self._start_render(job).result(timeout=timeout_s)
+
+    def _start_render(self, job: SimJob) -> Future[Path]:
+        with self._lock:
+            if job.clip is None:
+                job.clip = self._renderer.submit(self._render, job)
+            return job.clip
 
     # -- signed storage URLs -------------------------------------------------------------
 

@@ -1,0 +1,127 @@
+"""Shared fixtures: the simulator on real loopback TCP, a client with a recorded clock,
+schema checks of every request body, and an isolated in-memory keychain."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import keyring
+import pytest
+from jsonschema import Draft202012Validator
+from keyring.backend import KeyringBackend
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from videostudio.api.client import VideoClient
+from videostudio.api.retry import RetryPolicy
+from videostudio.simulator.server import SimulatorServer
+from videostudio.simulator.service import Simulator
+
+SPEC_PATH = Path(__file__).parent / "data" / "openrouter-video-openapi.json"
+_URI = "urn:openrouter-video-openapi"
+
+
+class Schemas:
+    """Validators for the official schema's components."""
+
+    def __init__(self) -> None:
+        doc = json.loads(SPEC_PATH.read_text())
+        resource = Resource.from_contents(doc, default_specification=DRAFT202012)
+        self._registry = Registry().with_resource(_URI, resource)
+        self._cache: dict[str, Draft202012Validator] = {}
+
+    def validator(self, name: str) -> Draft202012Validator:
+        if name not in self._cache:
+            self._cache[name] = Draft202012Validator(
+                {"$ref": f"{_URI}#/components/schemas/{name}"}, registry=self._registry
+            )
+        return self._cache[name]
+
+    def errors(self, name: str, instance: Any) -> list[str]:
+        return [e.message for e in self.validator(name).iter_errors(instance)]
+
+
+@pytest.fixture(scope="session")
+def schemas() -> Schemas:
+    return Schemas()
+
+
+class MemoryKeyring(KeyringBackend):
+    """An in-memory keychain so no test touches the user's real one."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.store:
+            raise keyring.errors.PasswordDeleteError("not found")
+        del self.store[(service, username)]
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Simulator:
+    # Clips are cached by content across the session, so each is rendered once.
+    cache = tmp_path_factory.getbasetemp() / "sim-cache"
+    return Simulator(cache_dir=cache)
+
+
+@pytest.fixture
+def server(sim: Simulator, schemas: Schemas) -> Iterator[SimulatorServer]:
+    with SimulatorServer(sim) as srv:
+        yield srv
+    # Every submit body any test sent must satisfy the official request schema.
+    for entry in sim.requests:
+        if entry["method"] == "POST" and entry["body"]:
+            body = json.loads(entry["body"])
+            if isinstance(body, dict) and "model" in body:
+                assert schemas.errors("VideoGenerationRequest", body) == [], body
+
+
+class Sleeps:
+    """An injected sleep that records the waits instead of waiting."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+async def client(server: SimulatorServer, sleeps: Sleeps) -> Any:
+    async with VideoClient(
+        api_key="sk-or-v1-test-key",
+        base_url=server.base_url,
+        retry=RetryPolicy(rng=lambda: 0.0),
+        sleep=sleeps,
+    ) as c:
+        yield c
