@@ -172,7 +172,6 @@ def _encode(spec: ClipSpec, out: Path) -> None:
     recorder.recorderStateChanged.connect(on_state)
     recorder.record()
     loop.exec()
-    del app
     if state["error"]:
         raise RuntimeError(str(state["error"]))
 
@@ -188,4 +187,9 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown: PySide6 6.12 can abort while garbage-collecting
+    # multimedia objects at exit, after the file is already complete.
+    os._exit(code)
