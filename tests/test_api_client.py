@@ -58,14 +58,22 @@ async def test_generate_sends_every_parameter(client: VideoClient, sim: Simulato
     assert job.status == "pending"
     assert job.polling_url == f"/api/v1/videos/{job.id}"
     body = _posts(sim)[-1]
-    assert list(body)[0] == "model"
+    assert next(iter(body)) == "model"
     assert list(body)[1:] == sorted(list(body)[1:])
     assert body["frame_images"][0] == {
-        "type": "image_url", "image_url": {"url": data}, "frame_type": "first_frame",
+        "type": "image_url",
+        "image_url": {"url": data},
+        "frame_type": "first_frame",
     }
-    assert body["provider"]["options"]["google-vertex"]["parameters"] == {"personGeneration": "allow"}
+    assert body["provider"]["options"]["google-vertex"]["parameters"] == {
+        "personGeneration": "allow"
+    }
     assert {k: body[k] for k in ("duration", "resolution", "seed", "generate_audio", "user")} == {
-        "duration": 8, "resolution": "1080p", "seed": 42, "generate_audio": True, "user": "user-7",
+        "duration": 8,
+        "resolution": "1080p",
+        "seed": 42,
+        "generate_audio": True,
+        "user": "user-7",
     }
     assert body["callback_url"] == "https://example.invalid/hook"
     assert body["trace"] == {"trace_id": "t1", "custom": "x"}
@@ -74,7 +82,10 @@ async def test_generate_sends_every_parameter(client: VideoClient, sim: Simulato
 async def test_generate_with_size_and_references(client: VideoClient, sim: Simulator) -> None:
     data = "data:image/png;base64," + base64.b64encode(PNG_1PX).decode()
     request = GenerationRequest(
-        model="openai/sora-2-pro", prompt="x", duration=4, size="1280x720",
+        model="openai/sora-2-pro",
+        prompt="x",
+        duration=4,
+        size="1280x720",
         images=(ImagePart(data),),
     )
     await client.generate(request)
@@ -85,9 +96,13 @@ async def test_generate_with_size_and_references(client: VideoClient, sim: Simul
 
 
 async def test_previous_job_id_is_sent(client: VideoClient, sim: Simulator) -> None:
-    first = await client.generate(GenerationRequest(model="alibaba/wan-2.7", prompt="a", duration=2))
+    first = await client.generate(
+        GenerationRequest(model="alibaba/wan-2.7", prompt="a", duration=2)
+    )
     await client.generate(
-        GenerationRequest(model="alibaba/wan-2.7", prompt="extend", duration=2, previous_job_id=first.id)
+        GenerationRequest(
+            model="alibaba/wan-2.7", prompt="extend", duration=2, previous_job_id=first.id
+        )
     )
     assert _posts(sim)[-1]["previous_job_id"] == first.id
 
@@ -97,7 +112,9 @@ async def test_poll_follows_the_clock(server: SimulatorServer, sim: Simulator) -
     sim.clock = lambda: now[0]
     sim.pending_s, sim.running_s = 5, 10
     async with VideoClient(api_key="k", base_url=server.base_url) as c:
-        job = await c.generate(GenerationRequest(model="google/veo-3.1-lite", prompt="p", duration=4))
+        job = await c.generate(
+            GenerationRequest(model="google/veo-3.1-lite", prompt="p", duration=4)
+        )
         assert (await c.get_generation(job.id)).status == "pending"
         now[0] = 6
         assert (await c.get_generation(job.id)).status == "in_progress"
@@ -109,10 +126,10 @@ async def test_poll_follows_the_clock(server: SimulatorServer, sim: Simulator) -
     assert done.urls and done.expires_at
 
 
-async def test_download_streams_to_part_then_renames(
-    client: VideoClient, tmp_path: Path
-) -> None:
-    job = await client.generate(GenerationRequest(model="google/veo-3.1-fast", prompt="p", duration=4))
+async def test_download_streams_to_part_then_renames(client: VideoClient, tmp_path: Path) -> None:
+    job = await client.generate(
+        GenerationRequest(model="google/veo-3.1-fast", prompt="p", duration=4)
+    )
     await client.get_generation(job.id)
     seen: list[tuple[int, int | None]] = []
     dest = tmp_path / "clip.mp4"
@@ -129,7 +146,9 @@ async def test_content_index_and_readiness_errors(
 ) -> None:
     sim.pending_s = 1000
     async with VideoClient(api_key="k", base_url=server.base_url) as c:
-        job = await c.generate(GenerationRequest(model="google/veo-3.1-fast", prompt="p", duration=4))
+        job = await c.generate(
+            GenerationRequest(model="google/veo-3.1-fast", prompt="p", duration=4)
+        )
         with pytest.raises(ConflictError, match="not ready"):
             await c.download(job.id, tmp_path / "a.mp4")
         sim.pending_s = 0
@@ -157,7 +176,10 @@ async def test_attribution_headers(server: SimulatorServer, sim: Simulator) -> N
     async with VideoClient(api_key="k", base_url=server.base_url, attribution=custom) as c:
         await c.list_models()
     headers = sim.requests[-1]["headers"]
-    assert (headers["HTTP-Referer"], headers["X-OpenRouter-Title"]) == ("https://my.example", "Mine")
+    assert (headers["HTTP-Referer"], headers["X-OpenRouter-Title"]) == (
+        "https://my.example",
+        "Mine",
+    )
     assert "X-OpenRouter-Categories" not in headers
 
 
@@ -167,7 +189,8 @@ async def test_key_provider_is_asked_per_request(server: SimulatorServer, sim: S
         await c.list_models()
         await c.list_models()
     assert [r["headers"]["Authorization"] for r in sim.requests] == [
-        "Bearer first-key", "Bearer second-key",
+        "Bearer first-key",
+        "Bearer second-key",
     ]
 
 
@@ -182,13 +205,21 @@ async def test_base_url_from_environment(
 
 async def test_unknown_fields_and_statuses_are_tolerated(sleeps: Sleeps) -> None:
     def reply(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={
-            "id": "J", "polling_url": "https://openrouter.ai/api/v1/videos/J", "status": "queued",
-            "progress": 0.4, "usage": {"cost": None},
-        })
+        return httpx.Response(
+            200,
+            json={
+                "id": "J",
+                "polling_url": "https://openrouter.ai/api/v1/videos/J",
+                "status": "queued",
+                "progress": 0.4,
+                "usage": {"cost": None},
+            },
+        )
 
     async with VideoClient(
-        api_key="k", base_url="https://api.test/api/v1", transport=httpx.MockTransport(reply),
+        api_key="k",
+        base_url="https://api.test/api/v1",
+        transport=httpx.MockTransport(reply),
         sleep=sleeps,
     ) as c:
         job = await c.get_generation("J")

@@ -38,13 +38,20 @@ STATUS_CLASSES = [
 @pytest.mark.parametrize(("status", "cls"), STATUS_CLASSES)
 async def test_each_status_maps_to_its_class(status: int, cls: type, sleeps: Sleeps) -> None:
     def reply(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, json={
-            "error": {"code": status, "message": f"message {status}", "metadata": {"why": "x"}},
-            "user_id": "u",
-        })
+        return httpx.Response(
+            status,
+            json={
+                "error": {"code": status, "message": f"message {status}", "metadata": {"why": "x"}},
+                "user_id": "u",
+            },
+        )
 
-    async with VideoClient(api_key="k", base_url="https://api.test/api/v1",
-                           transport=httpx.MockTransport(reply), sleep=sleeps) as c:
+    async with VideoClient(
+        api_key="k",
+        base_url="https://api.test/api/v1",
+        transport=httpx.MockTransport(reply),
+        sleep=sleeps,
+    ) as c:
         with pytest.raises(cls) as info:
             await c.generate(REQ)
     assert type(info.value) is cls
@@ -56,8 +63,9 @@ async def test_each_status_maps_to_its_class(status: int, cls: type, sleeps: Sle
 
 async def test_error_without_envelope_still_explains(sleeps: Sleeps) -> None:
     transport = httpx.MockTransport(lambda r: httpx.Response(400, text="<html>bad</html>"))
-    async with VideoClient(api_key="k", base_url="https://api.test/api/v1",
-                           transport=transport, sleep=sleeps) as c:
+    async with VideoClient(
+        api_key="k", base_url="https://api.test/api/v1", transport=transport, sleep=sleeps
+    ) as c:
         with pytest.raises(errors.BadRequestError, match="<html>bad</html>"):
             await c.generate(REQ)
 
@@ -140,10 +148,16 @@ async def test_submit_retries_only_when_the_connection_never_opened(sleeps: Slee
             raise httpx.ConnectError("refused", request=request)
         if len(calls) == 2:
             raise httpx.ReadError("reset after sending", request=request)
-        return httpx.Response(202, json={"id": "J", "polling_url": "/api/v1/videos/J", "status": "pending"})
+        return httpx.Response(
+            202, json={"id": "J", "polling_url": "/api/v1/videos/J", "status": "pending"}
+        )
 
-    async with VideoClient(api_key="k", base_url="https://api.test/api/v1",
-                           transport=httpx.MockTransport(reply), sleep=sleeps) as c:
+    async with VideoClient(
+        api_key="k",
+        base_url="https://api.test/api/v1",
+        transport=httpx.MockTransport(reply),
+        sleep=sleeps,
+    ) as c:
         with pytest.raises(errors.SubmitOutcomeUnknownError):
             await c.generate(REQ)
     assert calls == ["POST", "POST"]  # resent once after ConnectError, never after ReadError
@@ -185,9 +199,13 @@ async def test_download_recovers_from_a_broken_transfer(
 async def test_stalled_download_times_out_instead_of_hanging(
     server: SimulatorServer, sim: Simulator, sleeps: Sleeps, tmp_path: Path
 ) -> None:
-    async with VideoClient(api_key="k", base_url=server.base_url, sleep=sleeps,
-                           timeouts=Timeouts(download=0.3),
-                           retry=RetryPolicy(max_attempts=2, rng=lambda: 0.0)) as c:
+    async with VideoClient(
+        api_key="k",
+        base_url=server.base_url,
+        sleep=sleeps,
+        timeouts=Timeouts(download=0.3),
+        retry=RetryPolicy(max_attempts=2, rng=lambda: 0.0),
+    ) as c:
         job = await c.generate(REQ)
         await c.get_generation(job.id)
         sim.add_fault(Fault("content", "stall", stall_s=5, times=2))
@@ -202,8 +220,12 @@ async def test_download_refuses_a_non_video(tmp_path: Path, sleeps: Sleeps) -> N
             return httpx.Response(200, content=b"x" * 100, headers={"content-type": "video/mp4"})
         return httpx.Response(200, json={})
 
-    async with VideoClient(api_key="k", base_url="https://api.test/api/v1",
-                           transport=httpx.MockTransport(reply), sleep=sleeps) as c:
+    async with VideoClient(
+        api_key="k",
+        base_url="https://api.test/api/v1",
+        transport=httpx.MockTransport(reply),
+        sleep=sleeps,
+    ) as c:
         with pytest.raises(errors.ResponseFormatError, match="not an MP4"):
             await c.download("J", tmp_path / "x.mp4")
     assert not list(tmp_path.iterdir())
@@ -213,7 +235,10 @@ def test_retry_after_parsing() -> None:
     assert retry_after_seconds({"retry-after": "3"}) == 3
     assert retry_after_seconds({"retry-after-ms": "250"}) == 0.25
     assert retry_after_seconds({"retry-after": "0"}) is None
-    assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, lambda: 1445412470) == 10
+    assert (
+        retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, lambda: 1445412470)
+        == 10
+    )
     assert retry_after_seconds({"retry-after": "soon"}) is None
 
 
@@ -222,7 +247,9 @@ def test_backoff_grows_and_caps() -> None:
     assert [policy.delay(n) for n in range(5)] == [1.0, 1.5, 2.5, 4.5, 5.0]
 
 
-async def test_error_messages_never_contain_the_key(sim: Simulator, server: SimulatorServer) -> None:
+async def test_error_messages_never_contain_the_key(
+    sim: Simulator, server: SimulatorServer
+) -> None:
     sim.api_key = "sk-or-v1-REQUIRED"
     key = "sk-or-v1-WRONG-SECRET"
     async with VideoClient(api_key=key, base_url=server.base_url) as c:

@@ -49,7 +49,7 @@ async def test_off_origin_redirect_drops_the_key(
     seen: list[str | None] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             seen.append(self.headers.get("Authorization"))
             self.send_response(302)
             self.send_header("Location", signed)

@@ -24,7 +24,9 @@ def _get(url: str, **kw: Any) -> httpx.Response:
     return httpx.get(url, headers=kw.pop("headers", AUTH), **kw)
 
 
-def _submit(server: SimulatorServer, body: dict[str, Any], headers: dict[str, str] = AUTH) -> httpx.Response:
+def _submit(
+    server: SimulatorServer, body: dict[str, Any], headers: dict[str, str] = AUTH
+) -> httpx.Response:
     return httpx.post(f"{server.base_url}/videos", json=body, headers=headers)
 
 
@@ -68,9 +70,21 @@ def test_job_replies_match_the_official_schema(
         ({"model": "google/veo-3.1", "prompt": "x", "resolution": "480p"}, 400, "720p"),
         ({"model": "openai/sora-2-pro", "prompt": "x", "seed": 1}, 400, "seed"),
         ({"model": "minimax/hailuo-2.3", "prompt": "x", "generate_audio": True}, 400, "audio"),
-        ({"model": "alibaba/wan-2.6", "prompt": "x", "frame_images": [
-            {"type": "image_url", "image_url": {"url": "https://x/y.png"}, "frame_type": "last_frame"}]},
-         400, "last frame"),
+        (
+            {
+                "model": "alibaba/wan-2.6",
+                "prompt": "x",
+                "frame_images": [
+                    {
+                        "type": "image_url",
+                        "image_url": {"url": "https://x/y.png"},
+                        "frame_type": "last_frame",
+                    }
+                ],
+            },
+            400,
+            "last frame",
+        ),
         ({"model": "google/veo-3.1", "prompt": "x", "size": "640x480"}, 400, "size"),
         ({"model": "runway/aleph-2", "prompt": "x"}, 400, "needs a source"),
         ({"model": "nobody/nothing", "prompt": "x"}, 404, "nobody/nothing"),
@@ -128,8 +142,13 @@ def test_the_official_sdk_runs_a_whole_job(server: SimulatorServer, sim: Simulat
         models = sdk.video_generation.list_videos_models()
         assert "google/veo-3.1" in {m.id for m in models.data}
         job = sdk.video_generation.generate(
-            model="google/veo-3.1", prompt="a fox", duration=4, resolution="720p",
-            aspect_ratio="16:9", generate_audio=False, seed=3,
+            model="google/veo-3.1",
+            prompt="a fox",
+            duration=4,
+            resolution="720p",
+            aspect_ratio="16:9",
+            generate_audio=False,
+            seed=3,
         )
         assert job.status == "pending"
         polled = sdk.video_generation.get_generation(job_id=job.id)
@@ -153,16 +172,28 @@ def test_the_official_sdk_maps_the_simulators_errors(
         assert "4, 6, 8" in bad.value.message
         with pytest.raises(errors.NotFoundResponseError):
             sdk.video_generation.get_generation(job_id="gen-vid-missing")
-    with OpenRouter(server_url=server.base_url) as anonymous, pytest.raises(
-        errors.UnauthorizedResponseError
+    with (
+        OpenRouter(server_url=server.base_url) as anonymous,
+        pytest.raises(errors.UnauthorizedResponseError),
     ):
         anonymous.video_generation.get_generation(job_id="x")
 
 
 def test_standalone_server_process() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "videostudio.simulator", "--port", "0", "--pending", "0", "--running", "0"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "videostudio.simulator",
+            "--port",
+            "0",
+            "--pending",
+            "0",
+            "--running",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None

@@ -29,9 +29,20 @@ def main(argv: list[str] | None = None) -> int:
             f"Running the command-line demo instead; it writes {out}.",
             file=sys.stderr,
         )
-        return run(["generate", "--demo", "--model", "google/veo-3.1-fast", "--duration", "4",
-                    "--prompt", "A paper boat drifting down a rainy street, golden hour",
-                    "-o", out])
+        return run(
+            [
+                "generate",
+                "--demo",
+                "--model",
+                "google/veo-3.1-fast",
+                "--duration",
+                "4",
+                "--prompt",
+                "A paper boat drifting down a rainy street, golden hour",
+                "-o",
+                out,
+            ]
+        )
     from videostudio.app import run_app
 
     return run_app(demo="--demo" in args)

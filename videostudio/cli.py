@@ -23,11 +23,11 @@ from videostudio.api.errors import (
     PaymentRequiredError,
     VideoAPIError,
 )
-from videostudio.core.images import ImageRejected, data_url
+from videostudio.core.images import ImageRejectedError, data_url
 from videostudio.core.models import GenerationRequest, ImagePart, VideoModel
 from videostudio.core.pricing import estimate_cost
 from videostudio.core.validation import validate_request
-from videostudio.services.keychain import KeychainUnavailable, KeyStore
+from videostudio.services.keychain import KeychainUnavailableError, KeyStore
 from videostudio.services.runner import JobEvent, JobRunner
 
 EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_API = 0, 1, 2, 3
@@ -50,9 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def connection(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--demo", action="store_true",
-                       help="use the built-in simulator (offline, free, no key)")
-        p.add_argument("--base-url", help="API base URL (default: $OPENROUTER_BASE_URL or OpenRouter)")
+        p.add_argument(
+            "--demo", action="store_true", help="use the built-in simulator (offline, free, no key)"
+        )
+        p.add_argument(
+            "--base-url", help="API base URL (default: $OPENROUTER_BASE_URL or OpenRouter)"
+        )
 
     gen = sub.add_parser("generate", help="generate one clip and save it")
     gen.add_argument("--prompt", "-p", required=True, help="what the clip shows")
@@ -62,15 +65,29 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--aspect-ratio", help="e.g. 16:9, 9:16, 1:1")
     gen.add_argument("--size", help="WIDTHxHEIGHT, instead of resolution and aspect ratio")
     gen.add_argument("--seed", type=int, help="seed for repeatable results (where supported)")
-    gen.add_argument("--audio", dest="audio", action="store_true", default=None,
-                     help="generate audio (where supported)")
+    gen.add_argument(
+        "--audio",
+        dest="audio",
+        action="store_true",
+        default=None,
+        help="generate audio (where supported)",
+    )
     gen.add_argument("--no-audio", dest="audio", action="store_false")
-    gen.add_argument("--image", action="append", default=[], metavar="PATH[:first|last]",
-                     help="reference image, or first/last frame; repeatable")
-    gen.add_argument("-o", "--output", type=Path, help="where to save the .mp4 (default: JOB_ID.mp4)")
+    gen.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="PATH[:first|last]",
+        help="reference image, or first/last frame; repeatable",
+    )
+    gen.add_argument(
+        "-o", "--output", type=Path, help="where to save the .mp4 (default: JOB_ID.mp4)"
+    )
     connection(gen)
 
-    models = sub.add_parser("models", help="list the video models with their capabilities and prices")
+    models = sub.add_parser(
+        "models", help="list the video models with their capabilities and prices"
+    )
     models.add_argument("--json", action="store_true", help="print the catalogue as JSON")
     models.add_argument("--all", action="store_true", help="include edit/upscale/avatar models")
     connection(models)
@@ -93,7 +110,7 @@ def _api_key() -> str:
         return key
     try:
         key = KeyStore().get()
-    except KeychainUnavailable:
+    except KeychainUnavailableError:
         key = None
     if not key:
         raise CliError(
@@ -116,7 +133,7 @@ def parse_image_arg(arg: str) -> ImagePart:
         raise CliError(f"Cannot read image {path}: {exc.strerror}.") from None
     try:
         return ImagePart(data_url(data, file.name), role)
-    except ImageRejected as exc:
+    except ImageRejectedError as exc:
         raise CliError(str(exc)) from None
 
 
@@ -139,7 +156,9 @@ def _find_model(models: list[VideoModel], model_id: str) -> VideoModel:
         if model.id == model_id:
             return model
     near = [m.id for m in models if model_id.split("/")[-1].split("-")[0] in m.id][:5]
-    hint = f" Did you mean: {', '.join(near)}?" if near else " Run `videostudio models` for the list."
+    hint = (
+        f" Did you mean: {', '.join(near)}?" if near else " Run `videostudio models` for the list."
+    )
     raise CliError(f"Unknown model {model_id!r}.{hint}")
 
 
@@ -153,7 +172,9 @@ class _Progress:
 
     def __call__(self, event: JobEvent) -> None:
         if event.kind == "downloading":
-            pct = f"{100 * event.received // event.total}%" if event.total else f"{event.received} B"
+            pct = (
+                f"{100 * event.received // event.total}%" if event.total else f"{event.received} B"
+            )
             line = f"downloading {pct}"
             if not self.tty and event.received != event.total:
                 return
@@ -183,9 +204,13 @@ async def _generate(args: argparse.Namespace, base_url: str | None, key: str) ->
         if problems:
             raise CliError("\n".join(p.message for p in problems))
         estimate = estimate_cost(
-            model, duration=request.duration, resolution=request.resolution,
-            aspect_ratio=request.aspect_ratio, size=request.size,
-            generate_audio=request.generate_audio, image_count=len(request.images),
+            model,
+            duration=request.duration,
+            resolution=request.resolution,
+            aspect_ratio=request.aspect_ratio,
+            size=request.size,
+            generate_audio=request.generate_audio,
+            image_count=len(request.images),
             image_to_video=bool(request.frame_images),
         )
         print(f"{model.name}: estimated cost {estimate.label()}", file=sys.stderr)
@@ -195,7 +220,9 @@ async def _generate(args: argparse.Namespace, base_url: str | None, key: str) ->
         output = args.output or Path(f"{submitted.id}.mp4")
         job = await runner.wait(submitted.id, progress)
         if job.status != "completed":
-            print(f"\nThe job ended {job.status}: {job.error or 'no reason given'}", file=sys.stderr)
+            print(
+                f"\nThe job ended {job.status}: {job.error or 'no reason given'}", file=sys.stderr
+            )
             return EXIT_JOB_FAILED
         await runner.download(job, output, progress)
         cost = f"${job.cost:.2f}" if job.cost is not None else "not reported"
@@ -214,17 +241,21 @@ async def _models(args: argparse.Namespace, base_url: str | None, key: str) -> i
         return EXIT_OK
     rows = [("MODEL", "DURATIONS", "RESOLUTIONS", "ASPECT", "AUDIO", "SEED", "PRICE (8 s)")]
     for m in models:
-        duration = 8 if 8 in (m.supported_durations or ()) else (m.supported_durations or (None,))[-1]
+        duration = (
+            8 if 8 in (m.supported_durations or ()) else (m.supported_durations or (None,))[-1]
+        )
         price = estimate_cost(m, duration=duration).label() if duration else "-"
-        rows.append((
-            m.id,
-            _compact(m.supported_durations),
-            ",".join(m.supported_resolutions or ()) or "-",
-            ",".join(m.supported_aspect_ratios or ()) or "-",
-            "yes" if m.generate_audio else "no",
-            "yes" if m.seed else "no",
-            price if duration == 8 else f"{price} ({duration} s)",
-        ))
+        rows.append(
+            (
+                m.id,
+                _compact(m.supported_durations),
+                ",".join(m.supported_resolutions or ()) or "-",
+                ",".join(m.supported_aspect_ratios or ()) or "-",
+                "yes" if m.generate_audio else "no",
+                "yes" if m.seed else "no",
+                price if duration == 8 else f"{price} ({duration} s)",
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
@@ -257,8 +288,11 @@ def run(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
     except (AuthenticationError, PaymentRequiredError) as exc:
-        hint = ("Check the API key." if isinstance(exc, AuthenticationError)
-                else "Add credits at https://openrouter.ai/credits.")
+        hint = (
+            "Check the API key."
+            if isinstance(exc, AuthenticationError)
+            else "Add credits at https://openrouter.ai/credits."
+        )
         print(f"error: {exc.message} {hint}", file=sys.stderr)
         return EXIT_API
     except APIStatusError as exc:
@@ -271,6 +305,8 @@ def run(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("\nStopped watching. A submitted job keeps running (and is billed) on the server.",
-              file=sys.stderr)
+        print(
+            "\nStopped watching. A submitted job keeps running (and is billed) on the server.",
+            file=sys.stderr,
+        )
         return 130

@@ -229,7 +229,9 @@ class VideoClient:
             else:
                 if resp.is_success:
                     return self._parse_job(resp)
-                error = error_for_status(resp.status_code, resp.content, retry_after_seconds(resp.headers))
+                error = error_for_status(
+                    resp.status_code, resp.content, retry_after_seconds(resp.headers)
+                )
                 if resp.status_code != 429:
                     raise error
                 retry_after = error.retry_after
@@ -246,7 +248,9 @@ class VideoClient:
 
     async def list_models(self, *, on_retry: RetryCallback | None = None) -> list[VideoModel]:
         """The video model catalogue; entries that do not parse are skipped and logged."""
-        resp = await self._get(f"{self.base_url}/videos/models", self.timeouts.of("models"), on_retry)
+        resp = await self._get(
+            f"{self.base_url}/videos/models", self.timeouts.of("models"), on_retry
+        )
         data = self._json(resp)
         items = data.get("data") if isinstance(data, dict) else None
         if not isinstance(items, list):
@@ -352,7 +356,7 @@ class VideoClient:
         return received
 
     async def _get(
-        self, url: str, timeout: httpx.Timeout, on_retry: RetryCallback | None
+        self, url: str, call_timeout: httpx.Timeout, on_retry: RetryCallback | None
     ) -> httpx.Response:
         attempt = 0
         while True:
@@ -360,14 +364,16 @@ class VideoClient:
             retry_after = None
             try:
                 resp = await self._http.get(
-                    url, headers={"Accept": "application/json"}, timeout=timeout
+                    url, headers={"Accept": "application/json"}, timeout=call_timeout
                 )
             except httpx.TransportError as exc:
                 error: Exception = _transport_error(exc, "Contacting the server")
             else:
                 if resp.is_success:
                     return resp
-                error = error_for_status(resp.status_code, resp.content, retry_after_seconds(resp.headers))
+                error = error_for_status(
+                    resp.status_code, resp.content, retry_after_seconds(resp.headers)
+                )
                 if not _is_retryable_status(resp.status_code):
                     raise error
                 retry_after = error.retry_after
@@ -392,7 +398,9 @@ class VideoClient:
     def _json(resp: httpx.Response) -> Any:
         ctype = resp.headers.get("content-type", "")
         if "json" not in ctype:
-            raise ResponseFormatError(f"The server replied with {ctype or 'no type'} instead of JSON.")
+            raise ResponseFormatError(
+                f"The server replied with {ctype or 'no type'} instead of JSON."
+            )
         try:
             return resp.json()
         except ValueError:
@@ -402,7 +410,9 @@ class VideoClient:
         try:
             return VideoJob.from_json(self._json(resp))
         except (ParseError, TypeError) as exc:
-            raise ResponseFormatError(f"The job reply does not have the documented shape: {exc}") from None
+            raise ResponseFormatError(
+                f"The job reply does not have the documented shape: {exc}"
+            ) from None
 
 
 def _fsync(f: Any) -> None:

@@ -124,9 +124,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 }
 
 
-def error_for_status(
-    status: int, body: bytes, retry_after: float | None = None
-) -> APIStatusError:
+def error_for_status(status: int, body: bytes, retry_after: float | None = None) -> APIStatusError:
     """Build the error for an error reply, reading the ``{"error": {...}}`` envelope."""
     text = body[:4000].decode("utf-8", "replace")
     message = f"The server answered HTTP {status} without an explanation."

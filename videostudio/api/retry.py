@@ -9,7 +9,9 @@ from email.utils import parsedate_to_datetime
 from time import time
 
 
-def retry_after_seconds(headers: Mapping[str, str], now: Callable[[], float] = time) -> float | None:
+def retry_after_seconds(
+    headers: Mapping[str, str], now: Callable[[], float] = time
+) -> float | None:
     """The wait a reply asks for (``retry-after-ms`` or ``Retry-After`` seconds/date), or None."""
     ms = headers.get("retry-after-ms")
     if ms:

@@ -14,7 +14,7 @@ _SIGNATURES = (
 )
 
 
-class ImageRejected(ValueError):
+class ImageRejectedError(ValueError):
     """An input that is not a usable image; the message is for the user."""
 
 
@@ -29,13 +29,13 @@ def sniff_image_type(data: bytes) -> str | None:
 
 
 def data_url(data: bytes, name: str = "image") -> str:
-    """A ``data:`` URL for an image file's bytes; raises ImageRejected with a reason."""
+    """A ``data:`` URL for an image file's bytes; raises ImageRejectedError with a reason."""
     if len(data) > MAX_IMAGE_BYTES:
-        raise ImageRejected(
+        raise ImageRejectedError(
             f"{name} is {len(data) / 2**20:.0f} MB; images over "
             f"{MAX_IMAGE_BYTES // 2**20} MB are not sent. Use a smaller image."
         )
     mime = sniff_image_type(data)
     if mime is None:
-        raise ImageRejected(f"{name} is not a PNG, JPEG, WebP or GIF image.")
+        raise ImageRejectedError(f"{name} is not a PNG, JPEG, WebP or GIF image.")
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"

@@ -199,17 +199,27 @@ class GenerationRequest:
                 raise ParseError(f"{key} must be an array")
             for item in items:
                 if not isinstance(item, Mapping) or item.get("type") not in (
-                    "image_url", "audio_url", "video_url"
+                    "image_url",
+                    "audio_url",
+                    "video_url",
                 ):
-                    raise ParseError(f"{key}: each item needs a type of image_url/audio_url/video_url")
+                    raise ParseError(
+                        f"{key}: each item needs a type of image_url/audio_url/video_url"
+                    )
                 kind = item["type"]
-                url = (item.get(kind) or {}).get("url") if isinstance(item.get(kind), Mapping) else None
+                url = (
+                    (item.get(kind) or {}).get("url")
+                    if isinstance(item.get(kind), Mapping)
+                    else None
+                )
                 if not isinstance(url, str) or not url:
                     raise ParseError(f"{key}: {kind}.url is required")
                 if key == "frame_images":
                     role = item.get("frame_type")
                     if role not in FRAME_TYPES:
-                        raise ParseError("frame_images: frame_type must be first_frame or last_frame")
+                        raise ParseError(
+                            "frame_images: frame_type must be first_frame or last_frame"
+                        )
                 else:
                     role = "reference"
                 if kind == "image_url":

@@ -14,15 +14,25 @@ from dataclasses import dataclass
 
 from videostudio.core.models import VideoModel
 
-_SHORT_SIDE = {"360p": 360, "480p": 480, "720p": 720, "768p": 768, "1080p": 1080,
-               "1K": 1024, "2K": 1440, "4K": 2160}
+_SHORT_SIDE = {
+    "360p": 360,
+    "480p": 480,
+    "720p": 720,
+    "768p": 768,
+    "1080p": 1080,
+    "1K": 1024,
+    "2K": 1440,
+    "4K": 2160,
+}
 _RES_TOKEN = re.compile(r"^(\d{3,4}p|[124]k)$")
 # Seedance bills video tokens: width x height x fps x seconds / 1024 (BytePlus).
 _TOKEN_FPS = 24
 
 
-def frame_size(resolution: str | None, aspect_ratio: str | None, size: str | None) -> tuple[int, int]:
-    """Pixel size of the output: ``size`` when given, else resolution + aspect (720p 16:9 default)."""
+def frame_size(
+    resolution: str | None, aspect_ratio: str | None, size: str | None
+) -> tuple[int, int]:
+    """Output pixel size: ``size`` when given, else resolution + aspect (default 720p 16:9)."""
     if size:
         w, _, h = size.partition("x")
         if w.isdigit() and h.isdigit():
@@ -69,7 +79,9 @@ def _parse_sku(name: str, value: str) -> _Sku | None:
     res = next((t for t in key.split("_") if _RES_TOKEN.match(t)), None)
     if res and res.endswith("k"):
         res = res.upper()
-    mode = next((m for m in ("image_to_video", "text_to_video", "with_video_input") if m in key), None)
+    mode = next(
+        (m for m in ("image_to_video", "text_to_video", "with_video_input") if m in key), None
+    )
     return _Sku(name, price, kind, audio, res, mode)
 
 
@@ -108,7 +120,9 @@ def estimate_cost(
     mode = "image_to_video" if image_to_video else "text_to_video"
     res = resolution or (model.supported_resolutions or (None,))[0]
     if res is None and size:
-        res = next((r for r, px in _SHORT_SIDE.items() if px == min(frame_size(None, None, size))), None)
+        res = next(
+            (r for r, px in _SHORT_SIDE.items() if px == min(frame_size(None, None, size))), None
+        )
 
     def matches(s: _Sku) -> bool:
         return (
@@ -117,8 +131,11 @@ def estimate_cost(
             and (s.mode is None or s.mode == mode)
         )
 
-    rate = max((s for s in skus if s.kind in ("per_second", "per_token") and matches(s)),
-               key=lambda s: s.specificity, default=None)
+    rate = max(
+        (s for s in skus if s.kind in ("per_second", "per_token") and matches(s)),
+        key=lambda s: s.specificity,
+        default=None,
+    )
     if rate is None:
         return Estimate(None, "no pricing SKU matches these settings")
     if rate.kind == "per_second":

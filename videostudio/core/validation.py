@@ -45,7 +45,9 @@ def validate_request(req: GenerationRequest, model: VideoModel) -> list[Problem]
     if not prompt and not has_frames and req.previous_job_id is None:
         problems.append(Problem("prompt", "Write a prompt describing the clip."))
     if len(req.prompt or "") > MAX_PROMPT_CHARS:
-        problems.append(Problem("prompt", f"The prompt is longer than {MAX_PROMPT_CHARS} characters."))
+        problems.append(
+            Problem("prompt", f"The prompt is longer than {MAX_PROMPT_CHARS} characters.")
+        )
     check("duration", req.duration, model.supported_durations, "duration")
     check("resolution", req.resolution, model.supported_resolutions, "resolution")
     check("aspect_ratio", req.aspect_ratio, model.supported_aspect_ratios, "aspect ratio")

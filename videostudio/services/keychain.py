@@ -17,7 +17,7 @@ SERVICE = "videostudio"
 ACCOUNT = "openrouter-api-key"
 
 
-class KeychainUnavailable(RuntimeError):
+class KeychainUnavailableError(RuntimeError):
     """No usable OS keychain; the message says so in words for the user."""
 
 
@@ -42,7 +42,7 @@ class KeyStore:
         try:
             return keyring.get_password(self._service, self._account)
         except keyring.errors.KeyringError as exc:
-            raise KeychainUnavailable(_unavailable(exc)) from None
+            raise KeychainUnavailableError(_unavailable(exc)) from None
 
     def set(self, key: str) -> None:
         key = key.strip()
@@ -51,7 +51,7 @@ class KeyStore:
         try:
             keyring.set_password(self._service, self._account, key)
         except keyring.errors.KeyringError as exc:
-            raise KeychainUnavailable(_unavailable(exc)) from None
+            raise KeychainUnavailableError(_unavailable(exc)) from None
         self._session_key = None
 
     def set_for_session(self, key: str) -> None:
@@ -65,7 +65,7 @@ class KeyStore:
         except keyring.errors.PasswordDeleteError:
             pass  # nothing stored: already removed
         except keyring.errors.KeyringError as exc:
-            raise KeychainUnavailable(_unavailable(exc)) from None
+            raise KeychainUnavailableError(_unavailable(exc)) from None
 
 
 def _unavailable(exc: Exception) -> str:

@@ -84,7 +84,9 @@ class JobRunner:
         last_status = None
         while True:
             try:
-                job = await self.client.get_generation(job_id, on_retry=self._retry_sink(emit, job_id))
+                job = await self.client.get_generation(
+                    job_id, on_retry=self._retry_sink(emit, job_id)
+                )
                 failures = 0
             except (APIConnectionError, ResponseFormatError) as exc:
                 failures += 1

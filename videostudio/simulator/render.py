@@ -84,7 +84,8 @@ def _encode(spec: ClipSpec, out: Path) -> None:
         QVideoFrameInput,
     )
 
-    app = QGuiApplication.instance() or QGuiApplication([])
+    # The encoder needs an application object alive for the whole run.
+    _app = QGuiApplication.instance() or QGuiApplication([])
     width, height = spec.width, spec.height
     total = max(1, spec.duration_s * FPS)
     first = QImage(spec.first_frame) if spec.first_frame else None
@@ -100,32 +101,43 @@ def _encode(spec: ClipSpec, out: Path) -> None:
         still = first if (first and i < FPS) else last if (last and i >= total - FPS) else None
         if still is not None and not still.isNull():
             scaled = still.scaled(
-                width, height, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                width,
+                height,
+                Qt.AspectRatioMode.KeepAspectRatioByExpanding,
                 Qt.TransformationMode.SmoothTransformation,
             )
             p.drawImage((width - scaled.width()) // 2, (height - scaled.height()) // 2, scaled)
         # A moving bar makes motion visible and the frames distinct.
-        p.fillRect(QRectF(t * (width - width / 8), height * 0.86, width / 8, height * 0.04),
-                   QColor(255, 255, 255, 200))
+        p.fillRect(
+            QRectF(t * (width - width / 8), height * 0.86, width / 8, height * 0.04),
+            QColor(255, 255, 255, 200),
+        )
         p.setPen(QColor("white"))
         font = QFont("DejaVu Sans")
         font.setPixelSize(max(10, height // 14))
         p.setFont(font)
         margin = width * 0.06
-        p.drawText(QRectF(margin, height * 0.12, width - 2 * margin, height * 0.62),
-                   int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap), spec.prompt)
+        p.drawText(
+            QRectF(margin, height * 0.12, width - 2 * margin, height * 0.62),
+            int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
+            spec.prompt,
+        )
         font.setPixelSize(max(8, height // 24))
         p.setFont(font)
-        p.drawText(QRectF(margin, height * 0.76, width - 2 * margin, height * 0.08),
-                   int(Qt.AlignmentFlag.AlignLeft),
-                   f"{spec.model}   {i / FPS:05.2f}s / {spec.duration_s}s   simulated")
+        p.drawText(
+            QRectF(margin, height * 0.76, width - 2 * margin, height * 0.08),
+            int(Qt.AlignmentFlag.AlignLeft),
+            f"{spec.model}   {i / FPS:05.2f}s / {spec.duration_s}s   simulated",
+        )
         p.end()
         return image
 
     session = QMediaCaptureSession()
     # Without a declared stream frame rate the encoder stamps frames by wall-clock
     # time and drops most of them.
-    frame_format = QVideoFrameFormat(QSize(width, height), QVideoFrameFormat.PixelFormat.Format_RGBA8888)
+    frame_format = QVideoFrameFormat(
+        QSize(width, height), QVideoFrameFormat.PixelFormat.Format_RGBA8888
+    )
     frame_format.setStreamFrameRate(FPS)
     frame_input = QVideoFrameInput(frame_format)
     session.setVideoFrameInput(frame_input)

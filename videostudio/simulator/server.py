@@ -31,7 +31,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (stdlib signature)
         log.debug("%s %s", self.address_string(), format % args)
 
-    def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -101,7 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- routes ------------------------------------------------------------------------
 
-    def do_GET(self) -> None:  # noqa: N802  (stdlib name)
+    def do_GET(self) -> None:
         self._record(b"")
         url = urlsplit(self.path)
         if self.server.storage:
@@ -124,7 +126,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         self._error(404, f"No route for GET {url.path}")
 
-    def do_POST(self) -> None:  # noqa: N802  (stdlib name)
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         self._record(raw)
@@ -205,7 +207,11 @@ class _Handler(BaseHTTPRequestHandler):
         job = sim.jobs.get(job_id)
         expires = query.get("expires", [""])[0]
         sig = query.get("sig", [""])[0]
-        if job is None or not index.isdigit() or not sim.check_signature(job_id, int(index), expires, sig):
+        if (
+            job is None
+            or not index.isdigit()
+            or not sim.check_signature(job_id, int(index), expires, sig)
+        ):
             self._error(403, "Signature does not match or has expired")
             return
         data = sim.clip_path(job).read_bytes()
@@ -235,7 +241,9 @@ class SimulatorServer:
     ``port=0`` picks a free port. Use as a context manager or call ``stop()``.
     """
 
-    def __init__(self, sim: Simulator | None = None, *, port: int = 0, storage_port: int = 0) -> None:
+    def __init__(
+        self, sim: Simulator | None = None, *, port: int = 0, storage_port: int = 0
+    ) -> None:
         self.sim = sim or Simulator()
         self._api = _Server(("127.0.0.1", port), self.sim, storage=False)
         self._storage = _Server(("127.0.0.1", storage_port), self.sim, storage=True)
@@ -270,4 +278,3 @@ class SimulatorServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
