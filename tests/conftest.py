@@ -74,6 +74,14 @@ class MemoryKeyring(KeyringBackend):
 
 
 @pytest.fixture(autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test (and every process it starts) keeps its journal and clips to itself."""
+    path = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("VIDEOSTUDIO_DATA_DIR", str(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[MemoryKeyring]:
     previous = keyring.get_keyring()
     backend = MemoryKeyring()

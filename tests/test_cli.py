@@ -103,7 +103,7 @@ def test_failed_job_exits_non_zero(tmp_path: Path) -> None:
         "generate", "--demo", "--prompt", "boom [simulate:failed]", "-o", str(tmp_path / "x.mp4")
     )
     assert proc.returncode == 1
-    assert "The job ended failed: The provider could not generate this video" in proc.stderr
+    assert "Job 1 ended failed: The provider could not generate this video" in proc.stderr
     assert not list(tmp_path.iterdir())
 
 

@@ -37,7 +37,13 @@ from videostudio.api.errors import (
     error_for_status,
 )
 from videostudio.api.retry import RetryPolicy, retry_after_seconds
-from videostudio.core.models import GenerationRequest, ParseError, VideoJob, VideoModel
+from videostudio.core.models import (
+    GenerationRequest,
+    ParseError,
+    VideoJob,
+    VideoModel,
+    parse_model_list,
+)
 
 log = logging.getLogger("videostudio.api")
 
@@ -170,7 +176,7 @@ class VideoClient:
         self.base_url = check_base_url(
             base_url or os.environ.get("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL
         )
-        key: KeyProvider = api_key if callable(api_key) else (lambda: api_key)  # type: ignore[assignment,return-value]
+        key: KeyProvider = api_key if callable(api_key) else (lambda: api_key)
         self.retry = retry or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
         self._sleep = sleep
@@ -255,12 +261,9 @@ class VideoClient:
         items = data.get("data") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise ResponseFormatError("The model list reply has no 'data' array.")
-        models = []
-        for item in items:
-            try:
-                models.append(VideoModel.from_json(item))
-            except (ParseError, TypeError, ValueError) as exc:
-                log.warning("skipping a model entry that does not parse: %s", exc)
+        models, skipped = parse_model_list(items)
+        for why in skipped:
+            log.warning("skipping a model entry that does not parse: %s", why)
         return models
 
     async def download(
@@ -271,10 +274,15 @@ class VideoClient:
         index: int = 0,
         progress: ProgressCallback | None = None,
         on_retry: RetryCallback | None = None,
+        keep_partial: bool = False,
     ) -> int:
         """Download output ``index`` of a job to ``dest``; returns the byte count."""
         return await self.download_url(
-            self.content_url(job_id, index), dest, progress=progress, on_retry=on_retry
+            self.content_url(job_id, index),
+            dest,
+            progress=progress,
+            on_retry=on_retry,
+            keep_partial=keep_partial,
         )
 
     async def download_url(
@@ -284,48 +292,66 @@ class VideoClient:
         *,
         progress: ProgressCallback | None = None,
         on_retry: RetryCallback | None = None,
+        keep_partial: bool = False,
     ) -> int:
         """Stream ``url`` to ``dest.part``, check it, fsync and rename it to ``dest``.
 
         ``url`` may be the API's content URL (sent with the key) or a signed
-        storage URL (sent without it). A failure leaves nothing at ``dest``.
+        storage URL (sent without it). A broken transfer is continued with a
+        Range request where the server answers 206, else restarted. Nothing is
+        ever left at ``dest`` by a failure; the ``.part`` is removed too unless
+        ``keep_partial`` (a later call, even after a restart, then continues it).
         """
-        part = dest.with_name(dest.name + ".part")
+        part = partial_path(dest)
         attempt = 0
-        while True:
-            attempt += 1
-            try:
-                size = await self._stream_to(url, part, progress)
-            except (APIConnectionError, APIStatusError) as exc:
+        try:
+            while True:
+                attempt += 1
+                try:
+                    size = await self._stream_to(url, part, progress)
+                except (APIConnectionError, APIStatusError) as exc:
+                    retryable = isinstance(exc, APIConnectionError) or _is_retryable_status(
+                        exc.status_code
+                    )
+                    if not isinstance(exc, APIConnectionError):
+                        part.unlink(missing_ok=True)  # an error reply: start over next time
+                    if not retryable or attempt >= self.retry.max_attempts:
+                        raise
+                    retry_after = exc.retry_after if isinstance(exc, APIStatusError) else None
+                    await self._backoff(attempt, retry_after, exc, on_retry)
+                    continue
+                await asyncio.to_thread(_commit, part, dest)
+                return size
+        except ResponseFormatError:
+            part.unlink(missing_ok=True)  # not the video: nothing worth continuing
+            raise
+        except BaseException:
+            if not keep_partial:
                 part.unlink(missing_ok=True)
-                retryable = isinstance(exc, APIConnectionError) or _is_retryable_status(
-                    exc.status_code
-                )
-                if not retryable or attempt >= self.retry.max_attempts:
-                    raise
-                retry_after = exc.retry_after if isinstance(exc, APIStatusError) else None
-                await self._backoff(attempt, retry_after, exc, on_retry)
-                continue
-            except BaseException:
-                part.unlink(missing_ok=True)
-                raise
-            await asyncio.to_thread(_commit, part, dest)
-            return size
+            raise
 
     # -- plumbing ------------------------------------------------------------------------
 
     async def _stream_to(self, url: str, part: Path, progress: ProgressCallback | None) -> int:
+        """One attempt: continue ``part`` from its size (Range) or write it afresh."""
+        offset = await asyncio.to_thread(_size_or_zero, part)
         headers = {"Accept": "video/mp4", "Accept-Encoding": "identity"}
+        if offset:
+            headers["Range"] = f"bytes={offset}-"
         try:
             async with self._http.stream(
                 "GET", url, headers=headers, timeout=self.timeouts.of("download")
             ) as resp:
+                if resp.status_code == 416:  # our partial file does not fit the server's
+                    await asyncio.to_thread(part.unlink, missing_ok=True)
+                    raise APIConnectionError("The partial download did not match; restarting.")
                 if resp.status_code >= 400:
                     body = await resp.aread()
                     raise error_for_status(
                         resp.status_code, body, retry_after_seconds(resp.headers)
                     )
-                if resp.status_code != 200:
+                start = _range_start(resp) if resp.status_code == 206 else 0
+                if resp.status_code not in (200, 206) or start not in (0, offset):
                     raise ResponseFormatError(
                         f"The download answered HTTP {resp.status_code} instead of 200."
                     )
@@ -333,15 +359,14 @@ class VideoClient:
                 if not ctype.startswith("video/"):
                     raise ResponseFormatError(f"The download is not a video (type {ctype!r}).")
                 length = resp.headers.get("content-length")
-                total = int(length) if length and length.isdigit() else None
+                total = start + int(length) if length and length.isdigit() else None
                 if resp.headers.get("content-encoding", "identity") != "identity":
                     total = None  # the length counts encoded bytes, not the file's
-                received = 0
-                head = b""
-                with part.open("wb") as f:
+                received = start
+                with part.open("r+b" if start else "wb") as f:
+                    f.seek(start)
+                    f.truncate()
                     async for chunk in resp.aiter_bytes(CHUNK):
-                        if len(head) < 12:
-                            head += chunk[: 12 - len(head)]
                         f.write(chunk)
                         received += len(chunk)
                         if progress:
@@ -351,6 +376,8 @@ class VideoClient:
             raise _transport_error(exc, "Downloading the video") from None
         if total is not None and received != total:
             raise APIConnectionError(f"The download stopped at {received} of {total} bytes.")
+        with part.open("rb") as f:
+            head = f.read(12)
         if not _is_mp4(head):
             raise ResponseFormatError("The downloaded file is not an MP4 video.")
         return received
@@ -413,6 +440,25 @@ class VideoClient:
             raise ResponseFormatError(
                 f"The job reply does not have the documented shape: {exc}"
             ) from None
+
+
+def partial_path(dest: Path) -> Path:
+    """Where a download of ``dest`` is written until it is complete and checked."""
+    return dest.with_name(dest.name + ".part")
+
+
+def _range_start(resp: httpx.Response) -> int:
+    """The first byte a 206 reply carries (``Content-Range: bytes START-END/TOTAL``)."""
+    unit, _, spec = resp.headers.get("content-range", "").partition(" ")
+    first = spec.partition("-")[0]
+    return int(first) if unit == "bytes" and first.isdigit() else -1
+
+
+def _size_or_zero(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _fsync(f: Any) -> None:

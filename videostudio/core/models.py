@@ -18,6 +18,7 @@ FAILED = "failed"
 CANCELLED = "cancelled"
 EXPIRED = "expired"
 TERMINAL_STATUSES = frozenset({COMPLETED, FAILED, CANCELLED, EXPIRED})
+REMOTE_TERMINAL_ERRORS = frozenset({FAILED, CANCELLED, EXPIRED})  # ended without a video
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21")
 RESOLUTIONS = ("360p", "480p", "720p", "768p", "1080p", "1K", "2K", "4K")
@@ -225,12 +226,12 @@ class GenerationRequest:
                 if kind == "image_url":
                     images.append(ImagePart(url, str(role)))
 
-        def opt(key: str, kind: type) -> Any:
+        def opt(key: str, kind: type | tuple[type, ...]) -> Any:
             value = body.get(key)
             if value is None:
                 return None
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-                raise ParseError(f"{key} should be {kind.__name__}")
+                raise ParseError(f"{key} has the wrong type")
             return value
 
         return cls(
@@ -297,3 +298,18 @@ class VideoJob:
             is_byok=_opt_bool((usage or {}).get("is_byok")),
             raw=dict(data),
         )
+
+
+def parse_model_list(items: Any) -> tuple[list[VideoModel], list[str]]:
+    """Models from catalogue entries, and why each skipped entry did not parse.
+
+    One odd entry from the live service must not hide every other model.
+    """
+    models: list[VideoModel] = []
+    skipped: list[str] = []
+    for item in items if isinstance(items, list) else []:
+        try:
+            models.append(VideoModel.from_json(item))
+        except (ParseError, TypeError, ValueError) as exc:
+            skipped.append(str(exc))
+    return models, skipped

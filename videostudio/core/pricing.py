@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from videostudio.core.models import VideoModel
+from videostudio.core.models import GenerationRequest, VideoModel
 
 _SHORT_SIDE = {
     "360p": 360,
@@ -151,3 +151,17 @@ def estimate_cost(
         usd += per_image.price * image_count
         basis += f" + {image_count} image(s) × ${per_image.price:g}"
     return Estimate(round(usd, 6), basis)
+
+
+def estimate_for(model: VideoModel, request: GenerationRequest) -> Estimate:
+    """The estimate for a request as it would be sent."""
+    return estimate_cost(
+        model,
+        duration=request.duration,
+        resolution=request.resolution,
+        aspect_ratio=request.aspect_ratio,
+        size=request.size,
+        generate_audio=request.generate_audio,
+        image_count=len(request.images),
+        image_to_video=bool(request.frame_images),
+    )

@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import threading
+from pathlib import Path
 
 from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Simulator
@@ -26,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--credits", type=float, help="USD of credits before 402s (default: unlimited)"
     )
+    parser.add_argument(
+        "--jobs-file", type=Path, help="keep jobs in this JSON-lines file across restarts"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
@@ -34,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         running_s=args.running,
         api_key=args.api_key,
         credits_usd=args.credits,
+        jobs_file=args.jobs_file,
     )
     server = SimulatorServer(sim, port=args.port, storage_port=args.storage_port)
     stop = threading.Event()

@@ -152,12 +152,13 @@ def _encode(spec: ClipSpec, out: Path) -> None:
     recorder.setOutputLocation(QUrl.fromLocalFile(str(out)))
 
     loop = QEventLoop()
-    state: dict[str, object] = {"sent": 0, "drained": 0, "error": ""}
+    state = {"sent": 0, "drained": 0}
+    errors: list[str] = []
     frame_us = 1_000_000 // FPS
 
     def send() -> None:
         while state["sent"] < total:
-            i = int(state["sent"])
+            i = state["sent"]
             frame = QVideoFrame(paint(i))
             frame.setStreamFrameRate(FPS)
             frame.setStartTime(i * frame_us)
@@ -170,7 +171,7 @@ def _encode(spec: ClipSpec, out: Path) -> None:
         state["drained"] = 1  # stop on the next ready signal, once the queue has drained
 
     def on_error(_err: object, text: str) -> None:
-        state["error"] = text
+        errors.append(text)
         loop.quit()
 
     def on_state(rec_state: QMediaRecorder.RecorderState) -> None:
@@ -184,8 +185,8 @@ def _encode(spec: ClipSpec, out: Path) -> None:
     recorder.recorderStateChanged.connect(on_state)
     recorder.record()
     loop.exec()
-    if state["error"]:
-        raise RuntimeError(str(state["error"]))
+    if errors:
+        raise RuntimeError(errors[0])
 
 
 def main(argv: list[str]) -> int:

@@ -43,6 +43,25 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def _send_video(self, data: bytes) -> None:
+        """200 with the whole clip, or 206 for a ``Range: bytes=N-`` request (resumed downloads).
+
+        The SDK never sends Range, so it only ever sees the 200 it expects.
+        """
+        spec = self.headers.get("Range", "")
+        first = spec.removeprefix("bytes=").partition("-")[0]
+        if not spec.startswith("bytes=") or not first.isdigit():
+            self._send(200, data, "video/mp4")
+            return
+        start = int(first)
+        if start >= len(data):
+            self._error(
+                416, "Requested range not satisfiable", {"Content-Range": f"bytes */{len(data)}"}
+            )
+            return
+        content_range = f"bytes {start}-{len(data) - 1}/{len(data)}"
+        self._send(206, data[start:], "video/mp4", {"Content-Range": content_range})
+
     def _json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(obj).encode(), "application/json", headers)
 
@@ -164,7 +183,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _poll(self, job_id: str) -> None:
         sim = self.server.sim
-        if self._apply(sim.take_fault("poll", job_id)):
+        fault = sim.take_fault("poll", job_id)
+        if fault and fault.kind == "odd_status":
+            odd = {"id": job_id, "polling_url": f"/api/v1/videos/{job_id}", "status": "queued"}
+            self._json(200, {**odd, "progress": 0.5})
+            return
+        if self._apply(fault):
             return
         job = sim.jobs.get(job_id)
         if job is None:
@@ -195,7 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
         data = sim.clip_path(job).read_bytes()
         if self._apply(sim.take_fault("content", job_id), data):
             return
-        self._send(200, data, "video/mp4")
+        self._send_video(data)
 
     def _storage(self, path: str, query: dict[str, list[str]]) -> None:
         sim = self.server.sim
@@ -217,7 +241,7 @@ class _Handler(BaseHTTPRequestHandler):
         data = sim.clip_path(job).read_bytes()
         if self._apply(sim.take_fault("storage", job_id), data):
             return
-        self._send(200, data, "video/mp4")
+        self._send_video(data)
 
 
 class _Server(ThreadingHTTPServer):

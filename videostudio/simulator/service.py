@@ -33,12 +33,12 @@ from videostudio.core.models import (
     GenerationRequest,
     VideoModel,
 )
-from videostudio.core.pricing import estimate_cost, frame_size
+from videostudio.core.pricing import estimate_for, frame_size
 from videostudio.core.validation import validate_request
 from videostudio.simulator.render import ClipSpec, render_clip, render_size
 
 ENDPOINTS = ("submit", "poll", "content", "models", "storage")
-FAULT_KINDS = ("status", "reset", "truncate", "stall", "malformed", "wrong_type")
+FAULT_KINDS = ("status", "reset", "truncate", "stall", "malformed", "wrong_type", "odd_status")
 # Prompt markers that ask the simulator for an unhappy ending (demo and tests).
 OUTCOME_MARKERS = {"[simulate:failed]": FAILED, "[simulate:expired]": EXPIRED}
 FAILURE_MESSAGE = "The provider could not generate this video (simulated failure)."
@@ -56,7 +56,8 @@ class Fault:
     kind: status (an error reply: ``status``, optional ``retry_after`` seconds),
     reset (connection reset; on submit, after the job was created), truncate
     (half the body, then close), stall (send nothing for ``stall_s``),
-    malformed (a 200 with broken JSON), wrong_type (a 200 of the wrong type).
+    malformed (a 200 with broken JSON), wrong_type (a 200 of the wrong type),
+    odd_status (a poll reply with a status the docs do not list, and an extra field).
     """
 
     endpoint: str
@@ -98,10 +99,11 @@ class Simulator:
         pending_s: float = 0.0,
         running_s: float = 0.0,
         api_key: str | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
         cache_dir: Path | None = None,
         credits_usd: float | None = None,
         retention_s: float = 24 * 3600,
+        jobs_file: Path | None = None,
     ) -> None:
         self.pending_s = pending_s
         self.running_s = running_s
@@ -109,6 +111,7 @@ class Simulator:
         self.clock = clock
         self.credits_usd = credits_usd
         self.retention_s = retention_s
+        self.jobs_file = jobs_file  # one JSON line per created job; reloaded on start
         self.cache_dir = cache_dir or Path(tempfile.gettempdir()) / "videostudio-simulator"
         self.catalogue = load_catalogue()
         self.models = {m["id"]: VideoModel.from_json(m) for m in self.catalogue}
@@ -121,6 +124,48 @@ class Simulator:
         self._lock = threading.Lock()
         self._renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sim-render")
         self._ids = itertools.count(1)
+        if jobs_file is not None:
+            self._load(jobs_file)
+
+    # -- persistence (the demo and the standalone server survive restarts) --------------
+
+    @staticmethod
+    def _persist(path: Path, job: SimJob, body: dict[str, Any]) -> None:
+        line = {
+            "id": job.id,
+            "request": body,
+            "created": job.created,
+            "outcome": job.outcome,
+            "cost": job.cost,
+            "generation_id": job.generation_id,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(line) + "\n")
+
+    def _load(self, path: Path) -> None:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return
+        for line in lines:
+            try:
+                item = json.loads(line)
+                req = GenerationRequest.from_json(item["request"])
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut short by a kill
+            job = SimJob(
+                item["id"],
+                req,
+                float(item["created"]),
+                item["outcome"],
+                item["cost"],
+                item["generation_id"],
+            )
+            if job.outcome == COMPLETED:
+                job.images = self._save_frames(req)
+            self.jobs[job.id] = job
+            self.submit_count += 1
 
     # -- faults ------------------------------------------------------------------------
 
@@ -172,16 +217,7 @@ class Simulator:
         if problems:
             first = problems[0]
             return 400, error_body(400, first.message, {"field": first.field})
-        estimate = estimate_cost(
-            model,
-            duration=req.duration,
-            resolution=req.resolution,
-            aspect_ratio=req.aspect_ratio,
-            size=req.size,
-            generate_audio=req.generate_audio,
-            image_count=len(req.images),
-            image_to_video=bool(req.frame_images),
-        )
+        estimate = estimate_for(model, req)
         with self._lock:
             if self.credits_usd is not None and (estimate.usd or 0) > self.credits_usd:
                 return 402, error_body(
@@ -204,6 +240,8 @@ class Simulator:
                 generation_id=f"gen-{int(time.time())}-{next(self._ids):06d}",
             )
             self.jobs[job_id] = job
+            if self.jobs_file is not None:
+                self._persist(self.jobs_file, job, body)
         if outcome == COMPLETED:
             job.images = self._save_frames(req)
         return 202, {"id": job_id, "polling_url": f"/api/v1/videos/{job_id}", "status": PENDING}

@@ -1,0 +1,96 @@
+"""A job as this app keeps it: its local state, from "queued" to "saved".
+
+The API only knows jobs it has accepted. Locally a job starts earlier
+(queued, then submitting, before any id exists) and ends later (saved, once
+the clip is on disk and checked). The journal stores these records; the
+queue panel and the CLI show them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from videostudio.core.models import CANCELLED, COMPLETED, EXPIRED, FAILED, IN_PROGRESS, PENDING
+
+QUEUED = "queued"  # journaled, not sent: safe to send
+SUBMITTING = "submitting"  # the POST is (or was) on its way
+UNKNOWN = "unknown"  # sent, no reply: may have been created; never resent by itself
+REJECTED = "rejected"  # the server refused the submit: nothing was created
+DOWNLOADING = "downloading"  # completed on the server, the file is on its way
+SAVED = "saved"  # the clip is on disk, checked
+STOPPED = "stopped"  # the user stopped watching (the job may still run and be billed)
+
+# The server's states, as a job moves through them once it has an id.
+REMOTE_STATES = (PENDING, IN_PROGRESS, COMPLETED, FAILED, CANCELLED, EXPIRED)
+
+# States nothing more happens to without the user.
+FINAL_STATES = frozenset({REJECTED, SAVED, STOPPED, FAILED, CANCELLED, EXPIRED, UNKNOWN})
+# States that are watched (polled or downloaded) until they end.
+WATCHED_STATES = frozenset({PENDING, IN_PROGRESS, COMPLETED, DOWNLOADING})
+
+LABELS = {
+    QUEUED: "Queued",
+    SUBMITTING: "Submitting",
+    UNKNOWN: "May have been submitted",
+    REJECTED: "Refused",
+    PENDING: "Pending",
+    IN_PROGRESS: "In progress",
+    COMPLETED: "Completed",
+    DOWNLOADING: "Downloading",
+    SAVED: "Saved",
+    STOPPED: "Stopped watching",
+    FAILED: "Failed",
+    CANCELLED: "Cancelled",
+    EXPIRED: "Expired",
+}
+
+
+def state_label(state: str) -> str:
+    """Words for a state; an unknown server status is shown as it came."""
+    return LABELS.get(state, state.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """One row of the journal. ``request`` is the POST body exactly as sent (or to be sent)."""
+
+    local_id: int
+    state: str
+    model: str
+    prompt: str
+    request: dict[str, Any]
+    job_id: str | None = None
+    remote_status: str | None = None
+    error: str | None = None
+    error_kind: str | None = None  # see core.failures
+    estimate_usd: float | None = None
+    cost_usd: float | None = None
+    path: str | None = None  # where the clip is (or will be) saved
+    size_bytes: int | None = None
+    batch: str | None = None
+    created_at: float = 0.0
+    submitted_at: float | None = None
+    finished_at: float | None = None  # the server reported a terminal state
+    saved_at: float | None = None
+    updated_at: float = 0.0
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @property
+    def label(self) -> str:
+        return state_label(self.state)
+
+    def with_(self, **changes: Any) -> JobRecord:
+        return replace(self, **changes)
+
+    def parameters(self) -> dict[str, Any]:
+        """The request's generation parameters, without the model, prompt and images."""
+        skip = {"model", "prompt", "frame_images", "input_references"}
+        return {k: v for k, v in self.request.items() if k not in skip}
+
+    def image_roles(self) -> list[str]:
+        roles = [str(i.get("frame_type")) for i in self.request.get("frame_images") or []]
+        return roles + ["reference"] * len(self.request.get("input_references") or [])
