@@ -3,6 +3,7 @@ schema checks of every request body, and an isolated in-memory keychain."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Iterator
@@ -134,3 +135,30 @@ async def client(server: SimulatorServer, sleeps: Sleeps) -> Any:
         sleep=sleeps,
     ) as c:
         yield c
+
+
+class VirtualTime:
+    """A clock and a sleep that share virtual time: waits pass at once, order is kept.
+
+    Given to the simulator (job ages), the client (retry waits) and the job
+    service (poll intervals), a job that "takes" minutes runs in milliseconds.
+    """
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        self.sleeps.append(delay)
+        self.now += max(delay, 0.0)
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def vtime(sim: Simulator) -> VirtualTime:
+    clock = VirtualTime()
+    sim.clock = clock
+    return clock
