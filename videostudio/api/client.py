@@ -177,6 +177,7 @@ class VideoClient:
             base_url or os.environ.get("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL
         )
         key: KeyProvider = api_key if callable(api_key) else (lambda: api_key)
+        self._key = key
         self.retry = retry or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
         self._sleep = sleep
@@ -235,9 +236,7 @@ class VideoClient:
             else:
                 if resp.is_success:
                     return self._parse_job(resp)
-                error = error_for_status(
-                    resp.status_code, resp.content, retry_after_seconds(resp.headers)
-                )
+                error = self._status_error(resp.status_code, resp.content, resp.headers)
                 if resp.status_code != 429:
                     raise error
                 retry_after = error.retry_after
@@ -347,9 +346,7 @@ class VideoClient:
                     raise APIConnectionError("The partial download did not match; restarting.")
                 if resp.status_code >= 400:
                     body = await resp.aread()
-                    raise error_for_status(
-                        resp.status_code, body, retry_after_seconds(resp.headers)
-                    )
+                    raise self._status_error(resp.status_code, body, resp.headers)
                 start = _range_start(resp) if resp.status_code == 206 else 0
                 if resp.status_code not in (200, 206) or start not in (0, offset):
                     raise ResponseFormatError(
@@ -398,9 +395,7 @@ class VideoClient:
             else:
                 if resp.is_success:
                     return resp
-                error = error_for_status(
-                    resp.status_code, resp.content, retry_after_seconds(resp.headers)
-                )
+                error = self._status_error(resp.status_code, resp.content, resp.headers)
                 if not _is_retryable_status(resp.status_code):
                     raise error
                 retry_after = error.retry_after
@@ -420,6 +415,13 @@ class VideoClient:
         if on_retry:
             on_retry(RetryNotice(attempt, delay, error))
         await self._sleep(delay)
+
+    def _status_error(self, status: int, body: bytes, headers: httpx.Headers) -> APIStatusError:
+        """The error for a reply, with the key scrubbed should the server echo it back."""
+        key = self._key()
+        if key and len(key) >= 8:
+            body = body.replace(key.encode(), b"[redacted]")
+        return error_for_status(status, body, retry_after_seconds(headers))
 
     @staticmethod
     def _json(resp: httpx.Response) -> Any:
