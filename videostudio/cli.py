@@ -183,8 +183,8 @@ async def _env(args: argparse.Namespace) -> AsyncIterator[Env]:
         else:
             key = _api_key()
             register_secret(key)
-            base_url = args.base_url or os.environ.get("OPENROUTER_BASE_URL")
-            async with VideoClient(api_key=key, base_url=base_url) as client:
+            api_url = args.base_url or os.environ.get("OPENROUTER_BASE_URL")
+            async with VideoClient(api_key=key, base_url=api_url) as client:
                 yield Env(paths, client, journal, demo=False)
     finally:
         journal.close()

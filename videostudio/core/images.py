@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # what is sent; larger files are downscaled first (UI)
 MAX_INPUT_BYTES = 100 * 1024 * 1024  # what is read at all
-MAX_PIXELS = 80_000_000  # ~ 10000 x 8000; anything larger is refused undecoded
+MAX_PIXELS = 60_000_000  # ~ 9500 x 6300: decodes within Qt's 256 MB image limit
 MAX_SIDE = 20_000
 
 _SIGNATURES = (

@@ -64,6 +64,7 @@ class JobRecord:
     remote_status: str | None = None
     error: str | None = None
     error_kind: str | None = None  # see core.failures
+    error_field: str | None = None  # the request field a refusal concerns, when known
     estimate_usd: float | None = None
     cost_usd: float | None = None
     path: str | None = None  # where the clip is (or will be) saved

@@ -165,3 +165,12 @@ def estimate_for(model: VideoModel, request: GenerationRequest) -> Estimate:
         image_count=len(request.images),
         image_to_video=bool(request.frame_images),
     )
+
+
+def price_per_second(model: VideoModel) -> float | None:
+    """USD per second of video at the model's default settings (for the model picker)."""
+    seconds = (model.supported_durations or (0,))[0]
+    if not seconds:
+        return None
+    usd = estimate_cost(model, duration=seconds).usd
+    return usd / seconds if usd is not None else None

@@ -275,7 +275,11 @@ class JobService:
                         return await self._unknown(record, why)
                     failure = to_failure(exc)
                     return await self._update(
-                        record, state=REJECTED, error=failure.message, error_kind=failure.kind
+                        record,
+                        state=REJECTED,
+                        error=failure.message,
+                        error_kind=failure.kind,
+                        error_field=failure.field,
                     )
                 except api.ResponseFormatError as exc:
                     return await self._unknown(record, str(exc))

@@ -13,6 +13,7 @@ the server's words.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import threading
@@ -50,29 +51,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX jobs_state ON jobs(state);
     """,
+    # 2: which request field a refusal concerns, so the window can point at the control.
+    "ALTER TABLE jobs ADD COLUMN error_field TEXT;",
 )
 
-_COLUMNS = (
-    "local_id",
-    "job_id",
-    "state",
-    "remote_status",
-    "model",
-    "prompt",
-    "request",
-    "error",
-    "error_kind",
-    "estimate_usd",
-    "cost_usd",
-    "path",
-    "size_bytes",
-    "batch",
-    "created_at",
-    "submitted_at",
-    "finished_at",
-    "saved_at",
-    "updated_at",
-)
+# The columns are the record's fields: one place to add one (with a migration).
+_COLUMNS = frozenset(f.name for f in dataclasses.fields(JobRecord))
 
 
 class JournalError(RuntimeError):
@@ -174,7 +158,7 @@ class Journal:
 
     def update(self, local_id: int, **changes: Any) -> JobRecord:
         """Change some fields of a job and return the new record."""
-        unknown = set(changes) - set(_COLUMNS) - {"local_id"}
+        unknown = set(changes) - _COLUMNS
         if unknown or "local_id" in changes:
             raise ValueError(f"cannot update {sorted(unknown or {'local_id'})}")
         changes["updated_at"] = self._clock()

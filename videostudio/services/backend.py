@@ -1,0 +1,69 @@
+"""One connection to one API: client, journal, job queue and catalogue, opened and closed together.
+
+The window switches backends when the key changes (demo <-> live) without
+restarting; each keeps its own journal, so demo jobs never mix with paid ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from videostudio.api.client import VideoClient
+from videostudio.api.errors import NotFoundError
+from videostudio.services.catalog import Catalog
+from videostudio.services.jobs import JobService
+from videostudio.services.journal import Journal
+
+
+@dataclass
+class Backend:
+    client: VideoClient
+    journal: Journal
+    jobs: JobService
+    catalog: Catalog
+    clips_dir: Path
+    cache_dir: Path
+    demo: bool
+    on_close: Callable[[], None] | None = None  # e.g. stop the demo simulator
+
+    @classmethod
+    def open(
+        cls,
+        client: VideoClient,
+        *,
+        journal_path: Path,
+        clips_dir: Path,
+        cache_dir: Path,
+        demo: bool,
+        on_close: Callable[[], None] | None = None,
+    ) -> Backend:
+        journal = Journal(journal_path)
+        jobs = JobService(client, journal, clips_dir)
+        catalog = Catalog(client, cache_dir / "models.json")
+        return cls(client, journal, jobs, catalog, clips_dir, cache_dir, demo, on_close)
+
+    async def aclose(self) -> None:
+        try:
+            await self.jobs.aclose()
+            await self.client.aclose()
+        finally:
+            self.journal.close()
+            if self.on_close is not None:
+                with contextlib.suppress(Exception):
+                    self.on_close()
+
+
+async def verify_key(key: str, base_url: str | None = None) -> None:
+    """A real call that needs a valid key: polling a job that cannot exist.
+
+    A valid key gets 404 (no such job); a bad one gets 401, raised as
+    AuthenticationError. Other errors (offline...) are raised as they come.
+    """
+    async with VideoClient(api_key=key, base_url=base_url) as client:
+        try:
+            await client.get_generation("videostudio-key-check")
+        except NotFoundError:
+            return

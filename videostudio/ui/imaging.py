@@ -1,0 +1,93 @@
+"""Reference images made ready to send: checked, decoded safely, downscaled, encoded.
+
+Runs in a worker thread (QImage and QImageReader are thread-safe): decoding a
+large photo or base64-encoding megabytes must never freeze the window.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtGui import QImage, QImageReader
+
+from videostudio.core.images import MAX_IMAGE_BYTES, ImageRejectedError, inspect_image
+
+# Providers want a few megapixels at most; bigger images are scaled down before sending.
+MAX_SEND_SIDE = 2048
+THUMB_SIDE = 96
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """An image ready for a request: its data URL, a thumbnail, and what was done to it."""
+
+    name: str
+    url: str  # data: URL, or the https URL that was dropped
+    thumbnail: QImage
+    width: int
+    height: int
+    note: str = ""  # e.g. "scaled down from 6000 x 4000"
+
+
+def _encode(image: QImage) -> tuple[str, bytes]:
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if image.hasAlphaChannel():
+        image.save(buffer, b"PNG")
+        return "image/png", bytes(data.data())
+    image.save(buffer, b"JPEG", 90)
+    return "image/jpeg", bytes(data.data())
+
+
+def prepare_image(data: bytes, name: str) -> PreparedImage:
+    """Check by content, decode with a bounded reader, downscale if large, build a data URL.
+
+    Raises ImageRejectedError with a sentence for the user.
+    """
+    info = inspect_image(data, name)  # type and header size: refuses bombs undecoded
+    array = QByteArray(data)
+    buffer = QBuffer(array)
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    reader.setAutoTransform(True)
+    image = reader.read()
+    if image.isNull():
+        raise ImageRejectedError(
+            f"{name} is damaged and cannot be opened ({reader.errorString()})."
+        )
+    note = ""
+    if max(image.width(), image.height()) > MAX_SEND_SIDE:
+        original = f"{image.width()} x {image.height()}"
+        image = image.scaled(
+            MAX_SEND_SIDE,
+            MAX_SEND_SIDE,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        note = f"scaled down from {original}"
+    if note or len(data) > MAX_IMAGE_BYTES or info.mime == "image/gif":
+        mime, payload = _encode(image)  # re-encode: smaller, and a still for GIFs
+    else:
+        mime, payload = info.mime, data
+    thumb = image.scaled(
+        THUMB_SIDE,
+        THUMB_SIDE,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+    url = f"data:{mime};base64,{base64.b64encode(payload).decode()}"
+    return PreparedImage(name, url, thumb, image.width(), image.height(), note)
+
+
+def remote_image(url: str) -> PreparedImage:
+    """A dropped https image URL: sent as is (the provider fetches it), no thumbnail yet."""
+    if not url.startswith("https://"):
+        raise ImageRejectedError(
+            "Only https:// image addresses can be sent; drop the file instead."
+        )
+    placeholder = QImage(THUMB_SIDE, THUMB_SIDE * 9 // 16, QImage.Format.Format_RGB32)
+    placeholder.fill(Qt.GlobalColor.darkGray)
+    return PreparedImage(url.rsplit("/", 1)[-1] or url, url, placeholder, 0, 0, "web address")

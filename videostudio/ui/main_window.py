@@ -1,0 +1,470 @@
+"""The studio window: write a prompt, pick a model and settings, generate, watch the queue, play.
+
+Layout: the generation form on the left; the player over the job queue on the
+right, in splitters whose sizes (with the last model and settings) come back
+on the next start. The prompt has focus at start and a model is preselected:
+typing a prompt and pressing Ctrl+Enter is all a first clip takes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QImage,
+    QKeySequence,
+    QPixmap,
+)
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from videostudio import APP_NAME, __version__
+from videostudio.core.failures import CREDITS_URL
+from videostudio.core.jobs import SAVED, JobRecord
+from videostudio.core.models import VideoModel
+from videostudio.core.validation import Problem
+from videostudio.services.jobs import Activity
+from videostudio.ui.image_zone import ImageZone
+from videostudio.ui.key_dialog import KeyDialog
+from videostudio.ui.model_picker import ModelPicker
+from videostudio.ui.params_panel import ParamsPanel
+from videostudio.ui.player import PlayerWidget
+from videostudio.ui.prompt_edit import PromptEdit
+from videostudio.ui.queue_panel import JobQueuePanel
+from videostudio.ui.studio import StudioController
+from videostudio.ui.thumbnails import ThumbnailMaker
+
+PREFERRED_MODEL = "google/veo-3.1-fast"  # a good, affordable first choice
+
+
+class Banner(QFrame):
+    """A line across the top of the window: demo mode, offline, credits, errors."""
+
+    def __init__(self, kind: str, closable: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setProperty("kind", kind)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setOpenExternalLinks(True)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.action = QPushButton(self)
+        self.action.hide()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.action)
+        if closable:
+            close = QToolButton(self)
+            close.setText("✕")
+            close.setToolTip("Dismiss")
+            close.clicked.connect(self.hide)
+            layout.addWidget(close)
+        self.hide()
+
+    def show_text(self, html: str, action: str = "") -> None:
+        self.label.setText(html)
+        self.action.setText(action)
+        self.action.setVisible(bool(action))
+        self.setVisible(bool(html))
+
+
+def _section(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+class MainWindow(QMainWindow):
+    """Signals: closing() before the window closes (the app then stops the services)."""
+
+    closing = Signal()
+
+    def __init__(
+        self, controller: StudioController, settings: QSettings, thumbnails: ThumbnailMaker
+    ) -> None:
+        super().__init__()
+        self.controller = controller
+        self.settings = settings
+        self.thumbnails = thumbnails
+        self._latest: int | None = None  # the newest job started here: play it when done
+        self._setup_ui()
+        self._setup_menus()
+        self._connect()
+        self._restore()
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _setup_ui(self) -> None:
+        self.setWindowTitle(APP_NAME)
+        self.setMinimumSize(960, 640)
+        form = QWidget(self)
+        self.prompt = PromptEdit(form)
+        self.model_picker = ModelPicker(form)
+        self.catalog_status = QLabel(form)
+        self.catalog_status.setObjectName("hint")
+        self.catalog_status.setWordWrap(True)
+        self.params = ParamsPanel(form)
+        self.images = ImageZone(form)
+        self.problem_label = QLabel(form)
+        self.problem_label.setObjectName("inlineMessage")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.hide()
+        self.estimate = QLabel(form)
+        self.estimate.setObjectName("estimate")
+        self.generate_button = QPushButton("Generate", form)
+        self.generate_button.setObjectName("generate")
+        self.generate_button.setToolTip("Generate the clip (Ctrl+Enter)")
+        self.generate_button.setDefault(True)
+        go = QHBoxLayout()
+        go.addWidget(self.estimate, 1)
+        go.addWidget(self.generate_button)
+        form_layout = QVBoxLayout(form)
+        form_layout.addWidget(_section("Prompt", form))
+        form_layout.addWidget(self.prompt, 3)
+        form_layout.addWidget(_section("Model", form))
+        form_layout.addWidget(self.model_picker)
+        form_layout.addWidget(self.catalog_status)
+        form_layout.addWidget(_section("Settings", form))
+        form_layout.addWidget(self.params)
+        form_layout.addWidget(_section("Images", form))
+        form_layout.addWidget(self.images)
+        form_layout.addStretch(1)
+        form_layout.addWidget(self.problem_label)
+        form_layout.addLayout(go)
+        scroll = QScrollArea(self)
+        scroll.setWidget(form)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setMinimumWidth(380)
+
+        self.player = PlayerWidget(self)
+        self.queue = JobQueuePanel(self)
+        self.right = QSplitter(Qt.Orientation.Vertical, self)
+        self.right.setObjectName("rightSplitter")
+        self.right.addWidget(self.player)
+        self.right.addWidget(self.queue)
+        self.right.setStretchFactor(0, 3)
+        self.right.setStretchFactor(1, 2)
+        self.right.setSizes([460, 300])
+        self.main = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main.setObjectName("mainSplitter")
+        self.main.addWidget(scroll)
+        self.main.addWidget(self.right)
+        self.main.setStretchFactor(1, 1)
+        self.main.setSizes([420, 860])
+
+        self.demo_banner = Banner("demo", closable=False, parent=self)
+        self.offline_banner = Banner("offline", closable=False, parent=self)
+        self.message_banner = Banner("error", closable=True, parent=self)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        for banner in (self.demo_banner, self.offline_banner, self.message_banner):
+            layout.addWidget(banner)
+        layout.addWidget(self.main, 1)
+        self.setCentralWidget(central)
+        self.mode_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.mode_label)
+        self.demo_banner.action.clicked.connect(self.open_key_dialog)
+        self.key_dialog: KeyDialog | None = None
+
+    def _setup_menus(self) -> None:
+        def action(menu: Any, text: str, slot: Any, keys: Any = None) -> QAction:
+            act = QAction(text, self)
+            if keys is not None:
+                act.setShortcuts(keys if isinstance(keys, list) else [keys])
+            act.triggered.connect(slot)
+            menu.addAction(act)
+            return act
+
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self.generate_action = action(
+            file,
+            "&Generate",
+            self._on_generate,
+            [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")],
+        )
+        action(file, "&Save clip as…", self.player.save_button.click, QKeySequence.StandardKey.Save)
+        action(file, "Show clip in &folder", self.player.reveal_button.click)
+        file.addSeparator()
+        action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = bar.addMenu("&Edit")
+        action(edit, "&Paste image", self._on_paste_image, QKeySequence("Ctrl+Shift+V"))
+        action(edit, "&Add image…", self.images.add_button.click, QKeySequence("Ctrl+I"))
+        action(edit, "Focus &prompt", self.prompt.focus, QKeySequence("Ctrl+L"))
+        action(edit, "Choose &model", self.model_picker.setFocus, QKeySequence("Ctrl+M"))
+        settings = bar.addMenu("&Settings")
+        action(settings, "OpenRouter API &key…", self.open_key_dialog, QKeySequence("Ctrl+,"))
+        action(settings, "&Refresh model list", self.controller.retry_models, QKeySequence("F5"))
+        help_menu = bar.addMenu("&Help")
+        action(
+            help_menu, "OpenRouter &credits", lambda: QDesktopServices.openUrl(QUrl(CREDITS_URL))
+        )
+        action(help_menu, "&About videostudio", self._on_about)
+
+    def _connect(self) -> None:
+        c = self.controller
+        self.prompt.submitted.connect(self._on_generate)
+        self.prompt.changed.connect(self._update_estimate)
+        self.generate_button.clicked.connect(self._on_generate)
+        self.model_picker.model_chosen.connect(self._on_model_picker_model_chosen)
+        self.params.changed.connect(self._update_estimate)
+        self.images.files_added.connect(c.add_files)
+        self.images.urls_added.connect(c.add_urls)
+        self.images.image_pasted.connect(c.add_qimage)
+        self.images.remove_requested.connect(self._on_images_remove_requested)
+        self.images.role_changed.connect(self._on_images_role_changed)
+        self.queue.job_selected.connect(self._on_queue_job_selected)
+        self.queue.stop_requested.connect(c.stop_job)
+        self.queue.resubmit_requested.connect(c.resubmit)
+        self.queue.reveal_requested.connect(self._reveal)
+        self.player.save_requested.connect(c.save_copy)
+        self.player.reveal_requested.connect(self._reveal)
+        self.thumbnails.ready.connect(self._on_thumbnails_ready)
+        c.models_changed.connect(self._on_controller_models_changed)
+        c.jobs_reset.connect(self._on_controller_jobs_reset)
+        c.job_changed.connect(self._on_controller_job_changed)
+        c.mode_changed.connect(self._on_controller_mode_changed)
+        c.connectivity.connect(self._on_controller_connectivity)
+        c.notice.connect(self._on_controller_notice)
+        c.key_needed.connect(self._on_controller_key_needed)
+        c.problems.connect(self._on_controller_problems)
+        c.image_added.connect(self._on_controller_image_added)
+        c.image_removed.connect(self.images.remove_tile)
+        c.image_roles.connect(self.images.set_roles)
+        c.image_message.connect(self.images.show_message)
+        c.submitted.connect(self._on_controller_submitted)
+
+    # -- state kept between runs ------------------------------------------------------------
+
+    def _restore(self) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        for splitter, key in ((self.main, "window/main"), (self.right, "window/right")):
+            state = s.value(key)
+            if isinstance(state, QByteArray):
+                splitter.restoreState(state)
+        self.prompt.focus()
+
+    def save_state(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/main", self.main.saveState())
+        s.setValue("window/right", self.right.saveState())
+        model_id = self.model_picker.current_id()
+        if model_id:
+            s.setValue("draft/model", model_id)
+            values = {k: v for k, v in self.params.values().items() if v is not None}
+            s.setValue(f"draft/params/{model_id}", values)
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.player.clear()
+        self.closing.emit()
+        super().closeEvent(event)
+
+    # -- the form ---------------------------------------------------------------------------
+
+    def _on_controller_models_changed(self, models: list[VideoModel], status: str) -> None:
+        keep = self.model_picker.current_id() or str(self.settings.value("draft/model", "")) or None
+        self.model_picker.set_models(models, keep or PREFERRED_MODEL)
+        self.catalog_status.setText(status)
+        self.catalog_status.setVisible(bool(status))
+        self.generate_button.setEnabled(self.model_picker.current_model() is not None)
+
+    def _on_model_picker_model_chosen(self, model_id: str) -> None:
+        model = self.model_picker.current_model()
+        if model is None:
+            return
+        self.params.set_model(model)
+        saved = self.settings.value(f"draft/params/{model_id}")
+        if isinstance(saved, dict):
+            self.params.apply(saved)
+        self.controller.set_model(model)
+        self._update_estimate()
+
+    def _update_estimate(self) -> None:
+        model = self.model_picker.current_model()
+        if model is None:
+            self.estimate.setText("")
+            return
+        label, basis = self.controller.estimate(self.prompt.text(), model, self.params.values())
+        self.estimate.setText(f"Estimated {label}" if label != "price unknown" else "Price unknown")
+        self.estimate.setToolTip(basis)
+
+    def _on_generate(self) -> None:
+        model = self.model_picker.current_model()
+        if model is None:
+            self._on_controller_problems([Problem("", "Choose a model first.")])
+            return
+        self.controller.generate(self.prompt.text(), model, self.params.values())
+
+    def _on_controller_problems(self, problems: list[Problem]) -> None:
+        self.params.clear_problems()
+        self.prompt.editor.setProperty("problem", False)
+        messages = []
+        for problem in problems:
+            if problem.field == "prompt":
+                self.prompt.editor.setProperty("problem", True)
+            elif not self.params.show_problem(problem.field, problem.message):
+                pass  # said below, next to Generate
+            messages.append(problem.message)
+        self.prompt.editor.style().polish(self.prompt.editor)
+        self.problem_label.setText("\n".join(dict.fromkeys(messages)))
+        self.problem_label.setVisible(bool(messages))
+        if any(p.field == "prompt" for p in problems):
+            self.prompt.focus()
+
+    def _on_controller_image_added(
+        self, image_id: int, thumb: QImage, name: str, note: str
+    ) -> None:
+        self.images.add_tile(image_id, thumb, name, note)
+        self._update_estimate()
+
+    def _on_images_remove_requested(self, image_id: int) -> None:
+        self.controller.remove_image(image_id)
+        self._update_estimate()
+
+    def _on_images_role_changed(self, image_id: int, role: str) -> None:
+        self.controller.set_image_role(image_id, role)
+        self._update_estimate()
+
+    def _on_paste_image(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is None or not self.images.accept_mime(mime):
+            self.images.show_message("The clipboard holds no image, image file or image address.")
+
+    # -- jobs and the player ----------------------------------------------------------------
+
+    def _on_controller_jobs_reset(self, records: list[JobRecord]) -> None:
+        self.queue.model.clear()
+        self.player.clear()
+        for record in records:
+            self._on_controller_job_changed(record, None)
+
+    def _on_controller_job_changed(self, record: JobRecord, activity: Activity | None) -> None:
+        self.queue.upsert(record, activity)
+        if activity is None and record.state == SAVED and record.path:
+            self.thumbnails.request(record.local_id, Path(record.path))
+            if record.local_id == self._latest and self.player.path is None:
+                self.queue.select(record.local_id)
+
+    def _on_controller_submitted(self, local_id: int) -> None:
+        self._latest = local_id
+        self.problem_label.hide()
+        self.statusBar().showMessage(
+            "Job started: it is journaled and will be saved when done.", 5000
+        )
+
+    def _on_queue_job_selected(self, local_id: int) -> None:
+        record = self.controller.record_for(local_id)
+        if (
+            record is not None
+            and record.state == SAVED
+            and record.path
+            and Path(record.path).exists()
+        ):
+            if self.player.path != Path(record.path):
+                self.player.load(Path(record.path))
+        else:
+            self.player.clear()
+
+    def _on_thumbnails_ready(self, local_id: int, image: QImage) -> None:
+        self.queue.model.set_thumbnail(local_id, QPixmap.fromImage(image))
+
+    def _reveal(self, path: str) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+    # -- banners, the key -------------------------------------------------------------------
+
+    def _on_controller_mode_changed(self, demo: bool) -> None:
+        self.setWindowTitle(f"{APP_NAME} — Demo mode" if demo else APP_NAME)
+        self.mode_label.setText(
+            "Demo mode: built-in simulator" if demo else "Connected to OpenRouter"
+        )
+        self.demo_banner.show_text(
+            "<b>Demo mode</b>: clips come from the built-in simulator, offline and free. "
+            "Add your OpenRouter API key to make real clips."
+            if demo
+            else "",
+            "Add API key…" if demo else "",
+        )
+
+    def _on_controller_connectivity(self, text: str) -> None:
+        self.offline_banner.show_text(text)
+
+    def _on_controller_notice(self, text: str, kind: str) -> None:
+        if kind == "info":
+            self.statusBar().showMessage(text, 8000)
+            return
+        self.message_banner.setProperty("kind", kind)
+        self.message_banner.style().polish(self.message_banner)
+        if kind == "credits":
+            text = (
+                f"{text} <a href='{CREDITS_URL}'>Add credits</a>; "
+                "your settings are kept, press Generate again when ready."
+            )
+        self.message_banner.show_text(text)
+
+    def _on_controller_key_needed(self, why: str) -> None:
+        self._on_controller_notice(f"OpenRouter did not accept the API key: {why}", "error")
+        self.open_key_dialog()
+
+    def open_key_dialog(self) -> None:
+        if self.key_dialog is None:
+            dialog = self.key_dialog = KeyDialog(self)
+            c = self.controller
+            dialog.test_requested.connect(c.test_key)
+            dialog.save_requested.connect(c.save_key)
+            dialog.session_requested.connect(c.use_session_key)
+            dialog.remove_requested.connect(c.remove_key)
+            c.key_status.connect(self._on_controller_key_status)
+            c.key_state.connect(self._on_controller_key_state)
+        self.key_dialog.clear_key()
+        self.key_dialog.set_status("")
+        self.controller.emit_key_state()
+        self.key_dialog.open()
+
+    def _on_controller_key_status(self, text: str, error: bool, busy: bool) -> None:
+        if self.key_dialog is not None:
+            self.key_dialog.set_status(text, error=error, busy=busy)
+            if not error and not busy and text.startswith(("Saved", "Using")):
+                self.key_dialog.clear_key()
+
+    def _on_controller_key_state(self, has_key: bool, session_only: bool, error: str) -> None:
+        if self.key_dialog is not None:
+            self.key_dialog.set_state(
+                has_key=has_key, session_only=session_only, keychain_error=error
+            )
+
+    def _on_about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"<b>{APP_NAME} {__version__}</b><br>A desktop studio for OpenRouter's video "
+            "generation API. Every job is journaled and saved with its settings.",
+        )
