@@ -13,6 +13,7 @@ from pathlib import Path
 
 from videostudio.api.client import VideoClient
 from videostudio.api.errors import NotFoundError
+from videostudio.core.polling import PollPolicy
 from videostudio.services.catalog import Catalog
 from videostudio.services.jobs import JobService
 from videostudio.services.journal import Journal
@@ -39,9 +40,10 @@ class Backend:
         cache_dir: Path,
         demo: bool,
         on_close: Callable[[], None] | None = None,
+        poll_policy: PollPolicy | None = None,
     ) -> Backend:
         journal = Journal(journal_path)
-        jobs = JobService(client, journal, clips_dir)
+        jobs = JobService(client, journal, clips_dir, poll_policy=poll_policy)
         catalog = Catalog(client, cache_dir / "models.json")
         return cls(client, journal, jobs, catalog, clips_dir, cache_dir, demo, on_close)
 

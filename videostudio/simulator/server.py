@@ -86,7 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
                 else:
                     headers["retry-after-ms"] = str(int(fault.retry_after * 1000))
             messages = {429: "Rate limit exceeded", 502: "Provider returned error"}
-            self._error(fault.status, messages.get(fault.status, "Internal Server Error"), headers)
+            message = fault.message or messages.get(fault.status, "Internal Server Error")
+            metadata = {"field": fault.field} if fault.field else None
+            self._json(fault.status, error_body(fault.status, message, metadata), headers)
         elif fault.kind == "malformed":
             self._send(200, b'{"id": "broken", "status": ', "application/json")
         elif fault.kind == "wrong_type":

@@ -67,6 +67,8 @@ class Fault:
     stall_s: float = 30.0
     times: int = 1
     job_id: str | None = None
+    message: str | None = None  # the error message, for kind "status"
+    field: str | None = None  # error.metadata.field, for kind "status"
 
     def __post_init__(self) -> None:
         if self.endpoint not in ENDPOINTS or self.kind not in FAULT_KINDS:

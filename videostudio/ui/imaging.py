@@ -36,9 +36,9 @@ def _encode(image: QImage) -> tuple[str, bytes]:
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     if image.hasAlphaChannel():
-        image.save(buffer, b"PNG")
+        image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs say bytes; Qt wants str
         return "image/png", bytes(data.data())
-    image.save(buffer, b"JPEG", 90)
+    image.save(buffer, "JPEG", 90)  # type: ignore[call-overload]
     return "image/jpeg", bytes(data.data())
 
 

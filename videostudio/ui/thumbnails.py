@@ -66,7 +66,7 @@ class ThumbnailMaker(QObject):
         self._player.stop()
         if not image.isNull():
             self.cache_dir.mkdir(parents=True, exist_ok=True)
-            image.save(str(self.cache_path(clip)), b"PNG")
+            image.save(str(self.cache_path(clip)), "PNG")  # type: ignore[call-overload]
             self.ready.emit(local_id, image)
         self._next()
 

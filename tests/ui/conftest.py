@@ -1,0 +1,122 @@
+"""UI tests run on the qasync loop, like the app: awaiting in a test keeps Qt's events flowing.
+
+The window is the real one, wired to the simulator over loopback TCP, with a
+real journal, a real QMediaPlayer and an in-memory keychain (the real one in
+test_keychain.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import qasync
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from tests.test_simulator_clips import _png
+from videostudio.api.client import VideoClient
+from videostudio.core.jobs import JobRecord
+from videostudio.core.polling import PollPolicy
+from videostudio.services.backend import Backend, verify_key
+from videostudio.services.jobs import Activity
+from videostudio.services.keychain import KeyStore
+from videostudio.simulator.server import SimulatorServer
+from videostudio.simulator.service import Simulator
+from videostudio.ui.main_window import MainWindow
+from videostudio.ui.studio import StudioController
+from videostudio.ui.style import STYLE
+from videostudio.ui.thumbnails import ThumbnailMaker
+
+FAST_POLLS = PollPolicy(first=0.2, steps=(), ceiling=0.2)
+
+
+def pytest_asyncio_loop_factories(config: Any, item: Any) -> dict[str, Callable[[], Any]]:
+    def qt_loop() -> qasync.QEventLoop:
+        app = QApplication.instance() or QApplication([])
+        return qasync.QEventLoop(app)
+
+    return {"qt": qt_loop}
+
+
+async def until(condition: Callable[[], object], timeout: float = 30.0, what: str = "") -> None:
+    """Wait (letting Qt and asyncio run) until ``condition()`` is true."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        await asyncio.sleep(0.02)
+
+
+@dataclass
+class Studio:
+    window: MainWindow
+    controller: StudioController
+    sim: Simulator
+    server: SimulatorServer
+    data: Path
+    settings: QSettings
+    events: list[tuple[JobRecord, Activity | None]] = field(default_factory=list)
+    closed: bool = False
+
+    def states(self, local_id: int) -> list[str]:
+        seen: list[str] = []
+        for record, activity in self.events:
+            if record.local_id == local_id and activity is None and record.state not in seen[-1:]:
+                seen.append(record.state)
+        return seen
+
+
+def make_studio(server: SimulatorServer, data: Path, key: str | None = "sk-or-v1-ui") -> Studio:
+    def connect(k: str | None) -> Backend:
+        client = VideoClient(api_key=lambda: k or "anonymous", base_url=server.base_url)
+        return Backend.open(
+            client, journal_path=data / "journal.sqlite3", clips_dir=data / "clips",
+            cache_dir=data / "cache", demo=k is None, poll_policy=FAST_POLLS,
+        )  # fmt: skip
+
+    keys = KeyStore()
+    if key:
+        keys.set(key)
+    controller = StudioController(connect, keys, lambda k: verify_key(k, server.base_url))
+    settings = QSettings(str(data / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(controller, settings, ThumbnailMaker(data / "thumbs"))
+    studio = Studio(window, controller, server.sim, server, data, settings)
+    controller.job_changed.connect(lambda r, a: studio.events.append((r, a)))
+    return studio
+
+
+@pytest.fixture
+async def studio(
+    qapp: QApplication, server: SimulatorServer, sim: Simulator, tmp_path: Path
+) -> AsyncIterator[Studio]:
+    qapp.setStyleSheet(STYLE)
+    qapp.setQuitOnLastWindowClosed(False)  # as the app does: closing must not stop the loop
+    sim.pending_s, sim.running_s = 0.3, 0.6
+    s = make_studio(server, tmp_path / "data")
+    s.window.resize(1280, 800)
+    s.window.show()
+    await s.controller.start()
+    await until(lambda: s.window.model_picker.count() > 0, what="the model list")
+    yield s
+    await close_studio(s)
+
+
+async def close_studio(s: Studio) -> None:
+    if s.closed:
+        return
+    s.closed = True
+    s.window.close()
+    await s.controller.aclose()
+    s.window.deleteLater()
+    await asyncio.sleep(0.05)
+
+
+def png_file(path: Path, color: str = "#3366ff", w: int = 160, h: int = 90) -> Path:
+    path.write_bytes(base64.b64decode(_png(color, w, h).split(",", 1)[1]))
+    return path

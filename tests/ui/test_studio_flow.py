@@ -1,0 +1,132 @@
+"""The whole flow in the real window against the simulator: pick, constrain, drop, generate,
+watch the row move, get the file and its sidecar, play it, save a copy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, Qt, QUrl
+from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame
+from PySide6.QtTest import QTest
+
+from tests.ui.conftest import Studio, png_file, until
+from videostudio.core.jobs import SAVED
+
+
+def _combo_values(combo: object) -> list[object]:
+    return [combo.itemData(i) for i in range(combo.count())]  # type: ignore[attr-defined]
+
+
+async def test_first_clip_is_a_prompt_and_ctrl_enter(studio: Studio) -> None:
+    w = studio.window
+    assert w.prompt.editor.hasFocus() or w.focusWidget() is w.prompt.editor
+    assert w.model_picker.current_id() == "google/veo-3.1-fast"  # preselected
+    assert w.estimate.text() == "Estimated ≈ $0.40"
+    QTest.keyClicks(w.prompt.editor, "a paper boat on a rainy street")
+    QTest.keyClick(w.prompt.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    await until(lambda: studio.events, what="the job to appear")
+    local_id = studio.events[0][0].local_id
+    await until(lambda: studio.states(local_id)[-1:] == [SAVED], what="the clip to be saved")
+    assert studio.states(local_id) == [
+        "queued", "submitting", "pending", "in_progress", "completed", "downloading", SAVED,
+    ]  # fmt: skip
+
+
+async def test_the_whole_flow(studio: Studio, tmp_path: Path) -> None:
+    w = studio.window
+    # A model without audio, seed or last frame: the controls say so.
+    assert w.model_picker.select("minimax/hailuo-2.3")
+    assert _combo_values(w.params.duration) == [6, 10]
+    assert not w.params.audio.isEnabled()
+    assert "silent" in w.params.audio.toolTip()
+    assert not w.params.seed_fixed.isEnabled()
+    assert "does not accept a seed" in w.params.seed_fixed.toolTip()
+    # Veo 3.1: its own sets, first and last frames.
+    assert w.model_picker.select("google/veo-3.1")
+    assert _combo_values(w.params.duration) == [4, 6, 8]
+    assert _combo_values(w.params.resolution) == ["720p", "1080p", "4K"]
+    assert _combo_values(w.params.aspect) == ["16:9", "9:16"]
+    assert w.params.audio.isEnabled()
+    w.params.duration.setCurrentIndex(w.params.duration.findData(4))
+    w.params.resolution.setCurrentIndex(w.params.resolution.findData("1080p"))
+    w.params.aspect.setCurrentIndex(w.params.aspect.findData("9:16"))
+    w.params.seed_fixed.setChecked(True)
+    w.params.seed.setValue(42)
+    w.params.audio.setChecked(False)
+    assert w.estimate.text() == "Estimated ≈ $0.80"  # 4 s x $0.20 without audio
+    # Drop an image: it becomes the first frame, offered roles follow the model.
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(png_file(tmp_path / "start.png", "#ff0000")))])
+    assert w.images.accept_mime(mime)
+    await until(lambda: w.images.tile_ids(), what="the image tile")
+    tile = w.images._tiles[w.images.tile_ids()[0]]
+    assert [tile.role.itemData(i) for i in range(tile.role.count())] == [
+        "reference", "first_frame", "last_frame",
+    ]  # fmt: skip
+    assert tile.role.currentData() == "first_frame"
+    w.prompt.set_text("a lighthouse in a storm")
+    w.generate_button.click()
+    await until(lambda: studio.events, what="the job")
+    local_id = studio.events[0][0].local_id
+    await until(lambda: studio.states(local_id)[-1:] == [SAVED], what="the saved clip")
+    record = studio.controller.record_for(local_id)
+    assert record is not None
+    clip = Path(record.path or "")
+    assert clip.exists()
+    side = json.loads(clip.with_suffix(".json").read_text())
+    assert side["prompt"] == "a lighthouse in a storm"
+    assert side["model"] == "google/veo-3.1"
+    assert side["parameters"] == {
+        "aspect_ratio": "9:16", "duration": 4, "generate_audio": False, "resolution": "1080p",
+        "seed": 42,
+    }  # fmt: skip
+    assert side["images"][0]["role"] == "first_frame"
+    assert side["cost_usd"] == 0.8
+    # The row shows it; the newest job plays in the player as soon as it is saved.
+    row = w.queue.model.row_of(local_id)
+    assert w.queue.model.index(row, 4).data() == "Saved"
+    assert w.queue.model.index(row, 7).data() == "$0.80"
+    frames: list[tuple[int, int]] = []
+    sink = w.player.video.videoSink()
+    sink.videoFrameChanged.connect(
+        lambda f: frames.append((f.width(), f.height())) if QVideoFrame(f).isValid() else None
+    )
+    await until(lambda: w.player.path == clip, what="the player to load the clip")
+    await until(lambda: len(frames) >= 10, what="decoded frames")
+    assert w.player.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+    assert frames[-1][1] > frames[-1][0]  # portrait 9:16
+    await until(lambda: w.queue.model.index(row, 0).data(Qt.ItemDataRole.DecorationRole),
+                what="the thumbnail")  # fmt: skip
+    # Frame step pauses and moves by one frame.
+    w.player.step(1)
+    assert w.player.player.playbackState() == QMediaPlayer.PlaybackState.PausedState
+    # Save as… writes a copy (the dialog's answer is the signal's payload).
+    copy = tmp_path / "copy.mp4"
+    w.player.save_requested.emit(str(clip), str(copy))
+    await until(copy.exists, what="the copy")
+    assert copy.read_bytes() == clip.read_bytes()
+
+
+async def test_settings_come_back_on_the_next_start(studio: Studio, tmp_path: Path) -> None:
+    from tests.ui.conftest import close_studio, make_studio
+
+    w = studio.window
+    w.model_picker.select("alibaba/wan-2.7")
+    w.params.duration.setCurrentIndex(w.params.duration.findData(7))
+    w.params.aspect.setCurrentIndex(w.params.aspect.findData("1:1"))
+    w.main.setSizes([500, 780])
+    await close_studio(studio)
+    again = make_studio(studio.server, studio.data)
+    again.window.show()
+    await again.controller.start()
+    await until(lambda: again.window.model_picker.count() > 0)
+    try:
+        w2 = again.window
+        assert w2.model_picker.current_id() == "alibaba/wan-2.7"
+        assert w2.params.duration.currentData() == 7
+        assert w2.params.aspect.currentData() == "1:1"
+        assert abs(w2.main.sizes()[0] - 500) <= 10
+        assert "sk-or-v1-ui" not in (studio.data / "settings.ini").read_text()
+    finally:
+        await close_studio(again)
