@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.test_simulator_clips import _png
 from videostudio.api.client import VideoClient
+from videostudio.api.retry import RetryPolicy
 from videostudio.core.jobs import JobRecord
 from videostudio.core.polling import PollPolicy
 from videostudio.services.backend import Backend, verify_key
@@ -34,6 +35,9 @@ from videostudio.ui.style import STYLE
 from videostudio.ui.thumbnails import ThumbnailMaker
 
 FAST_POLLS = PollPolicy(first=0.2, steps=(), ceiling=0.2)
+# Real time in the window: waits as in production, only shorter.
+FAST_RETRY = RetryPolicy(initial=0.05, max_interval=0.2, jitter=0.0)
+FAST_OUTAGE = RetryPolicy(initial=0.3, factor=1.0, max_interval=0.3, jitter=0.0)
 
 
 def pytest_asyncio_loop_factories(config: Any, item: Any) -> dict[str, Callable[[], Any]]:
@@ -44,9 +48,9 @@ def pytest_asyncio_loop_factories(config: Any, item: Any) -> dict[str, Callable[
     return {"qt": qt_loop}
 
 
-async def until(condition: Callable[[], object], timeout: float = 30.0, what: str = "") -> None:
+async def until(condition: Callable[[], object], within: float = 30.0, what: str = "") -> None:
     """Wait (letting Qt and asyncio run) until ``condition()`` is true."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what or condition}")
@@ -74,11 +78,18 @@ class Studio:
 
 def make_studio(server: SimulatorServer, data: Path, key: str | None = "sk-or-v1-ui") -> Studio:
     def connect(k: str | None) -> Backend:
-        client = VideoClient(api_key=lambda: k or "anonymous", base_url=server.base_url)
+        client = VideoClient(
+            api_key=lambda: k or "anonymous", base_url=server.base_url, retry=FAST_RETRY
+        )
         return Backend.open(
-            client, journal_path=data / "journal.sqlite3", clips_dir=data / "clips",
-            cache_dir=data / "cache", demo=k is None, poll_policy=FAST_POLLS,
-        )  # fmt: skip
+            client,
+            journal_path=data / "journal.sqlite3",
+            clips_dir=data / "clips",
+            cache_dir=data / "cache",
+            demo=k is None,
+            poll_policy=FAST_POLLS,
+            outage=FAST_OUTAGE,
+        )
 
     keys = KeyStore()
     if key:
@@ -91,12 +102,16 @@ def make_studio(server: SimulatorServer, data: Path, key: str | None = "sk-or-v1
     return studio
 
 
+@pytest.fixture(autouse=True)
+def _keep_loop_running(qapp: QApplication) -> None:
+    qapp.setQuitOnLastWindowClosed(False)  # as the app does: closing must not stop the loop
+
+
 @pytest.fixture
 async def studio(
     qapp: QApplication, server: SimulatorServer, sim: Simulator, tmp_path: Path
 ) -> AsyncIterator[Studio]:
     qapp.setStyleSheet(STYLE)
-    qapp.setQuitOnLastWindowClosed(False)  # as the app does: closing must not stop the loop
     sim.pending_s, sim.running_s = 0.3, 0.6
     s = make_studio(server, tmp_path / "data")
     s.window.resize(1280, 800)

@@ -29,8 +29,14 @@ async def test_first_clip_is_a_prompt_and_ctrl_enter(studio: Studio) -> None:
     local_id = studio.events[0][0].local_id
     await until(lambda: studio.states(local_id)[-1:] == [SAVED], what="the clip to be saved")
     assert studio.states(local_id) == [
-        "queued", "submitting", "pending", "in_progress", "completed", "downloading", SAVED,
-    ]  # fmt: skip
+        "queued",
+        "submitting",
+        "pending",
+        "in_progress",
+        "completed",
+        "downloading",
+        SAVED,
+    ]
 
 
 async def test_the_whole_flow(studio: Studio, tmp_path: Path) -> None:
@@ -62,8 +68,10 @@ async def test_the_whole_flow(studio: Studio, tmp_path: Path) -> None:
     await until(lambda: w.images.tile_ids(), what="the image tile")
     tile = w.images._tiles[w.images.tile_ids()[0]]
     assert [tile.role.itemData(i) for i in range(tile.role.count())] == [
-        "reference", "first_frame", "last_frame",
-    ]  # fmt: skip
+        "reference",
+        "first_frame",
+        "last_frame",
+    ]
     assert tile.role.currentData() == "first_frame"
     w.prompt.set_text("a lighthouse in a storm")
     w.generate_button.click()
@@ -78,9 +86,12 @@ async def test_the_whole_flow(studio: Studio, tmp_path: Path) -> None:
     assert side["prompt"] == "a lighthouse in a storm"
     assert side["model"] == "google/veo-3.1"
     assert side["parameters"] == {
-        "aspect_ratio": "9:16", "duration": 4, "generate_audio": False, "resolution": "1080p",
+        "aspect_ratio": "9:16",
+        "duration": 4,
+        "generate_audio": False,
+        "resolution": "1080p",
         "seed": 42,
-    }  # fmt: skip
+    }
     assert side["images"][0]["role"] == "first_frame"
     assert side["cost_usd"] == 0.8
     # The row shows it; the newest job plays in the player as soon as it is saved.
@@ -96,8 +107,10 @@ async def test_the_whole_flow(studio: Studio, tmp_path: Path) -> None:
     await until(lambda: len(frames) >= 10, what="decoded frames")
     assert w.player.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
     assert frames[-1][1] > frames[-1][0]  # portrait 9:16
-    await until(lambda: w.queue.model.index(row, 0).data(Qt.ItemDataRole.DecorationRole),
-                what="the thumbnail")  # fmt: skip
+    await until(
+        lambda: w.queue.model.index(row, 0).data(Qt.ItemDataRole.DecorationRole),
+        what="the thumbnail",
+    )
     # Frame step pauses and moves by one frame.
     w.player.step(1)
     assert w.player.player.playbackState() == QMediaPlayer.PlaybackState.PausedState

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from videostudio.api.client import VideoClient
 from videostudio.api.errors import NotFoundError
+from videostudio.api.retry import RetryPolicy
 from videostudio.core.polling import PollPolicy
 from videostudio.services.catalog import Catalog
-from videostudio.services.jobs import JobService
+from videostudio.services.jobs import OUTAGE_BACKOFF, JobService
 from videostudio.services.journal import Journal
 
 
@@ -41,9 +42,10 @@ class Backend:
         demo: bool,
         on_close: Callable[[], None] | None = None,
         poll_policy: PollPolicy | None = None,
+        outage: RetryPolicy = OUTAGE_BACKOFF,
     ) -> Backend:
         journal = Journal(journal_path)
-        jobs = JobService(client, journal, clips_dir, poll_policy=poll_policy)
+        jobs = JobService(client, journal, clips_dir, poll_policy=poll_policy, outage=outage)
         catalog = Catalog(client, cache_dir / "models.json")
         return cls(client, journal, jobs, catalog, clips_dir, cache_dir, demo, on_close)
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from videostudio.api import errors as api
 from videostudio.api.client import RetryNotice, VideoClient
+from videostudio.api.retry import RetryPolicy
 from videostudio.core import failures
 from videostudio.core.failures import Failure
 from videostudio.core.jobs import (
@@ -58,8 +59,11 @@ from videostudio.services.journal import Journal
 
 log = logging.getLogger("videostudio.services.jobs")
 
-# Waiting out a lost network or a struggling server: grow to this, then keep trying.
-MAX_OUTAGE_WAIT_S = 60.0
+# Waiting out a lost network or a struggling server (after the client's own retries):
+# 2 s, 4 s, ... up to a minute, then every minute, for as long as it takes.
+OUTAGE_BACKOFF = RetryPolicy(
+    initial=2.0, factor=2.0, max_interval=60.0, jitter=1.0, max_retry_after=60.0
+)
 # A server that keeps sending something other than a video: give up after this many tries.
 MAX_BAD_DOWNLOADS = 5
 
@@ -98,6 +102,7 @@ class JobService:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
         max_parallel_downloads: int = 3,
+        outage: RetryPolicy = OUTAGE_BACKOFF,
     ) -> None:
         self.client = client
         self.journal = journal
@@ -105,7 +110,9 @@ class JobService:
         self.poll_policy = poll_policy or PollPolicy()
         self._sleep = sleep
         self._clock = clock
+        self._outage = outage
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._writes: set[asyncio.Future[JobRecord]] = set()
         self._submit_lock = asyncio.Lock()  # one POST at a time keeps the journal order honest
         self._downloads = asyncio.Semaphore(max_parallel_downloads)
         self._listeners: list[JobListener] = []
@@ -139,7 +146,14 @@ class JobService:
     # -- journal (off the event loop's thread: commits fsync) ------------------------------
 
     async def _update(self, record: JobRecord, **changes: Any) -> JobRecord:
-        updated = await asyncio.to_thread(self.journal.update, record.local_id, **changes)
+        # A write runs to the end even when its job is cancelled (the app quits): aclose
+        # waits for it, so the journal is never closed under a write.
+        write = asyncio.ensure_future(
+            asyncio.to_thread(self.journal.update, record.local_id, **changes)
+        )
+        self._writes.add(write)
+        write.add_done_callback(self._writes.discard)
+        updated = await asyncio.shield(write)
         self._emit(updated)
         return updated
 
@@ -227,6 +241,7 @@ class JobService:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
+        await asyncio.gather(*self._writes, return_exceptions=True)
 
     # -- one job's life --------------------------------------------------------------------
 
@@ -400,10 +415,9 @@ class JobService:
     async def _wait_outage(
         self, record: JobRecord, exc: Exception, attempt: int, *, connectivity: bool = True
     ) -> None:
-        """Sleep before trying again, growing to MAX_OUTAGE_WAIT_S; tell the listeners why."""
-        wait = min(MAX_OUTAGE_WAIT_S, 2.0 * 2 ** min(attempt - 1, 6))
-        if isinstance(exc, api.APIStatusError) and exc.retry_after:
-            wait = max(wait, min(exc.retry_after, MAX_OUTAGE_WAIT_S))
+        """Sleep before trying again (``outage`` backoff, or the server's Retry-After)."""
+        retry_after = exc.retry_after if isinstance(exc, api.APIStatusError) else None
+        wait = self._outage.delay(min(attempt - 1, 10), retry_after)
         failure = to_failure(exc, retry_in=wait)
         if connectivity and failure.kind == failures.OFFLINE:
             self._set_offline(failure)

@@ -1,6 +1,6 @@
 """The studio view-model: the window's async entry points, talking to the services.
 
-Widgets emit intents and take setters; this QObject holds the asyncSlots, the
+Widgets emit intents and take setters; this QObject holds the async slots, the
 current backend (demo or live), the draft's images and the key. Everything
 slow (network, journal commits, image decoding, file copies) is awaited here,
 off the UI thread or on the event loop, never blocking it.
@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Signal, Slot
 from PySide6.QtGui import QImage
-from qasync import asyncSlot
 
 from videostudio.core import failures
 from videostudio.core.failures import Failure
@@ -42,6 +41,24 @@ log = logging.getLogger("videostudio.ui")
 ROLES = ("reference", "first_frame", "last_frame")
 BackendFactory = Callable[[str | None], Backend]
 KeyTester = Callable[[str], Any]  # async: raises on a bad key
+
+
+def owned_slot(*types: type) -> Callable[[Callable[..., Any]], Any]:
+    """An async Qt slot whose task the controller owns: closing cancels and awaits it,
+    so no job, journal or socket work outlives the window."""
+
+    def decorate(method: Callable[..., Any]) -> Any:
+        @Slot(*types)
+        @functools.wraps(method)
+        def slot(self: StudioController, *args: Any) -> asyncio.Task[Any]:
+            task = asyncio.ensure_future(method(self, *args))
+            self._pending.add(task)
+            task.add_done_callback(self._slot_done)
+            return task
+
+        return slot
+
+    return decorate
 
 
 @dataclass
@@ -113,6 +130,8 @@ class StudioController(QObject):
         self._image_ids = itertools.count(1)
         self._model: VideoModel | None = None
         self._keychain_error = ""
+        self._switching = asyncio.Lock()
+        self._pending: set[asyncio.Task[Any]] = set()
 
     # -- start-up and backends ------------------------------------------------------------
 
@@ -120,7 +139,7 @@ class StudioController(QObject):
         """The key provider for the client: from memory, never a keychain call per request."""
         return self.key
 
-    @asyncSlot()
+    @owned_slot()
     async def start(self) -> None:
         """Read the key (off the UI thread), then open the matching backend."""
         try:
@@ -132,20 +151,22 @@ class StudioController(QObject):
         await self._switch_backend()
 
     async def _switch_backend(self) -> None:
-        if self.backend is not None:
-            await self.backend.aclose()
-        backend = self._connect(self.key)
-        self.backend = backend
-        backend.jobs.subscribe(self._on_job)
-        backend.jobs.subscribe_connectivity(self._on_connectivity)
-        self.mode_changed.emit(backend.demo)
-        self.connectivity.emit("")
-        cached = backend.catalog.load_cached()
-        if cached:
-            self.models = cached
-            self.models_changed.emit(cached, "Updating the model list…")
-        self.jobs_reset.emit(await asyncio.to_thread(backend.journal.find))
-        await backend.jobs.resume()
+        async with self._switching:  # one switch (or close) at a time
+            old, self.backend = self.backend, None  # nothing may use it while it closes
+            if old is not None:
+                await old.aclose()
+            backend = self._connect(self.key)
+            self.backend = backend
+            backend.jobs.subscribe(self._on_job)
+            backend.jobs.subscribe_connectivity(self._on_connectivity)
+            self.mode_changed.emit(backend.demo)
+            self.connectivity.emit("")
+            cached = backend.catalog.load_cached()
+            if cached:
+                self.models = cached
+                self.models_changed.emit(cached, "Updating the model list…")
+            self.jobs_reset.emit(await asyncio.to_thread(backend.journal.find))
+            await backend.jobs.resume()
         await self.refresh_models()
 
     async def refresh_models(self) -> None:
@@ -155,6 +176,8 @@ class StudioController(QObject):
         try:
             models = await backend.catalog.refresh()
         except Exception as exc:  # noqa: BLE001 (every failure becomes a message)
+            if self.backend is not backend:
+                return  # switched or closed meanwhile: not worth a message
             failure = to_failure(exc)
             status = f"Could not update the model list: {failure.message}" + (
                 " Showing the saved list." if self.models else ""
@@ -163,17 +186,31 @@ class StudioController(QObject):
             if failure.kind == failures.AUTH:
                 self.key_needed.emit(failure.message)
             return
-        self.models = models
-        self.models_changed.emit(models, "")
+        if self.backend is backend:
+            self.models = models
+            self.models_changed.emit(models, "")
 
-    @asyncSlot()
+    @owned_slot()
     async def retry_models(self) -> None:
         await self.refresh_models()
 
+    def _slot_done(self, task: asyncio.Task[Any]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a window action failed", exc_info=task.exception())
+            self.notice.emit(f"Something went wrong: {task.exception()}", "error")
+
     async def aclose(self) -> None:
-        if self.backend is not None:
-            await self.backend.aclose()
-            self.backend = None
+        """Stop the window's pending work, then the backend (its jobs stay in the journal)."""
+        current = asyncio.current_task()
+        pending = [t for t in self._pending if t is not current]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        async with self._switching:
+            old, self.backend = self.backend, None
+            if old is not None:
+                await old.aclose()
 
     # -- job events -------------------------------------------------------------------------
 
@@ -226,17 +263,17 @@ class StudioController(QObject):
         result = estimate_for(model, self.build_request(prompt, model.id, params))
         return result.label(), result.basis
 
-    @asyncSlot(list)
+    @owned_slot(list)
     async def add_files(self, paths: list[str]) -> None:
         for path in paths:
             await self._add(functools.partial(_read_image_file, path), Path(path).name)
 
-    @asyncSlot(list)
+    @owned_slot(list)
     async def add_urls(self, urls: list[str]) -> None:
         for url in urls:
             await self._add(functools.partial(remote_image, url), url)
 
-    @asyncSlot(QImage)
+    @owned_slot(QImage)
     async def add_qimage(self, image: QImage) -> None:
         copy = image.copy()  # the clipboard's image may change under us
         await self._add(lambda: prepare_image(_qimage_bytes(copy), "pasted image"), "pasted image")
@@ -276,7 +313,7 @@ class StudioController(QObject):
     def check(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> list[Problem]:
         return validate_request(self.build_request(prompt, model.id, params), model)
 
-    @asyncSlot(str, object, dict)
+    @owned_slot(str, object, dict)
     async def generate(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> None:
         backend = self.backend
         if backend is None:
@@ -294,12 +331,12 @@ class StudioController(QObject):
             return
         self.submitted.emit(record.local_id)
 
-    @asyncSlot(int)
+    @owned_slot(int)
     async def stop_job(self, local_id: int) -> None:
         if self.backend is not None:
             await self.backend.jobs.stop_watching(local_id)
 
-    @asyncSlot(int)
+    @owned_slot(int)
     async def resubmit(self, local_id: int) -> None:
         if self.backend is None:
             return
@@ -310,7 +347,7 @@ class StudioController(QObject):
             return
         self.submitted.emit(record.local_id)
 
-    @asyncSlot(str, str)
+    @owned_slot(str, str)
     async def save_copy(self, src: str, dest: str) -> None:
         try:
             await asyncio.to_thread(_copy, src, dest)
@@ -332,7 +369,7 @@ class StudioController(QObject):
     def emit_key_state(self) -> None:
         self.key_state.emit(self.key is not None, self._keys.session_only, self._keychain_error)
 
-    @asyncSlot(str)
+    @owned_slot(str)
     async def test_key(self, key: str) -> None:
         self.key_status.emit("Testing the key with OpenRouter…", False, True)
         try:
@@ -343,7 +380,7 @@ class StudioController(QObject):
             return
         self.key_status.emit("The key works.", False, False)
 
-    @asyncSlot(str)
+    @owned_slot(str)
     async def save_key(self, key: str) -> None:
         self.key_status.emit("Saving to the keychain…", False, True)
         try:
@@ -355,7 +392,7 @@ class StudioController(QObject):
             return
         await self._use_key(key, "Saved in your keychain.")
 
-    @asyncSlot(str)
+    @owned_slot(str)
     async def use_session_key(self, key: str) -> None:
         self._keys.set_for_session(key)
         await self._use_key(key, "Using the key until you quit; it was not saved.")
@@ -367,7 +404,7 @@ class StudioController(QObject):
         self.emit_key_state()
         await self._switch_backend()
 
-    @asyncSlot()
+    @owned_slot()
     async def remove_key(self) -> None:
         try:
             await asyncio.to_thread(self._keys.delete)
