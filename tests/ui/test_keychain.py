@@ -36,14 +36,15 @@ ROUND_TRIP = textwrap.dedent("""
 
 
 def test_the_key_round_trips_through_the_real_secret_service(tmp_path: Path) -> None:
-    for tool in ("dbus-run-session", "gnome-keyring-daemon"):
-        assert shutil.which(tool), f"{tool} is missing: run scripts/bootstrap"
+    dbus = shutil.which("dbus-run-session")
+    assert dbus, "dbus-run-session is missing: run scripts/bootstrap"
+    assert shutil.which("gnome-keyring-daemon"), "gnome-keyring is missing: run scripts/bootstrap"
     script = tmp_path / "round_trip.py"
     script.write_text(ROUND_TRIP)
     unlock = "echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null"
     proc = subprocess.run(
         [
-            "dbus-run-session",
+            dbus,
             "--",
             "sh",
             "-c",

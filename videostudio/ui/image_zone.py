@@ -91,7 +91,7 @@ class ImageZone(QFrame):
         self.setObjectName("imageZone")
         self.setAcceptDrops(True)
         self.setAccessibleName("Reference images")
-        self.hint = QLabel("Drop images here, paste with Ctrl+Shift+V, or", self)
+        self.hint = QLabel("Drop images or image links here, or paste (Ctrl+Shift+V).", self)
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
         self.add_button = QPushButton("Add image…", self)

@@ -8,6 +8,8 @@ typing a prompt and pressing Ctrl+Enter is all a first clip takes.
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +88,11 @@ class Banner(QFrame):
         self.setVisible(bool(html))
 
 
+def _linkify(text: str) -> str:
+    """Plain text (a server's message) as safe HTML, with its web addresses clickable."""
+    return re.sub(r"(https://[^\s<]+[^\s<.,;)])", r"<a href='\1'>\1</a>", html.escape(text))
+
+
 def _section(text: str, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setObjectName("sectionTitle")
@@ -133,9 +140,6 @@ class MainWindow(QMainWindow):
         self.generate_button.setObjectName("generate")
         self.generate_button.setToolTip("Generate the clip (Ctrl+Enter)")
         self.generate_button.setDefault(True)
-        go = QHBoxLayout()
-        go.addWidget(self.estimate, 1)
-        go.addWidget(self.generate_button)
         form_layout = QVBoxLayout(form)
         form_layout.addWidget(_section("Prompt", form))
         form_layout.addWidget(self.prompt, 3)
@@ -147,13 +151,23 @@ class MainWindow(QMainWindow):
         form_layout.addWidget(_section("Images", form))
         form_layout.addWidget(self.images)
         form_layout.addStretch(1)
-        form_layout.addWidget(self.problem_label)
-        form_layout.addLayout(go)
         scroll = QScrollArea(self)
         scroll.setWidget(form)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setMinimumWidth(380)
+        # Problems, the estimate and Generate stay in view however the form scrolls.
+        go = QHBoxLayout()
+        go.setContentsMargins(9, 0, 9, 0)
+        go.addWidget(self.estimate, 1)
+        go.addWidget(self.generate_button)
+        left = QWidget(self)
+        left.setMinimumWidth(380)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(scroll, 1)
+        self.problem_label.setContentsMargins(9, 0, 9, 0)
+        left_layout.addWidget(self.problem_label)
+        left_layout.addLayout(go)
 
         self.player = PlayerWidget(self)
         self.queue = JobQueuePanel(self)
@@ -166,7 +180,7 @@ class MainWindow(QMainWindow):
         self.right.setSizes([460, 300])
         self.main = QSplitter(Qt.Orientation.Horizontal, self)
         self.main.setObjectName("mainSplitter")
-        self.main.addWidget(scroll)
+        self.main.addWidget(left)
         self.main.addWidget(self.right)
         self.main.setStretchFactor(1, 1)
         self.main.setSizes([420, 860])
@@ -423,12 +437,13 @@ class MainWindow(QMainWindow):
             return
         self.message_banner.setProperty("kind", kind)
         self.message_banner.style().polish(self.message_banner)
+        html = _linkify(text)
         if kind == "credits":
-            text = (
-                f"{text} <a href='{CREDITS_URL}'>Add credits</a>; "
-                "your settings are kept, press Generate again when ready."
+            html += (
+                f" <a href='{CREDITS_URL}'>Add credits</a>, then press Generate again: "
+                "your prompt and settings are kept."
             )
-        self.message_banner.show_text(text)
+        self.message_banner.show_text(html)
 
     def _on_controller_key_needed(self, why: str) -> None:
         self._on_controller_notice(f"OpenRouter did not accept the API key: {why}", "error")

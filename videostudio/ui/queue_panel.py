@@ -246,14 +246,14 @@ class JobQueuePanel(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(PROMPT, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Stretch)
         for col, width in (
             (THUMB, 72),
-            (MODEL, 150),
-            (PARAMS, 150),
-            (ELAPSED, 56),
-            (PROGRESS, 90),
-            (COST, 64),
+            (MODEL, 140),
+            (PARAMS, 130),
+            (STATUS, 190),
+            (ELAPSED, 52),
+            (PROGRESS, 80),
+            (COST, 60),
         ):
             header.resizeSection(col, width)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
