@@ -137,6 +137,15 @@ async def client(server: SimulatorServer, sleeps: Sleeps) -> Any:
         yield c
 
 
+def states_of(events: list[tuple[Any, Any]], local_id: int) -> list[str]:
+    """The journaled states one job went through, in order, from (record, activity) events."""
+    seen: list[str] = []
+    for record, activity in events:
+        if record.local_id == local_id and activity is None and record.state not in seen[-1:]:
+            seen.append(record.state)
+    return seen
+
+
 class VirtualTime:
     """A clock and a sleep that share virtual time: waits pass at once, order is kept.
 

@@ -106,6 +106,11 @@ async def _run_matrix(
     # ...and every job the user asked for was created, except those whose submit got a
     # 5xx (not created here; shown as "may have been submitted" for the user to decide).
     assert sim.submit_count == JOBS - submit_5xx
+    injected = sum(f.times for f in faults)
+    print(
+        f"\nfault matrix: jobs={JOBS} faults injected={injected} outcome={dict(by_state)} "
+        f"submits={sim.submit_count} partial files=0 duplicates=0"
+    )
     return dict(by_state)
 
 

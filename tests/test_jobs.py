@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import VirtualTime
+from tests.conftest import VirtualTime, states_of
 from videostudio.api.client import Timeouts, VideoClient
 from videostudio.api.retry import RetryPolicy
 from videostudio.core import failures
@@ -33,11 +33,7 @@ class Harness:
     events: list[tuple[JobRecord, Activity | None]] = field(default_factory=list)
 
     def states(self, local_id: int) -> list[str]:
-        seen: list[str] = []
-        for record, activity in self.events:
-            if record.local_id == local_id and activity is None and record.state not in seen[-1:]:
-                seen.append(record.state)
-        return seen
+        return states_of(self.events, local_id)
 
     def failures(self) -> list[str]:
         return [a.failure.kind for _, a in self.events if a is not None and a.failure is not None]

@@ -19,6 +19,7 @@ import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from tests.conftest import states_of
 from tests.test_simulator_clips import _png
 from videostudio.api.client import VideoClient
 from videostudio.api.retry import RetryPolicy
@@ -69,11 +70,7 @@ class Studio:
     closed: bool = False
 
     def states(self, local_id: int) -> list[str]:
-        seen: list[str] = []
-        for record, activity in self.events:
-            if record.local_id == local_id and activity is None and record.state not in seen[-1:]:
-                seen.append(record.state)
-        return seen
+        return states_of(self.events, local_id)
 
 
 def make_studio(server: SimulatorServer, data: Path, key: str | None = "sk-or-v1-ui") -> Studio:

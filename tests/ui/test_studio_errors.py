@@ -138,3 +138,23 @@ async def test_a_large_photo_is_scaled_down_off_the_ui_thread(
     assert "scaled down from 4000 x 2250" in studio.window.images.message.text()
     request = studio.controller.build_request("x", "google/veo-3.1-fast", {})
     assert request.images[0].url.startswith("data:image/jpeg;base64,")
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "hint"),
+    [
+        (403, "This key may not use google/veo-3.1-fast.", "This key may not use this model."),
+        (404, "No video model named 'google/veo-3.1-fast'.", ""),
+        (413, "Request body too large.", "Use fewer or smaller images."),
+    ],
+)
+async def test_other_refusals_say_what_happened_and_what_to_do(
+    studio: Studio, status: int, message: str, hint: str
+) -> None:
+    studio.sim.add_fault(Fault("submit", "status", status=status, message=message))
+    _generate(studio)
+    banner = studio.window.message_banner
+    await until(banner.isVisible, what="the refusal banner")
+    assert message.replace("'", "&#x27;") in banner.label.text()
+    assert hint in banner.label.text()
+    assert _status(studio) == f"Refused: {message}"

@@ -42,6 +42,12 @@ def _encode(image: QImage) -> tuple[str, bytes]:
     return "image/jpeg", bytes(data.data())
 
 
+def _fit(image: QImage, side: int) -> QImage:
+    return image.scaled(
+        side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
+
+
 def prepare_image(data: bytes, name: str) -> PreparedImage:
     """Check by content, decode with a bounded reader, downscale if large, build a data URL.
 
@@ -61,23 +67,13 @@ def prepare_image(data: bytes, name: str) -> PreparedImage:
     note = ""
     if max(image.width(), image.height()) > MAX_SEND_SIDE:
         original = f"{image.width()} x {image.height()}"
-        image = image.scaled(
-            MAX_SEND_SIDE,
-            MAX_SEND_SIDE,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
+        image = _fit(image, MAX_SEND_SIDE)
         note = f"scaled down from {original}"
     if note or len(data) > MAX_IMAGE_BYTES or info.mime == "image/gif":
         mime, payload = _encode(image)  # re-encode: smaller, and a still for GIFs
     else:
         mime, payload = info.mime, data
-    thumb = image.scaled(
-        THUMB_SIDE,
-        THUMB_SIDE,
-        Qt.AspectRatioMode.KeepAspectRatio,
-        Qt.TransformationMode.SmoothTransformation,
-    )
+    thumb = _fit(image, THUMB_SIDE)
     url = f"data:{mime};base64,{base64.b64encode(payload).decode()}"
     return PreparedImage(name, url, thumb, image.width(), image.height(), note)
 

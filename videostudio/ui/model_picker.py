@@ -15,7 +15,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 def model_label(model: VideoModel) -> str:
     rate = price_per_second(model)
     price = f"${rate:.2f}/s" if rate is not None else "price unknown"
-    return f"{model.name}  ·  {price}"
+    return f"{model.name}  ·  {price}  ·  {model.id}"
 
 
 class ModelPicker(QComboBox):

@@ -225,6 +225,9 @@ class StudioController(QObject):
         elif record.state == REJECTED and record.error_kind == failures.INVALID:
             message = record.error or "The server refused the request."
             self.problems.emit([Problem(record.error_field or "", message)])
+        elif record.state == REJECTED:
+            failure = Failure(record.error_kind, record.error or "The server refused the job.")
+            self.notice.emit(f"The job was refused: {failure}", "error")
 
     def _on_connectivity(self, failure: Failure | None) -> None:
         if failure is None:
