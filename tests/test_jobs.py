@@ -275,3 +275,15 @@ async def test_unknown_statuses_count_as_running(jobs: Harness, sim: Simulator) 
     remote = [r.remote_status for r, a in jobs.events if a is None]
     assert "queued" in remote
     assert jobs.journal.get(record.local_id).state == SAVED
+
+
+async def test_a_fresh_download_replaces_an_old_file_at_the_chosen_path(
+    jobs: Harness, tmp_path: Path
+) -> None:
+    dest = tmp_path / "mine.mp4"
+    dest.write_bytes(b"\x00\x00\x00\x18ftypold clip from last week")
+    (record,) = await jobs.service.enqueue([REQ], dest=dest)
+    await jobs.service.wait_idle()
+    assert jobs.journal.get(record.local_id).state == SAVED
+    assert b"old clip" not in dest.read_bytes()
+    assert dest.stat().st_size > 10_000

@@ -143,3 +143,16 @@ async def test_settings_come_back_on_the_next_start(studio: Studio, tmp_path: Pa
         assert "sk-or-v1-ui" not in (studio.data / "settings.ini").read_text()
     finally:
         await close_studio(again)
+
+
+async def test_a_catalogue_refresh_keeps_what_the_user_set(studio: Studio) -> None:
+    w = studio.window
+    w.model_picker.select("alibaba/wan-2.7")
+    w.params.duration.setCurrentIndex(w.params.duration.findData(9))
+    await studio.controller.retry_models()  # the background refresh arriving
+    assert w.model_picker.current_id() == "alibaba/wan-2.7"
+    assert w.params.duration.currentData() == 9
+    # Switching away and back brings this model's settings back.
+    w.model_picker.select("google/veo-3.1")
+    w.model_picker.select("alibaba/wan-2.7")
+    assert w.params.duration.currentData() == 9

@@ -355,12 +355,16 @@ class JobService:
     async def _download(self, record: JobRecord) -> JobRecord:
         job_id = _job_id(record)
         dest = Path(record.path) if record.path else clip_path(record, self.clips_dir)
-        if record.state != DOWNLOADING or record.path != str(dest):
+        # A file already at dest counts only when this download was under way before a
+        # restart (renamed, not yet journaled); a fresh download replaces whatever is there.
+        resumed = record.state == DOWNLOADING
+        if not resumed or record.path != str(dest):
             record = await self._update(record, state=DOWNLOADING, path=str(dest))
         bad = 0
         attempt = 0
         async with self._downloads:
-            while not (dest.exists() and await asyncio.to_thread(is_valid_clip, dest)):
+            done = resumed and await asyncio.to_thread(is_valid_clip, dest)
+            while not done:
                 try:
                     await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
                     await self.client.download(
@@ -370,6 +374,7 @@ class JobService:
                         on_retry=self._on_retry(record),
                         keep_partial=True,
                     )
+                    done = True
                 except (api.GoneError, api.NotFoundError) as exc:
                     return await self._update(
                         record, state=EXPIRED, error=exc.message, error_kind=failures.GONE

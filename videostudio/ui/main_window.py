@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.thumbnails = thumbnails
         self._latest: int | None = None  # the newest job started here: play it when done
+        self._shown_model: str | None = None  # the model the settings are showing
         self._setup_ui()
         self._setup_menus()
         self._connect()
@@ -291,8 +292,7 @@ class MainWindow(QMainWindow):
         model_id = self.model_picker.current_id()
         if model_id:
             s.setValue("draft/model", model_id)
-            values = {k: v for k, v in self.params.values().items() if v is not None}
-            s.setValue(f"draft/params/{model_id}", values)
+            self._save_params(model_id)
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -314,12 +314,20 @@ class MainWindow(QMainWindow):
         model = self.model_picker.current_model()
         if model is None:
             return
-        self.params.set_model(model)
+        switched = model_id != self._shown_model
+        if switched and self._shown_model is not None:
+            self._save_params(self._shown_model)  # switching back brings them back
+        self._shown_model = model_id
+        self.params.set_model(model)  # a refreshed catalogue keeps the values still offered
         saved = self.settings.value(f"draft/params/{model_id}")
-        if isinstance(saved, dict):
+        if switched and isinstance(saved, dict):
             self.params.apply(saved)
         self.controller.set_model(model)
         self._update_estimate()
+
+    def _save_params(self, model_id: str) -> None:
+        values = {k: v for k, v in self.params.values().items() if v is not None}
+        self.settings.setValue(f"draft/params/{model_id}", values)
 
     def _update_estimate(self) -> None:
         model = self.model_picker.current_model()
