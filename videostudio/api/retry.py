@@ -56,6 +56,3 @@ class RetryPolicy:
             return min(retry_after, self.max_retry_after)
         base = min(self.initial * self.factor**retry_number, self.max_interval)
         return min(base + self.jitter * self.rng(), self.max_interval)
-
-
-NO_RETRY = RetryPolicy(max_attempts=1)

@@ -21,9 +21,6 @@ DOWNLOADING = "downloading"  # completed on the server, the file is on its way
 SAVED = "saved"  # the clip is on disk, checked
 STOPPED = "stopped"  # the user stopped watching (the job may still run and be billed)
 
-# The server's states, as a job moves through them once it has an id.
-REMOTE_STATES = (PENDING, IN_PROGRESS, COMPLETED, FAILED, CANCELLED, EXPIRED)
-
 # States nothing more happens to without the user.
 FINAL_STATES = frozenset({REJECTED, SAVED, STOPPED, FAILED, CANCELLED, EXPIRED, UNKNOWN})
 # States that are watched (polled or downloaded) until they end.

@@ -24,6 +24,3 @@ class PollPolicy:
             if elapsed_s >= after:
                 wait = step
         return min(wait, self.ceiling)
-
-
-IMMEDIATE = PollPolicy(first=0.0, steps=(), ceiling=0.0)

@@ -51,9 +51,6 @@ class Catalog:
         await asyncio.to_thread(self._write, [dict(m.raw) for m in models])
         return models
 
-    def find(self, model_id: str) -> VideoModel | None:
-        return next((m for m in self.models if m.id == model_id), None)
-
     def _write(self, raw: list[dict[str, Any]]) -> None:
         payload = {"base_url": self.client.base_url, "fetched_at": self.fetched_at, "data": raw}
         try:

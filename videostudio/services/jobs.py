@@ -159,9 +159,6 @@ class JobService:
 
     # -- public operations -----------------------------------------------------------------
 
-    def records(self) -> list[JobRecord]:
-        return self.journal.find()
-
     async def enqueue(
         self,
         requests: list[GenerationRequest],
@@ -201,8 +198,8 @@ class JobService:
         The old row is kept (marked stopped) so the history shows both.
         """
         old = await asyncio.to_thread(self.journal.get, local_id)
-        if old.state not in (UNKNOWN, REJECTED, STOPPED) and not is_terminal(old.state):
-            raise ValueError(f"job {local_id} is still {old.state}")
+        if not old.is_final:
+            raise ValueError(f"Job {local_id} is still {old.label.lower()}.")
         request = GenerationRequest.from_json(old.request)
         (new,) = await self.enqueue([request], estimates=[old.estimate_usd], batch=old.batch)
         if old.state == UNKNOWN:

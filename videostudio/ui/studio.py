@@ -135,10 +135,6 @@ class StudioController(QObject):
 
     # -- start-up and backends ------------------------------------------------------------
 
-    def current_key(self) -> str | None:
-        """The key provider for the client: from memory, never a keychain call per request."""
-        return self.key
-
     @owned_slot()
     async def start(self) -> None:
         """Read the key (off the UI thread), then open the matching backend."""
@@ -312,9 +308,6 @@ class StudioController(QObject):
         return len(self._images)
 
     # -- generating ------------------------------------------------------------------------
-
-    def check(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> list[Problem]:
-        return validate_request(self.build_request(prompt, model.id, params), model)
 
     @owned_slot(str, object, dict)
     async def generate(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> None:
