@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QCoreApplication, QEvent, QUrl
 from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
 from pytestqt.qtbot import QtBot
@@ -49,6 +49,12 @@ def decode(qtbot: QtBot, path: Path, rate: float = 4.0, timeout_ms: int = 30_000
         timeout=timeout_ms,
     )
     result.duration_ms = player.duration()
-    player.stop()
+    # Tear the player down now, not whenever Python collects it: a QMediaPlayer destroyed
+    # later, while its decoder threads still deliver, can crash another test.
     sink.videoFrameChanged.disconnect(on_frame)
+    player.stop()
+    player.setSource(QUrl())
+    player.deleteLater()
+    sink.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return result

@@ -8,6 +8,7 @@ test_keychain.py).
 from __future__ import annotations
 
 import asyncio
+import gc
 import base64
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -44,6 +45,9 @@ FAST_OUTAGE = RetryPolicy(initial=0.3, factor=1.0, max_interval=0.3, jitter=0.0)
 def pytest_asyncio_loop_factories(config: Any, item: Any) -> dict[str, Callable[[], Any]]:
     def qt_loop() -> qasync.QEventLoop:
         app = QApplication.instance() or QApplication([])
+        # Collect the previous test's Qt objects (its loop's timers, its windows) here, on
+        # the GUI thread: left to the cyclic GC they may be destroyed on a worker thread.
+        gc.collect()
         return qasync.QEventLoop(app)
 
     return {"qt": qt_loop}

@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self.controller = controller
         self.settings = settings
         self.thumbnails = thumbnails
+        thumbnails.setParent(self)  # decoding stops and goes with the window
         self._latest: int | None = None  # the newest job started here: play it when done
         self._shown_model: str | None = None  # the model the settings are showing
         self._setup_ui()
@@ -298,6 +299,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.player.clear()
+        self.thumbnails.stop()
         self.closing.emit()
         super().closeEvent(event)
 

@@ -48,6 +48,13 @@ class ThumbnailMaker(QObject):
         if self._current is None:
             self._next()
 
+    def stop(self) -> None:
+        """Drop the queue and stop decoding (the window is closing)."""
+        self._queue.clear()
+        self._current = None
+        self._player.stop()
+        self._player.setSource(QUrl())
+
     def _next(self) -> None:
         self._current = self._queue.popleft() if self._queue else None
         if self._current is None:
