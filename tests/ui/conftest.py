@@ -8,8 +8,8 @@ test_keychain.py).
 from __future__ import annotations
 
 import asyncio
-import gc
 import base64
+import gc
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
