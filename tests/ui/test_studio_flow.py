@@ -156,3 +156,26 @@ async def test_a_catalogue_refresh_keeps_what_the_user_set(studio: Studio) -> No
     w.model_picker.select("google/veo-3.1")
     w.model_picker.select("alibaba/wan-2.7")
     assert w.params.duration.currentData() == 9
+
+
+async def test_the_model_picker_searches_by_name_or_id(studio: Studio) -> None:
+    picker = studio.window.model_picker
+    studio.window.activateWindow()
+    search = picker.lineEdit()
+    assert search is not None
+    search.setFocus()
+    await until(search.hasFocus, what="focus in the search")
+    await until(lambda: search.selectedText() == search.text(), what="the text selected")
+    QTest.keyClicks(search, "seedance")
+    completer = picker.completer()
+    assert completer.completionCount() == 3  # Seedance 1.5 Pro, 2.0, 2.0 Fast
+    assert completer.popup().isVisible()
+    QTest.keyClicks(search, " 2.0 fast")
+    assert completer.completionCount() == 1
+    search.selectAll()
+    QTest.keyClicks(search, "bytedance/seedance-2.0-f")  # by id too
+    assert completer.completionCount() == 1
+    QTest.keyClick(completer.popup(), Qt.Key.Key_Down)
+    QTest.keyClick(completer.popup(), Qt.Key.Key_Return)
+    assert picker.current_id() == "bytedance/seedance-2.0-fast"
+    assert [studio.window.params.duration.itemData(i) for i in range(3)] == [4, 5, 6]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QWidget
 
 from videostudio.core.models import VideoModel
 from videostudio.core.pricing import price_per_second
@@ -16,6 +16,14 @@ def model_label(model: VideoModel) -> str:
     rate = price_per_second(model)
     price = f"${rate:.2f}/s" if rate is not None else "price unknown"
     return f"{model.name}  ·  {price}  ·  {model.id}"
+
+
+class _SearchEdit(QLineEdit):
+    """The picker's text field: entering it selects the text, so typing starts a search."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        QTimer.singleShot(0, self.selectAll)  # after the click that gave focus
 
 
 class ModelPicker(QComboBox):
@@ -40,20 +48,17 @@ class ModelPicker(QComboBox):
         self.setMaxVisibleItems(20)
         self._items = QStandardItemModel(self)
         self.setModel(self._items)
-        # Search by any part of the name or the id ("veo", "bytedance/").
-        self._search = QSortFilterProxyModel(self)
-        self._search.setSourceModel(self._items)
-        self._search.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self._search.setFilterRole(Qt.ItemDataRole.ToolTipRole)
-        completer = QCompleter(self._search, self)
-        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        # Type any part of the name or the id ("veo", "bytedance/"): a popup lists matches.
+        search = _SearchEdit(self)
+        search.setPlaceholderText("Search models…")
+        self.setLineEdit(search)
+        completer = QCompleter(self._items, self)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setMaxVisibleItems(12)
         self.setCompleter(completer)
-        search = self.lineEdit()
-        if search is not None:
-            search.setPlaceholderText("Search models…")
-            search.textEdited.connect(self._on_line_edit_text_edited)
-            search.editingFinished.connect(self._on_line_edit_editing_finished)
+        search.editingFinished.connect(self._on_line_edit_editing_finished)
         completer.activated.connect(self._on_completer_activated)
         self.activated.connect(self._on_activated)
 
@@ -95,14 +100,10 @@ class ModelPicker(QComboBox):
         model_id = self.current_id()
         return self._models.get(model_id) if model_id else None
 
-    def _on_line_edit_text_edited(self, text: str) -> None:
-        self._search.setFilterFixedString(text)
-
     def _on_line_edit_editing_finished(self) -> None:
         # A search left half-typed goes back to showing the chosen model.
         if self.currentIndex() >= 0:
             self.setEditText(self.itemText(self.currentIndex()))
-        self._search.setFilterFixedString("")
 
     def _on_completer_activated(self, text: str) -> None:
         row = self.findText(text)
