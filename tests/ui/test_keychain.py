@@ -130,3 +130,13 @@ async def test_an_empty_key_is_not_sent(studio: Studio, bad: str) -> None:
     dialog.key_edit.setText(bad)
     dialog.save_button.click()
     assert dialog.status.text() == "Paste your key first."
+
+
+def test_a_keychain_that_forgets_is_not_trusted() -> None:
+    from keyring.backends import null
+
+    from videostudio.services.keychain import KeychainUnavailableError, KeyStore
+
+    keyring.set_keyring(null.Keyring())
+    with pytest.raises(KeychainUnavailableError, match="No system keychain"):
+        KeyStore().set("sk-or-v1-lost")

@@ -50,8 +50,11 @@ class KeyStore:
             raise ValueError("The API key is empty.")
         try:
             keyring.set_password(self._service, self._account, key)
+            kept = keyring.get_password(self._service, self._account)
         except keyring.errors.KeyringError as exc:
             raise KeychainUnavailableError(_unavailable(exc)) from None
+        if kept != key:  # a keychain that accepts and forgets (keyring's null backend)
+            raise KeychainUnavailableError(_unavailable(RuntimeError("not kept")))
         self._session_key = None
 
     def set_for_session(self, key: str) -> None:
