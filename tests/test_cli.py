@@ -149,3 +149,26 @@ def test_no_display_runs_the_cli_demo(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "No display found" in proc.stderr
     assert (tmp_path / "videostudio-demo.mp4").read_bytes()[4:8] == b"ftyp"
+
+
+def test_window_options_without_a_display_run_the_demo_in_that_data_dir(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "OPENROUTER_API_KEY")
+    }
+    data = tmp_path / "elsewhere"
+    proc = subprocess.run(
+        [sys.executable, "-m", "videostudio", "--demo", "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (data / "demo" / "journal.sqlite3").exists()
+    help_text = _run("--help").stdout
+    assert "--data-dir" in help_text
+    assert "resume" in help_text

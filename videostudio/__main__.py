@@ -1,9 +1,13 @@
-"""Entry point: ``videostudio`` opens the window; ``videostudio COMMAND`` runs the CLI."""
+"""Entry point: ``videostudio [--demo] [--data-dir DIR]`` opens the window;
+``videostudio COMMAND ...`` runs the command line (see ``videostudio --help``)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
+
+DEMO_PROMPT = "A paper boat drifting down a rainy street, golden hour"
 
 
 def has_display() -> bool:
@@ -14,38 +18,50 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _window_args(args: list[str]) -> argparse.Namespace | None:
+    """The window's own options, or None when ``args`` are a command for the CLI."""
+    if (args and not args[0].startswith("--")) or any(a in ("-h", "--help") for a in args):
+        return None
+    parser = argparse.ArgumentParser(prog="videostudio", add_help=False)
+    parser.add_argument("--demo", action="store_true")
+    parser.add_argument("--data-dir")
+    known, rest = parser.parse_known_args(args)
+    return None if rest else known
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if args and args[0] not in ("--demo",):
-        from videostudio.cli import run
+    window = _window_args(args)
+    from videostudio.cli import run  # light: no Qt widgets
 
+    if window is None:
         return run(args)
     if not has_display():
-        from videostudio.cli import run
-
         out = os.path.abspath("videostudio-demo.mp4")
         print(
             "No display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot open.\n"
             f"Running the command-line demo instead; it writes {out}.",
             file=sys.stderr,
         )
+        data = ["--data-dir", window.data_dir] if window.data_dir else []
         return run(
             [
                 "generate",
                 "--demo",
+                *data,
                 "--model",
                 "google/veo-3.1-fast",
                 "--duration",
                 "4",
                 "--prompt",
-                "A paper boat drifting down a rainy street, golden hour",
+                DEMO_PROMPT,
                 "-o",
                 out,
             ]
         )
     from videostudio.app import run_app
 
-    return run_app(demo="--demo" in args)
+    return run_app(demo=window.demo, data_dir=window.data_dir)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,8 @@ class CliError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="videostudio",
-        description="Generate AI video clips with OpenRouter. Without a command, opens the window.",
+        description="Generate AI video clips with OpenRouter. Without a command it opens the "
+        "window (options: --demo, --data-dir DIR).",
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
