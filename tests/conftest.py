@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import httpx
 import keyring
 import pytest
 from jsonschema import Draft202012Validator
@@ -124,6 +125,16 @@ class Sleeps:
 @pytest.fixture
 def sleeps() -> Sleeps:
     return Sleeps()
+
+
+def canned_client(reply: Callable[[httpx.Request], httpx.Response], sleeps: Sleeps) -> VideoClient:
+    """A client whose every request is answered by ``reply`` (narrow wire cases only)."""
+    return VideoClient(
+        api_key="k",
+        base_url="https://api.test/api/v1",
+        transport=httpx.MockTransport(reply),
+        sleep=sleeps,
+    )
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Sleeps
+from tests.conftest import Sleeps, canned_client
 from videostudio.api.client import Attribution, VideoClient
 from videostudio.api.errors import BadRequestError, ConflictError, NotFoundError
 from videostudio.core.models import GenerationRequest, ImagePart
@@ -216,12 +216,7 @@ async def test_unknown_fields_and_statuses_are_tolerated(sleeps: Sleeps) -> None
             },
         )
 
-    async with VideoClient(
-        api_key="k",
-        base_url="https://api.test/api/v1",
-        transport=httpx.MockTransport(reply),
-        sleep=sleeps,
-    ) as c:
+    async with canned_client(reply, sleeps) as c:
         job = await c.get_generation("J")
     assert job.status == "queued"
     assert not job.is_terminal

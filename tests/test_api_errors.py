@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Sleeps
+from tests.conftest import Sleeps, canned_client
 from videostudio.api import errors
 from videostudio.api.client import Timeouts, VideoClient
 from videostudio.api.retry import RetryPolicy, retry_after_seconds
@@ -46,12 +46,7 @@ async def test_each_status_maps_to_its_class(status: int, cls: type, sleeps: Sle
             },
         )
 
-    async with VideoClient(
-        api_key="k",
-        base_url="https://api.test/api/v1",
-        transport=httpx.MockTransport(reply),
-        sleep=sleeps,
-    ) as c:
+    async with canned_client(reply, sleeps) as c:
         with pytest.raises(cls) as info:
             await c.generate(REQ)
     assert type(info.value) is cls
@@ -62,10 +57,7 @@ async def test_each_status_maps_to_its_class(status: int, cls: type, sleeps: Sle
 
 
 async def test_error_without_envelope_still_explains(sleeps: Sleeps) -> None:
-    transport = httpx.MockTransport(lambda r: httpx.Response(400, text="<html>bad</html>"))
-    async with VideoClient(
-        api_key="k", base_url="https://api.test/api/v1", transport=transport, sleep=sleeps
-    ) as c:
+    async with canned_client(lambda r: httpx.Response(400, text="<html>bad</html>"), sleeps) as c:
         with pytest.raises(errors.BadRequestError, match="<html>bad</html>"):
             await c.generate(REQ)
 
@@ -152,12 +144,7 @@ async def test_submit_retries_only_when_the_connection_never_opened(sleeps: Slee
             202, json={"id": "J", "polling_url": "/api/v1/videos/J", "status": "pending"}
         )
 
-    async with VideoClient(
-        api_key="k",
-        base_url="https://api.test/api/v1",
-        transport=httpx.MockTransport(reply),
-        sleep=sleeps,
-    ) as c:
+    async with canned_client(reply, sleeps) as c:
         with pytest.raises(errors.SubmitOutcomeUnknownError):
             await c.generate(REQ)
     assert calls == ["POST", "POST"]  # resent once after ConnectError, never after ReadError
@@ -220,12 +207,7 @@ async def test_download_refuses_a_non_video(tmp_path: Path, sleeps: Sleeps) -> N
             return httpx.Response(200, content=b"x" * 100, headers={"content-type": "video/mp4"})
         return httpx.Response(200, json={})
 
-    async with VideoClient(
-        api_key="k",
-        base_url="https://api.test/api/v1",
-        transport=httpx.MockTransport(reply),
-        sleep=sleeps,
-    ) as c:
+    async with canned_client(reply, sleeps) as c:
         with pytest.raises(errors.ResponseFormatError, match="not an MP4"):
             await c.download("J", tmp_path / "x.mp4")
     assert not list(tmp_path.iterdir())

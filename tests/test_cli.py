@@ -16,13 +16,13 @@ from videostudio.simulator.server import SimulatorServer
 
 
 def _run(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, headless: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")
-    }
+    """``videostudio ARGS`` in a child process, without the user's key (or display, if asked)."""
+    drop = {"OPENROUTER_API_KEY", "OPENROUTER_BASE_URL"}
+    if headless:
+        drop |= {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}
+    base = {k: v for k, v in os.environ.items() if k not in drop}
     return subprocess.run(
         [sys.executable, "-m", "videostudio", *args],
         capture_output=True,
@@ -132,41 +132,15 @@ def test_plain_http_to_a_remote_host_is_refused() -> None:
 
 
 def test_no_display_runs_the_cli_demo(tmp_path: Path) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "OPENROUTER_API_KEY")
-    }
-    proc = subprocess.run(
-        [sys.executable, "-m", "videostudio"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-    )
+    proc = _run(cwd=tmp_path, headless=True)
     assert proc.returncode == 0, proc.stderr
     assert "No display found" in proc.stderr
     assert (tmp_path / "videostudio-demo.mp4").read_bytes()[4:8] == b"ftyp"
 
 
 def test_window_options_without_a_display_run_the_demo_in_that_data_dir(tmp_path: Path) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "OPENROUTER_API_KEY")
-    }
     data = tmp_path / "elsewhere"
-    proc = subprocess.run(
-        [sys.executable, "-m", "videostudio", "--demo", "--data-dir", str(data)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-    )
+    proc = _run("--demo", "--data-dir", str(data), cwd=tmp_path, headless=True)
     assert proc.returncode == 0, proc.stderr
     assert (data / "demo" / "journal.sqlite3").exists()
     help_text = _run("--help").stdout

@@ -11,8 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Sleeps
-from videostudio.api.client import VideoClient
+from tests.conftest import Sleeps, canned_client
 from videostudio.core.images import ImageRejectedError, data_url, inspect_image
 from videostudio.core.jobs import SAVED
 from videostudio.core.models import GenerationRequest
@@ -74,12 +73,7 @@ async def test_a_server_sending_a_traversal_job_id_saves_inside_the_clips_folder
 
     journal = Journal(tmp_path / "data" / "j.sqlite3")
     clips = tmp_path / "data" / "clips"
-    async with VideoClient(
-        api_key="k",
-        base_url="https://api.test/api/v1",
-        transport=httpx.MockTransport(reply),
-        sleep=sleeps,
-    ) as client:
+    async with canned_client(reply, sleeps) as client:
         service = JobService(client, journal, clips, sleep=sleeps)
         (record,) = await service.enqueue([GenerationRequest("m", prompt="../../p")])
         await service.wait_idle()

@@ -274,10 +274,11 @@ class Printer:
         if activity and activity.failure and activity.failure.kind == failures.AUTH:
             self.auth_failure = activity.failure
             self.stop.set()
-        transient = activity is not None and activity.failure is None
+        # A progress line is redrawn in place on a terminal; elsewhere only 100% is printed.
+        progress = activity if activity is not None and activity.failure is None else None
         if self.tty:
-            self.out.write(f"\r\033[K{line}" + ("" if transient else "\n"))
-        elif not transient or activity is None or activity.received == activity.total:
+            self.out.write(f"\r\033[K{line}" + ("" if progress is not None else "\n"))
+        elif progress is None or progress.received == progress.total:
             self.out.write(line + "\n")
         self.out.flush()
 
