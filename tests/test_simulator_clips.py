@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from tests.media import decode
 from videostudio.api.client import VideoClient
 from videostudio.core.models import GenerationRequest, ImagePart
+from videostudio.simulator.render import FPS, ClipSpec, render_clip
 
 
 def _png(color: str, w: int = 64, h: int = 36) -> str:
@@ -100,3 +101,17 @@ async def test_first_frame_image_opens_the_clip(
     assert corner.red() > 200
     assert corner.green() < 60
     assert corner.blue() < 60
+
+
+def test_a_30_second_demo_clip_renders_whole(tmp_path: Path) -> None:
+    """Wan 3.0 offers 30 s clips; the renderer used to die past 25 s on PySide6 6.12."""
+    import av
+
+    spec = ClipSpec(width=640, height=360, duration_s=30, prompt="thirty", model="alibaba/wan-3.0")
+    out = tmp_path / "thirty.mp4"
+    render_clip(spec, out)
+    with av.open(str(out)) as container:
+        video = container.streams.video[0]
+        assert video.codec_context.name == "h264"
+        frames = sum(1 for _ in container.decode(video))
+    assert frames == 30 * FPS

@@ -117,8 +117,7 @@ def run_app(demo: bool = False, data_dir: str | None = None) -> int:
 
     with loop:
         loop.run_until_complete(main())
-    # Qt objects go before the interpreter does: PySide6 6.12 can abort when multimedia
-    # objects are collected during interpreter shutdown.
+    # Qt objects go before the interpreter does, on the GUI thread, not in its teardown.
     window.deleteLater()
     app.processEvents()
     return 0

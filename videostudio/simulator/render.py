@@ -1,10 +1,11 @@
-"""Renders the simulator's clips: a real, playable MPEG-4 file per job.
+"""Renders the simulator's clips: a real, playable H.264 MP4 per job, as providers return.
 
-Qt's bundled FFmpeg (an LGPL build) encodes MPEG-4 Part 2 into .mp4, so the
-simulator needs no dependency beyond PySide6, which the app already has. The
-encoder wants a Qt event loop, so a clip is rendered in a child process
-(``python -m videostudio.simulator.render SPEC.json``): the HTTP server stays
-free of Qt and works the same in the demo, the tests and standalone.
+Frames are painted with QPainter (the prompt, the sent first/last frames, a moving
+bar) and encoded with PyAV's FFmpeg (libx264). Qt's own recorder is not used: it
+hangs on PySide6 6.10/6.11 (design/environment.md) and only encodes MPEG-4 Part 2.
+Painting text needs a QGuiApplication, so a clip is rendered in a child process
+(``python -m videostudio.simulator.render SPEC.json``): the HTTP server stays free
+of Qt and works the same in the demo, the tests and standalone.
 """
 
 from __future__ import annotations
@@ -72,27 +73,21 @@ def render_clip(spec: ClipSpec, out: Path, timeout_s: float = 300) -> None:
 
 
 def _encode(spec: ClipSpec, out: Path) -> None:
-    """Encode the clip with QMediaRecorder fed by QVideoFrameInput (runs in the child)."""
-    from PySide6.QtCore import QEventLoop, QRectF, QSize, Qt, QUrl
+    """Paint each frame with QPainter and encode H.264 with PyAV's FFmpeg (runs in the child)."""
+    import av
+    from PySide6.QtCore import QRectF, Qt
     from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter
-    from PySide6.QtMultimedia import (
-        QMediaCaptureSession,
-        QMediaFormat,
-        QMediaRecorder,
-        QVideoFrame,
-        QVideoFrameFormat,
-        QVideoFrameInput,
-    )
 
-    # The encoder needs an application object alive for the whole run.
+    # Text needs the font database, which needs an application object.
     _app = QGuiApplication.instance() or QGuiApplication([])
     width, height = spec.width, spec.height
     total = max(1, spec.duration_s * FPS)
     first = QImage(spec.first_frame) if spec.first_frame else None
     last = QImage(spec.last_frame) if spec.last_frame else None
+    image = QImage(width, height, QImage.Format.Format_RGBA8888)
+    font = QFont("DejaVu Sans")
 
     def paint(i: int) -> QImage:
-        image = QImage(width, height, QImage.Format.Format_RGBA8888)
         t = i / total
         image.fill(QColor.fromHsvF((0.55 + 0.35 * t) % 1.0, 0.55, 0.45))
         p = QPainter(image)
@@ -113,7 +108,6 @@ def _encode(spec: ClipSpec, out: Path) -> None:
             QColor(255, 255, 255, 200),
         )
         p.setPen(QColor("white"))
-        font = QFont("DejaVu Sans")
         font.setPixelSize(max(10, height // 14))
         p.setFont(font)
         margin = width * 0.06
@@ -132,61 +126,18 @@ def _encode(spec: ClipSpec, out: Path) -> None:
         p.end()
         return image
 
-    session = QMediaCaptureSession()
-    # Without a declared stream frame rate the encoder stamps frames by wall-clock
-    # time and drops most of them.
-    frame_format = QVideoFrameFormat(
-        QSize(width, height), QVideoFrameFormat.PixelFormat.Format_RGBA8888
-    )
-    frame_format.setStreamFrameRate(FPS)
-    frame_input = QVideoFrameInput(frame_format)
-    session.setVideoFrameInput(frame_input)
-    recorder = QMediaRecorder()
-    session.setRecorder(recorder)
-    fmt = QMediaFormat(QMediaFormat.FileFormat.MPEG4)
-    fmt.setVideoCodec(QMediaFormat.VideoCodec.MPEG4)
-    recorder.setMediaFormat(fmt)
-    recorder.setVideoResolution(width, height)
-    recorder.setVideoFrameRate(FPS)
-    recorder.setQuality(QMediaRecorder.Quality.HighQuality)
-    recorder.setOutputLocation(QUrl.fromLocalFile(str(out)))
-
-    loop = QEventLoop()
-    state = {"sent": 0, "drained": 0}
-    errors: list[str] = []
-    frame_us = 1_000_000 // FPS
-
-    def send() -> None:
-        while state["sent"] < total:
-            i = state["sent"]
-            frame = QVideoFrame(paint(i))
-            frame.setStreamFrameRate(FPS)
-            frame.setStartTime(i * frame_us)
-            frame.setEndTime((i + 1) * frame_us)
-            if not frame_input.sendVideoFrame(frame):
-                return  # the encoder's queue is full; readyToSendVideoFrame calls back
-            state["sent"] = i + 1
-        if state["drained"]:
-            recorder.stop()
-        state["drained"] = 1  # stop on the next ready signal, once the queue has drained
-
-    def on_error(_err: object, text: str) -> None:
-        errors.append(text)
-        loop.quit()
-
-    def on_state(rec_state: QMediaRecorder.RecorderState) -> None:
-        if rec_state == QMediaRecorder.RecorderState.RecordingState:
-            send()
-        elif rec_state == QMediaRecorder.RecorderState.StoppedState:
-            loop.quit()
-
-    frame_input.readyToSendVideoFrame.connect(send)
-    recorder.errorOccurred.connect(on_error)
-    recorder.recorderStateChanged.connect(on_state)
-    recorder.record()
-    loop.exec()
-    if errors:
-        raise RuntimeError(errors[0])
+    with av.open(str(out), mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=FPS)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv420p"  # what players and providers use
+        stream.options = {"preset": "veryfast", "crf": "23"}
+        for i in range(total):
+            frame = av.VideoFrame.from_bytes(
+                bytes(paint(i).constBits()), width, height, format="rgba"
+            )
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))  # flush the encoder's delayed frames
 
 
 def main(argv: list[str]) -> int:
@@ -200,9 +151,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    code = main(sys.argv[1:])
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Skip interpreter teardown: PySide6 6.12 can abort while garbage-collecting
-    # multimedia objects at exit, after the file is already complete.
-    os._exit(code)
+    raise SystemExit(main(sys.argv[1:]))
