@@ -19,7 +19,7 @@ from tests.test_jobs import _harness
 from videostudio.api.client import Timeouts
 from videostudio.core.jobs import SAVED, UNKNOWN
 from videostudio.core.models import GenerationRequest
-from videostudio.services.clips import is_valid_clip
+from videostudio.services.clips import matches
 from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Fault, Simulator
 
@@ -91,7 +91,7 @@ async def _run_matrix(
         assert r.state == expected, r
         if r.state == SAVED:
             clip = Path(r.path or "")
-            assert is_valid_clip(clip)
+            assert matches(clip, r.outputs[0])  # the journaled proof
             assert clip.read_bytes() == sim.clip_path(sim.jobs[r.job_id or ""]).read_bytes()
             assert clip.with_suffix(".json").exists()
         else:

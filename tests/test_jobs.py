@@ -15,6 +15,7 @@ from videostudio.api.retry import RetryPolicy
 from videostudio.core import failures
 from videostudio.core.jobs import QUEUED, REJECTED, SAVED, STOPPED, SUBMITTING, UNKNOWN, JobRecord
 from videostudio.core.models import GenerationRequest
+from videostudio.services.clips import partial_path
 from videostudio.services.jobs import Activity, JobService
 from videostudio.services.journal import Journal
 from videostudio.simulator.server import SimulatorServer
@@ -201,7 +202,7 @@ async def test_resume_continues_a_partial_download_with_range(
         clip = Path(saved.path or "")
         whole = clip.read_bytes()
         # Make it look like the app died mid-download: half a .part, no final file.
-        clip.with_name(clip.name + ".part").write_bytes(whole[: len(whole) // 2])
+        partial_path(clip, saved.job_id or "").write_bytes(whole[: len(whole) // 2])
         clip.unlink()
         first.journal.update(record.local_id, state="downloading")
     sim.requests.clear()
@@ -212,7 +213,7 @@ async def test_resume_continues_a_partial_download_with_range(
     assert clip.read_bytes() == whole
     content = [r for r in sim.requests if "/content" in r["path"]]
     assert [r["headers"].get("Range") for r in content] == [f"bytes={len(whole) // 2}-"]
-    assert not clip.with_name(clip.name + ".part").exists()
+    assert not partial_path(clip, saved.job_id or "").exists()
 
 
 async def test_a_completed_job_whose_file_is_missing_is_downloaded_again(

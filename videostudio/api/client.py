@@ -15,6 +15,7 @@ Money and keys shape the rules here:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ipaddress
 import json
 import logging
@@ -86,6 +87,14 @@ class Timeouts:
 
     def of(self, call: str) -> httpx.Timeout:
         return httpx.Timeout(getattr(self, call), connect=self.connect)
+
+
+@dataclass(frozen=True)
+class FetchedOutput:
+    """A downloaded output, checked: its size and the SHA-256 of the whole file."""
+
+    size: int
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -284,6 +293,20 @@ class VideoClient:
             keep_partial=keep_partial,
         )
 
+    async def fetch_output(
+        self,
+        job_id: str,
+        index: int,
+        part: Path,
+        *,
+        progress: ProgressCallback | None = None,
+        on_retry: RetryCallback | None = None,
+    ) -> FetchedOutput:
+        """Download output ``index`` into ``part``, checked; the caller records it, moves it."""
+        size = await self._fetch(self.content_url(job_id, index), part, progress, on_retry, True)
+        digest = await asyncio.to_thread(_sha256_of, part)
+        return FetchedOutput(size, digest)
+
     async def download_url(
         self,
         url: str,
@@ -293,40 +316,51 @@ class VideoClient:
         on_retry: RetryCallback | None = None,
         keep_partial: bool = False,
     ) -> int:
-        """Stream ``url`` to ``dest.part``, check it, fsync and rename it to ``dest``.
+        """Stream ``url`` to ``dest.part``, check it, fsync it and rename it to ``dest``.
 
         ``url`` may be the API's content URL (sent with the key) or a signed
-        storage URL (sent without it). A broken transfer is continued with a
-        Range request where the server answers 206, else restarted. Nothing is
-        ever left at ``dest`` by a failure; the ``.part`` is removed too unless
-        ``keep_partial`` (a later call, even after a restart, then continues it).
+        storage URL (sent without it).
         """
         part = partial_path(dest)
+        size = await self._fetch(url, part, progress, on_retry, keep_partial)
+        await asyncio.to_thread(move_into_place, part, dest)
+        return size
+
+    async def _fetch(
+        self,
+        url: str,
+        part: Path,
+        progress: ProgressCallback | None,
+        on_retry: RetryCallback | None,
+        keep_partial: bool,
+    ) -> int:
+        """Stream ``url`` into ``part``, continuing it with Range where the server allows.
+
+        A broken transfer is continued with a Range request where the server answers
+        206, else restarted. On failure the part is removed unless ``keep_partial``.
+        """
         attempt = 0
         try:
             while True:
                 attempt += 1
                 try:
-                    size = await self._stream_to(url, part, progress)
+                    return await self._stream_to(url, part, progress)
                 except (APIConnectionError, APIStatusError) as exc:
                     retryable = isinstance(exc, APIConnectionError) or _is_retryable_status(
                         exc.status_code
                     )
                     if not isinstance(exc, APIConnectionError):
-                        part.unlink(missing_ok=True)  # an error reply: start over next time
+                        _discard(part)  # an error reply: start over next time
                     if not retryable or attempt >= self.retry.max_attempts:
                         raise
                     retry_after = exc.retry_after if isinstance(exc, APIStatusError) else None
                     await self._backoff(attempt, retry_after, exc, on_retry)
-                    continue
-                await asyncio.to_thread(_commit, part, dest)
-                return size
         except ResponseFormatError:
-            part.unlink(missing_ok=True)  # not the video: nothing worth continuing
+            _discard(part)  # not the video: nothing worth continuing
             raise
         except BaseException:
             if not keep_partial:
-                part.unlink(missing_ok=True)
+                _discard(part)
             raise
 
     # -- plumbing ------------------------------------------------------------------------
@@ -468,7 +502,19 @@ def _fsync(f: Any) -> None:
     os.fsync(f.fileno())
 
 
-def _commit(part: Path, dest: Path) -> None:
+def _discard(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def move_into_place(part: Path, dest: Path) -> None:
     """Atomically move a checked .part file into place and make the rename durable."""
     os.replace(part, dest)
     fd = os.open(dest.parent, os.O_RDONLY)

@@ -19,7 +19,9 @@ RATE_LIMITED = "rate_limited"  # 429
 SERVER = "server"  # 5xx
 OFFLINE = "offline"  # the server could not be reached
 BAD_REPLY = "bad_reply"  # the reply was not what the API documents
-LOCAL = "local"  # disk full, folder not writable...
+LOCAL = "local"  # a folder not writable...
+DISK_FULL = "disk_full"  # no space left to save a paid clip
+UNEXPECTED = "unexpected"  # a bug or a surprise; the job is retried, never dropped
 
 CREDITS_URL = "https://openrouter.ai/credits"
 

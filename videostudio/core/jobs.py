@@ -18,10 +18,11 @@ SUBMITTING = "submitting"  # the POST is (or was) on its way
 UNKNOWN = "unknown"  # sent, no reply: may have been created; never resent by itself
 REJECTED = "rejected"  # the server refused the submit: nothing was created
 DOWNLOADING = "downloading"  # completed on the server, the file is on its way
-SAVED = "saved"  # the clip is on disk, checked
+NOT_SAVED = "not_saved"  # completed and paid for, but the file could not be written (disk...)
+SAVED = "saved"  # every output is on disk and matches its recorded size and hash
 STOPPED = "stopped"  # the user stopped watching (the job may still run and be billed)
 
-# States nothing more happens to without the user.
+# States nothing more happens to without the user (NOT_SAVED is tried again at the next start).
 FINAL_STATES = frozenset({REJECTED, SAVED, STOPPED, FAILED, CANCELLED, EXPIRED, UNKNOWN})
 # States that are watched (polled or downloaded) until they end.
 WATCHED_STATES = frozenset({PENDING, IN_PROGRESS, COMPLETED, DOWNLOADING})
@@ -35,6 +36,7 @@ LABELS = {
     IN_PROGRESS: "In progress",
     COMPLETED: "Completed",
     DOWNLOADING: "Downloading",
+    NOT_SAVED: "Not saved",
     SAVED: "Saved",
     STOPPED: "Stopped watching",
     FAILED: "Failed",
@@ -46,6 +48,23 @@ LABELS = {
 def state_label(state: str) -> str:
     """Words for a state; an unknown server status is shown as it came."""
     return LABELS.get(state, state.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class Output:
+    """One saved output file of a job, with the proof that it is the one downloaded."""
+
+    index: int
+    path: str
+    size: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, "path": self.path, "size": self.size, "sha256": self.sha256}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Output:
+        return cls(int(data["index"]), str(data["path"]), int(data["size"]), str(data["sha256"]))
 
 
 @dataclass(frozen=True)
@@ -64,8 +83,14 @@ class JobRecord:
     error_field: str | None = None  # the request field a refusal concerns, when known
     estimate_usd: float | None = None
     cost_usd: float | None = None
-    path: str | None = None  # where the clip is (or will be) saved
+    path: str | None = None  # where the clip (output 0) is or will be saved
     size_bytes: int | None = None
+    outputs: tuple[Output, ...] = ()  # every output saved so far, with size and SHA-256
+    output_count: int | None = None  # how many outputs the server reported
+    note: str | None = None  # something the user should know that is not an error
+    seed: int | None = None  # the seed sent (the app picks one when the user did not)
+    favourite: bool = False
+    deleted_at: float | None = None  # moved to the trash by the user; the row stays as a record
     batch: str | None = None
     created_at: float = 0.0
     submitted_at: float | None = None

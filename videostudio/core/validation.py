@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from videostudio.core.models import GenerationRequest, VideoModel
 
 MAX_PROMPT_CHARS = 10_000
+# Seeds are sent as non-negative 32-bit signed integers, the range every provider accepts.
+MAX_SEED = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ def validate_request(req: GenerationRequest, model: VideoModel) -> list[Problem]
         problems.append(Problem("generate_audio", f"{model.name} cannot generate audio."))
     if req.seed is not None and not model.seed:
         problems.append(Problem("seed", f"{model.name} does not accept a seed."))
+    elif req.seed is not None and not 0 <= req.seed <= MAX_SEED:
+        problems.append(Problem("seed", f"A seed is a whole number from 0 to {MAX_SEED}."))
     if req.duration is not None and req.duration < 1:
         problems.append(Problem("duration", "The duration must be at least 1 second."))
     roles = [i.role for i in req.frame_images]

@@ -1,13 +1,16 @@
-"""Saved clips on disk: where a job's file goes, its JSON sidecar, and a validity check.
+"""Saved clips on disk: where a job's files go, their JSON sidecar, and the proof check.
 
 The sidecar keeps everything needed to understand or recreate a clip without
 the app: prompt, model, every parameter, seed, job id, cost and timestamps.
 Image inputs are described (role, type, size, SHA-256), not embedded.
+
+A file at a clip's path counts as that clip only when its size and SHA-256 match
+what the journal recorded when it was downloaded: nothing else already at the
+destination is trusted.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -16,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from videostudio import __version__
-from videostudio.core.jobs import JobRecord
+from videostudio.core.jobs import JobRecord, Output
 from videostudio.core.naming import clip_file_name
+from videostudio.services.images import ImageStore
 
 SIDECAR_VERSION = 1
 
@@ -31,46 +35,56 @@ def clip_path(record: JobRecord, clips_dir: Path) -> Path:
     return path
 
 
-def sidecar_path(clip: Path) -> Path:
-    return clip.with_suffix(".json")
+def output_path(first: Path, index: int) -> Path:
+    """Output 0 is ``first``; the job's further outputs are ``name-2.mp4``, ``name-3.mp4``..."""
+    return first if index == 0 else first.with_name(f"{first.stem}-{index + 1}{first.suffix}")
 
 
-def is_valid_clip(path: Path) -> bool:
-    """A non-empty MP4 (an ``ftyp`` box first), as the download left it."""
+def partial_path(dest: Path, job_id: str) -> Path:
+    """Where ``dest`` is written until checked: hidden, beside it, and named for this job,
+    so a partial file left by another job is never continued."""
+    tag = hashlib.sha256(job_id.encode()).hexdigest()[:12]
+    return dest.with_name(f".{dest.name}.{tag}.part")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def matches(path: Path, output: Output) -> bool:
+    """True when ``path`` holds exactly the recorded output (size first: it is cheap)."""
     try:
-        with path.open("rb") as f:
-            head = f.read(12)
+        return path.stat().st_size == output.size and file_sha256(path) == output.sha256
     except OSError:
         return False
-    return len(head) >= 12 and head[4:8] == b"ftyp"
+
+
+def sidecar_path(clip: Path) -> Path:
+    return clip.with_suffix(".json")
 
 
 def _iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).isoformat() if ts else None
 
 
-def _describe_images(request: dict[str, Any]) -> list[dict[str, Any]]:
+def _describe_images(request: dict[str, Any], images: ImageStore | None) -> list[dict[str, Any]]:
     described = []
     parts = [(p, str(p.get("frame_type"))) for p in request.get("frame_images") or []]
     parts += [(p, "reference") for p in request.get("input_references") or []]
     for part, role in parts:
         url = str((part.get("image_url") or {}).get("url", ""))
-        item: dict[str, Any] = {"role": role}
-        head, sep, data = url.partition(",")
-        if url.startswith("data:") and sep:
-            raw = base64.b64decode(data, validate=False)
-            item.update(
-                type=head[5:].split(";")[0],
-                bytes=len(raw),
-                sha256=hashlib.sha256(raw).hexdigest(),
-            )
+        if images is not None:
+            described.append({"role": role, **images.describe(url)})
         else:
-            item["url"] = url
-        described.append(item)
+            described.append({"role": role, "url": url[:200]})
     return described
 
 
-def sidecar(record: JobRecord) -> dict[str, Any]:
+def sidecar(record: JobRecord, images: ImageStore | None = None) -> dict[str, Any]:
     """The sidecar's content for a saved job."""
     request = record.request
     return {
@@ -80,7 +94,7 @@ def sidecar(record: JobRecord) -> dict[str, Any]:
         "model": record.model,
         "parameters": record.parameters(),
         "seed": request.get("seed"),
-        "images": _describe_images(request),
+        "images": _describe_images(request, images),
         "job_id": record.job_id,
         "cost_usd": record.cost_usd,
         "estimate_usd": record.estimate_usd,
@@ -89,15 +103,19 @@ def sidecar(record: JobRecord) -> dict[str, Any]:
         "completed_at": _iso(record.finished_at),
         "saved_at": _iso(record.saved_at),
         "file": Path(record.path).name if record.path else None,
+        "outputs": [
+            {"index": o.index, "file": Path(o.path).name, "bytes": o.size, "sha256": o.sha256}
+            for o in record.outputs
+        ],
     }
 
 
-def write_sidecar(record: JobRecord, clip: Path) -> Path:
+def write_sidecar(record: JobRecord, clip: Path, images: ImageStore | None = None) -> Path:
     """Write ``clip``'s sidecar atomically (temp file, fsync, rename)."""
     target = sidecar_path(clip)
     tmp = target.with_name(target.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as f:
-        json.dump(sidecar(record), f, indent=2, ensure_ascii=False)
+        json.dump(sidecar(record, images), f, indent=2, ensure_ascii=False)
         f.write("\n")
         f.flush()
         os.fsync(f.fileno())

@@ -8,17 +8,23 @@ The rules that protect the user's money:
   unknown (sent, no reply) becomes "unknown" and is never resent by itself;
 - polls and downloads wait out rate limits, 5xx bursts and lost networks,
   however long, because the job is already paid for;
-- a completed job is downloaded at once (results expire), continuing a
-  partial file after a crash, and only a checked file is called saved.
+- a completed job is downloaded at once (results expire), every output of it,
+  continuing a partial file (one per job and output) after a crash; the size and
+  SHA-256 of each checked file are journaled before it is moved into place, and
+  only files that match them are called saved;
+- a job's task never dies: anything unexpected is shown on its row and retried
+  with backoff; rows are claimed compare-and-set, so none is driven twice.
 
-Listeners get every journal change plus transient Activity (progress, retry
-countdowns); the window and the CLI are both just listeners.
+Only the process that owns the data folder (services/instance.py) runs a
+JobService on it. Listeners get every journal change plus transient Activity
+(progress, retry countdowns); the window and the CLI are both just listeners.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import functools
 import logging
 import time
@@ -28,12 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from videostudio.api import errors as api
-from videostudio.api.client import RetryNotice, VideoClient
+from videostudio.api.client import RetryNotice, VideoClient, move_into_place
 from videostudio.api.retry import RetryPolicy
 from videostudio.core import failures
 from videostudio.core.failures import Failure
 from videostudio.core.jobs import (
     DOWNLOADING,
+    NOT_SAVED,
     QUEUED,
     REJECTED,
     SAVED,
@@ -41,6 +48,7 @@ from videostudio.core.jobs import (
     SUBMITTING,
     UNKNOWN,
     JobRecord,
+    Output,
 )
 from videostudio.core.models import (
     COMPLETED,
@@ -53,9 +61,16 @@ from videostudio.core.models import (
     is_terminal,
 )
 from videostudio.core.polling import PollPolicy
-from videostudio.services.clips import clip_path, is_valid_clip, write_sidecar
+from videostudio.services.clips import (
+    clip_path,
+    matches,
+    output_path,
+    partial_path,
+    write_sidecar,
+)
 from videostudio.services.errors import to_failure
-from videostudio.services.journal import Journal
+from videostudio.services.images import MissingImageError
+from videostudio.services.journal import Journal, JournalError, StateConflictError
 
 log = logging.getLogger("videostudio.services.jobs")
 
@@ -66,6 +81,10 @@ OUTAGE_BACKOFF = RetryPolicy(
 )
 # A server that keeps sending something other than a video: give up after this many tries.
 MAX_BAD_DOWNLOADS = 5
+# Right after a submit, a poll may reach a replica that has not heard of the job yet.
+NOT_FOUND_GRACE_S = 120.0
+# Submit replies that prove no job was created; any other error may hide a created job.
+REFUSED_STATUSES = frozenset({400, 401, 402, 403, 404, 413, 422})
 
 
 @dataclass(frozen=True)
@@ -75,14 +94,26 @@ class Activity:
     received: int = 0
     total: int | None = None
     failure: Failure | None = None  # the transient problem being waited out
+    index: int = 0  # which output is being downloaded
+    outputs: int = 1
 
     @property
     def fraction(self) -> float | None:
-        return self.received / self.total if self.total else None
+        if not self.total:
+            return None
+        return (self.index + self.received / self.total) / max(self.outputs, 1)
 
 
 JobListener = Callable[[JobRecord, Activity | None], None]
 ConnectivityListener = Callable[[Failure | None], None]
+
+
+class _SaveFailedError(Exception):
+    """A paid clip could not be written; the row says why and how to retry."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
 
 
 class JobService:
@@ -103,6 +134,7 @@ class JobService:
         clock: Callable[[], float] = time.time,
         max_parallel_downloads: int = 3,
         outage: RetryPolicy = OUTAGE_BACKOFF,
+        not_found_grace_s: float = NOT_FOUND_GRACE_S,
     ) -> None:
         self.client = client
         self.journal = journal
@@ -111,6 +143,7 @@ class JobService:
         self._sleep = sleep
         self._clock = clock
         self._outage = outage
+        self._not_found_grace_s = not_found_grace_s
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._writes: set[asyncio.Future[JobRecord]] = set()
         self._submit_lock = asyncio.Lock()  # one POST at a time keeps the journal order honest
@@ -145,17 +178,34 @@ class JobService:
 
     # -- journal (off the event loop's thread: commits fsync) ------------------------------
 
-    async def _update(self, record: JobRecord, **changes: Any) -> JobRecord:
-        # A write runs to the end even when its job is cancelled (the app quits): aclose
-        # waits for it, so the journal is never closed under a write.
-        write = asyncio.ensure_future(
-            asyncio.to_thread(self.journal.update, record.local_id, **changes)
-        )
-        self._writes.add(write)
-        write.add_done_callback(self._writes.discard)
-        updated = await asyncio.shield(write)
-        self._emit(updated)
-        return updated
+    async def _update(
+        self, record: JobRecord, expect: list[str] | None = None, **changes: Any
+    ) -> JobRecord:
+        """Journal a change, waiting out a journal that cannot be written (a full disk):
+        what a job learned from the server must not be lost. A compare-and-set that finds
+        the row moved raises StateConflictError."""
+        attempt = 0
+        while True:
+            # A write runs to the end even when its job is cancelled (the app quits): aclose
+            # waits for it, so the journal is never closed under a write.
+            write = asyncio.ensure_future(
+                asyncio.to_thread(self.journal.update, record.local_id, expect=expect, **changes)
+            )
+            self._writes.add(write)
+            write.add_done_callback(self._writes.discard)
+            try:
+                updated = await asyncio.shield(write)
+            except JournalError as exc:
+                if "UNIQUE" in str(exc):
+                    raise
+                attempt += 1
+                wait = self._outage.delay(min(attempt - 1, 10))
+                failure = Failure(failures.LOCAL, f"{exc}. Trying again.", retry_in=wait)
+                self._emit(record, Activity(failure=failure))
+                await self._sleep(wait)
+                continue
+            self._emit(updated)
+            return updated
 
     # -- public operations -----------------------------------------------------------------
 
@@ -167,7 +217,10 @@ class JobService:
         dest: Path | None = None,
         batch: str | None = None,
     ) -> list[JobRecord]:
-        """Journal the jobs (all or none), then start them. ``dest`` only for a single job."""
+        """Journal the jobs (all or none), then start them. ``dest`` only for a single job.
+
+        Raises JournalError when the journal cannot be written: then nothing is sent.
+        """
         if dest is not None and len(requests) != 1:
             raise ValueError("a destination path is for one job only")
         records = await asyncio.to_thread(
@@ -187,10 +240,16 @@ class JobService:
         for record in await asyncio.to_thread(self.journal.recover_interrupted):
             log.warning("job %d may have been submitted before a crash", record.local_id)
             self._emit(record)
+        return await self.adopt()
+
+    async def adopt(self) -> list[JobRecord]:
+        """Start every unfinished job not driven yet (e.g. handed over by another process)."""
         unfinished = await asyncio.to_thread(self.journal.unfinished)
-        for record in unfinished:
+        started = [r for r in unfinished if r.local_id not in self._tasks]
+        for record in started:
+            self._emit(record)
             self._start(record)
-        return unfinished
+        return started
 
     async def submit_again(self, local_id: int) -> JobRecord:
         """The user's choice for a job that may not exist (unknown) or was refused: a new job.
@@ -200,11 +259,24 @@ class JobService:
         old = await asyncio.to_thread(self.journal.get, local_id)
         if not old.is_final:
             raise ValueError(f"Job {local_id} is still {old.label.lower()}.")
-        request = GenerationRequest.from_json(old.request)
-        (new,) = await self.enqueue([request], estimates=[old.estimate_usd], batch=old.batch)
+        request = await asyncio.to_thread(self.journal.images.expand, old.request)
+        (new,) = await self.enqueue(
+            [GenerationRequest.from_json(request)], estimates=[old.estimate_usd], batch=old.batch
+        )
         if old.state == UNKNOWN:
             await self._update(old, state=STOPPED, error=f"Submitted again as job #{new.local_id}.")
         return new
+
+    async def save_again(self, local_id: int, dest: Path | None = None) -> JobRecord:
+        """Download a completed job that could not be saved again, to ``dest`` if given
+        (a file, or a folder to save inside)."""
+        record = await asyncio.to_thread(self.journal.get, local_id)
+        if record.state not in (NOT_SAVED, COMPLETED, DOWNLOADING):
+            raise ValueError(f"Job {local_id} is {record.label.lower()}; there is nothing to save.")
+        if dest is not None:
+            record = await self._update(record, path=str(dest), outputs=(), note=None)
+        self._start(record)
+        return record
 
     async def stop_watching(self, local_id: int) -> JobRecord:
         """Stop polling a job. The API has no cancel: the job may still run and be billed."""
@@ -219,7 +291,7 @@ class JobService:
         note = (
             "Not sent: removed from the queue."
             if record.state == QUEUED
-            else "Stopped watching. The API has no cancel: the job may still finish and be billed."
+            else "The API has no cancel: the job may still finish and be billed."
         )
         return await self._update(record, state=STOPPED, error=note)
 
@@ -252,23 +324,65 @@ class JobService:
     def _finished(self, local_id: int, task: asyncio.Task[None]) -> None:
         if self._tasks.get(local_id) is task:
             del self._tasks[local_id]
-        if not task.cancelled() and task.exception() is not None:
-            log.error("job %d stopped on an error", local_id, exc_info=task.exception())
 
     async def _drive(self, record: JobRecord) -> None:
+        """Advance the job until it needs the user; never die on a surprise."""
+        attempt = 0
+        while True:
+            try:
+                await self._advance(record)
+                return
+            except StateConflictError as exc:
+                log.warning(
+                    "job %d was moved by someone else (%s); leaving it", record.local_id, exc
+                )
+                return
+            except Exception as exc:  # a paid job's task must not die
+                attempt += 1
+                log.error("job %d: unexpected error", record.local_id, exc_info=exc)
+                wait = self._outage.delay(min(attempt - 1, 10))
+                failure = Failure(
+                    failures.UNEXPECTED,
+                    f"Unexpected problem ({type(exc).__name__}: {exc}); trying again.",
+                    retry_in=wait,
+                )
+                self._emit(record, Activity(failure=failure))
+                await self._sleep(wait)
+                with contextlib.suppress(Exception):
+                    record = await asyncio.to_thread(self.journal.get, record.local_id)
+
+    async def _advance(self, record: JobRecord) -> None:
+        record = await asyncio.to_thread(self.journal.get, record.local_id)
+        if record.state == SUBMITTING:
+            # Only reached when this process's own submit was interrupted by a surprise:
+            # the POST may have gone out, so it is never sent again by itself.
+            await self._unknown(record, "The submit was interrupted by an unexpected error.")
+            return
         if record.state == QUEUED:
             record = await self._submit(record)
         if record.state in (PENDING, IN_PROGRESS):
             record = await self._watch(record)
-        if record.state in (COMPLETED, DOWNLOADING):
+        if record.state in (COMPLETED, DOWNLOADING, NOT_SAVED):
             await self._download(record)
 
     async def _submit(self, record: JobRecord) -> JobRecord:
-        request = GenerationRequest.from_json(record.request)
+        try:
+            body = await asyncio.to_thread(self.journal.images.expand, record.request)
+        except MissingImageError as exc:
+            return await self._update(
+                record,
+                expect=[QUEUED],
+                state=REJECTED,
+                error=f"Not sent: {exc}",
+                error_kind=failures.LOCAL,
+            )
+        request = GenerationRequest.from_json(body)
         attempt = 0
         async with self._submit_lock:
             while True:
-                record = await self._update(record, state=SUBMITTING, submitted_at=self._clock())
+                record = await self._update(
+                    record, expect=[QUEUED], state=SUBMITTING, submitted_at=self._clock()
+                )
                 try:
                     job = await self.client.generate(request, on_retry=self._on_retry(record))
                 except api.SubmitOutcomeUnknownError as exc:
@@ -277,37 +391,53 @@ class JobService:
                     # Provably never sent, or refused before anything was created:
                     # safe to send again once the network (or the rate limit) allows.
                     attempt += 1
-                    record = await self._update(record, state=QUEUED)
+                    record = await self._update(record, expect=[SUBMITTING], state=QUEUED)
                     await self._wait_outage(record, exc, attempt)
                     continue
                 except api.APIStatusError as exc:
-                    if exc.status_code >= 500:
-                        # The server may have created the job before failing.
-                        why = f"{exc.message} (HTTP {exc.status_code})"
+                    if exc.status_code not in REFUSED_STATUSES:
+                        # 5xx, 499 and other codes: the server may have created the job first.
+                        why = f"{exc.message} (HTTP {exc.status_code})."
                         return await self._unknown(record, why)
                     failure = to_failure(exc)
                     return await self._update(
                         record,
+                        expect=[SUBMITTING],
                         state=REJECTED,
                         error=failure.message,
                         error_kind=failure.kind,
                         error_field=failure.field,
                     )
-                except api.ResponseFormatError as exc:
+                except api.VideoAPIError as exc:  # a reply not of the documented shape
                     return await self._unknown(record, str(exc))
                 self._set_offline(None)
+                return await self._accepted(record, job.id, job.status)
+
+    async def _accepted(self, record: JobRecord, job_id: str, status: str) -> JobRecord:
+        """Journal the server's id; an id another row already holds cannot be tracked."""
+        other = await asyncio.to_thread(self.journal.find_job_id, job_id)
+        if other is None:
+            try:
                 return await self._update(
                     record,
-                    job_id=job.id,
-                    state=job.status if job.status in (PENDING, IN_PROGRESS) else PENDING,
-                    remote_status=job.status,
+                    expect=[SUBMITTING],
+                    job_id=job_id,
+                    state=status if status in (PENDING, IN_PROGRESS) else PENDING,
+                    remote_status=status,
                     error=None,
                     error_kind=None,
                 )
+            except JournalError:
+                other = await asyncio.to_thread(self.journal.find_job_id, job_id)
+        owner = f"job #{other.local_id}" if other is not None else "another job"
+        return await self._unknown(
+            record, f"The server answered with the id of {owner} ({job_id[:64]})."
+        )
 
     async def _unknown(self, record: JobRecord, why: str) -> JobRecord:
         return await self._update(
             record,
+            expect=[SUBMITTING],
             state=UNKNOWN,
             error=f"{why} The job may have been created and billed; it was not sent again.",
             error_kind=failures.OFFLINE,
@@ -320,15 +450,20 @@ class JobService:
             try:
                 job = await self.client.get_generation(job_id, on_retry=self._on_retry(record))
             except api.NotFoundError as exc:
-                return await self._update(
-                    record, state=FAILED, error=exc.message, error_kind=failures.NOT_FOUND
-                )
+                since = self._clock() - (record.submitted_at or record.created_at)
+                if since >= self._not_found_grace_s:
+                    return await self._update(
+                        record, state=FAILED, error=exc.message, error_kind=failures.NOT_FOUND
+                    )
+                attempt += 1  # new jobs may not be visible everywhere at once
+                await self._wait_outage(record, exc, attempt, connectivity=False)
+                continue
             except (api.AuthenticationError, api.PermissionDeniedError) as exc:
                 # The job is fine; the key is not. Keep trying: a new key fixes it.
                 attempt += 1
                 await self._wait_outage(record, exc, attempt, connectivity=False)
                 continue
-            except (api.APIConnectionError, api.APIStatusError, api.ResponseFormatError) as exc:
+            except api.VideoAPIError as exc:
                 attempt += 1
                 await self._wait_outage(record, exc, attempt)
                 continue
@@ -341,6 +476,8 @@ class JobService:
                 if is_terminal(job.status):
                     changes["finished_at"] = self._clock()
                     changes["cost_usd"] = job.cost
+                if job.status == COMPLETED:
+                    changes["output_count"] = max(len(job.unsigned_urls), len(job.urls), 1)
                 if job.status in REMOTE_TERMINAL_ERRORS:
                     changes["error"] = job.error or f"The job ended {job.status}."
                 record = await self._update(record, **changes)
@@ -350,66 +487,118 @@ class JobService:
             await self._sleep(self.poll_policy.interval(elapsed))
 
     async def _download(self, record: JobRecord) -> JobRecord:
-        job_id = _job_id(record)
-        dest = Path(record.path) if record.path else clip_path(record, self.clips_dir)
-        # A file already at dest counts only when this download was under way before a
-        # restart (renamed, not yet journaled); a fresh download replaces whatever is there.
-        resumed = record.state == DOWNLOADING
-        if not resumed or record.path != str(dest):
-            record = await self._update(record, state=DOWNLOADING, path=str(dest))
-        bad = 0
-        attempt = 0
+        """Fetch every output, record its proof, move it into place; then call the job saved."""
+        first = Path(record.path) if record.path else clip_path(record, self.clips_dir)
+        if first.is_dir():  # a folder was chosen: save inside it, under the clip's own name
+            first = first / clip_path(record, self.clips_dir).name
+        record = await self._update(
+            record, expect=[COMPLETED, DOWNLOADING, NOT_SAVED], state=DOWNLOADING, path=str(first)
+        )
         async with self._downloads:
-            done = resumed and await asyncio.to_thread(is_valid_clip, dest)
-            while not done:
+            try:
+                record = await self._fetch_all(record, first)
+            except _SaveFailedError as exc:
+                if first.parent.resolve() == self.clips_dir.resolve():
+                    return await self._not_saved(record, exc.failure)
+                # Not where the user asked: the clips folder instead, and say so.
+                fallback = clip_path(record, self.clips_dir)
+                note = (
+                    f"Could not save to {first} ({exc.failure.message}); "
+                    f"saved in the clips folder instead."
+                )
+                record = await self._update(record, path=str(fallback), outputs=(), note=note)
                 try:
-                    await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
-                    await self.client.download(
-                        job_id,
-                        dest,
-                        progress=self._on_progress(record),
-                        on_retry=self._on_retry(record),
-                        keep_partial=True,
-                    )
-                    done = True
-                except (api.GoneError, api.NotFoundError) as exc:
-                    return await self._update(
-                        record, state=EXPIRED, error=exc.message, error_kind=failures.GONE
-                    )
-                except api.ResponseFormatError as exc:
-                    bad += 1
-                    if bad >= MAX_BAD_DOWNLOADS:
-                        return await self._update(
-                            record,
-                            state=COMPLETED,
-                            error=f"{exc} The download will be tried again at the next start.",
-                            error_kind=failures.BAD_REPLY,
-                        )
-                    attempt += 1
-                    await self._wait_outage(record, exc, attempt, connectivity=False)
-                except (api.APIConnectionError, api.APIStatusError) as exc:
-                    # 409 (not ready), 429, 5xx and lost networks: the clip is paid for, wait.
-                    attempt += 1
-                    await self._wait_outage(record, exc, attempt)
-                except OSError as exc:
-                    failure = to_failure(exc)
-                    return await self._update(
-                        record,
-                        state=COMPLETED,
-                        error=f"Cannot save the clip: {exc}",
-                        error_kind=failure.kind,
-                    )
+                    record = await self._fetch_all(record, fallback)
+                except _SaveFailedError as again:
+                    return await self._not_saved(record, again.failure)
+            except (api.GoneError, api.NotFoundError) as exc:
+                return await self._update(
+                    record, state=EXPIRED, error=exc.message, error_kind=failures.GONE
+                )
         self._set_offline(None)
-        size = (await asyncio.to_thread(dest.stat)).st_size
-        record = record.with_(saved_at=self._clock(), size_bytes=size)
-        await asyncio.to_thread(write_sidecar, record, dest)
+        saved_at = self._clock()
+        main = Path(record.path or "")
+        done = record.with_(saved_at=saved_at, size_bytes=record.outputs[0].size)
+        await asyncio.to_thread(write_sidecar, done, main, self.journal.images)
         return await self._update(
             record,
+            expect=[DOWNLOADING],
             state=SAVED,
-            size_bytes=size,
-            saved_at=record.saved_at,
+            size_bytes=done.size_bytes,
+            saved_at=saved_at,
             error=None,
             error_kind=None,
+        )
+
+    async def _fetch_all(self, record: JobRecord, first: Path) -> JobRecord:
+        job_id = _job_id(record)
+        count = record.output_count or 1
+        for index in range(count):
+            dest = output_path(first, index)
+            recorded = next((o for o in record.outputs if o.index == index), None)
+            if recorded is not None and Path(recorded.path) == dest:
+                if await asyncio.to_thread(matches, dest, recorded):
+                    continue  # saved before a restart
+                part = partial_path(dest, job_id)
+                if await asyncio.to_thread(matches, part, recorded):
+                    await self._move(part, dest)  # checked and journaled, not yet moved
+                    continue
+            record = await self._fetch_one(record, index, count, dest)
+        return record
+
+    async def _fetch_one(self, record: JobRecord, index: int, count: int, dest: Path) -> JobRecord:
+        job_id = _job_id(record)
+        part = partial_path(dest, job_id)
+        bad = attempt = 0
+        while True:
+            try:
+                await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
+                fetched = await self.client.fetch_output(
+                    job_id,
+                    index,
+                    part,
+                    progress=self._on_progress(record, index, count),
+                    on_retry=self._on_retry(record),
+                )
+                break
+            except api.ResponseFormatError as exc:
+                bad += 1
+                if bad >= MAX_BAD_DOWNLOADS:
+                    raise _SaveFailedError(
+                        Failure(
+                            failures.BAD_REPLY,
+                            f"{exc} The server sent no valid video {bad} times; Retry later.",
+                        )
+                    ) from None
+                attempt += 1
+                await self._wait_outage(record, exc, attempt, connectivity=False)
+            except (api.GoneError, api.NotFoundError):
+                raise
+            except (api.APIConnectionError, api.APIStatusError) as exc:
+                # 409 (not ready), 429, 5xx and lost networks: the clip is paid for, wait.
+                attempt += 1
+                await self._wait_outage(record, exc, attempt)
+            except OSError as exc:
+                raise _SaveFailedError(_disk_failure(exc)) from None
+        output = Output(index, str(dest), fetched.size, fetched.sha256)
+        outputs = tuple(
+            sorted(
+                (*[o for o in record.outputs if o.index != index], output), key=lambda o: o.index
+            )
+        )
+        record = await self._update(record, expect=[DOWNLOADING], outputs=outputs)
+        await self._move(part, dest)
+        return record
+
+    async def _move(self, part: Path, dest: Path) -> None:
+        try:
+            await asyncio.to_thread(move_into_place, part, dest)
+        except OSError as exc:
+            raise _SaveFailedError(_disk_failure(exc)) from None
+
+    async def _not_saved(self, record: JobRecord, failure: Failure) -> JobRecord:
+        return await self._update(
+            record, state=NOT_SAVED, error=failure.message, error_kind=failure.kind
         )
 
     # -- waiting ----------------------------------------------------------------------------
@@ -433,16 +622,37 @@ class JobService:
 
         return notify
 
-    def _on_progress(self, record: JobRecord) -> Callable[[int, int | None], None]:
+    def _on_progress(
+        self, record: JobRecord, index: int = 0, outputs: int = 1
+    ) -> Callable[[int, int | None], None]:
         last = [-1]
 
         def progress(received: int, total: int | None) -> None:
             step = int(100 * received / total) if total else received >> 20
             if step != last[0]:  # at most one event per percent (or MiB)
                 last[0] = step
-                self._emit(record, Activity(received=received, total=total))
+                self._emit(record, Activity(received, total, index=index, outputs=outputs))
 
         return progress
+
+
+def _disk_failure(exc: OSError) -> Failure:
+    """Words for a file that could not be written, with what to do."""
+    if exc.errno == errno.ENOSPC:
+        needed = getattr(exc, "needed", None)
+        free = getattr(exc, "free", None)
+        amount = (
+            f"{max(needed - free, 0) / 1e6:,.0f} MB"
+            if isinstance(needed, int) and isinstance(free, int)
+            else "some space"
+        )
+        return Failure(failures.DISK_FULL, f"Disk full: free {amount}, then Retry.")
+    where = f" ({exc.filename})" if exc.filename else ""
+    return Failure(
+        failures.LOCAL,
+        f"Cannot save the clip{where}: {exc.strerror or exc}. "
+        "Choose another folder or fix this one, then Retry.",
+    )
 
 
 def _job_id(record: JobRecord) -> str:
