@@ -1,0 +1,246 @@
+"""What every command shares: set-up (paths, journal, client, the folder's lock), the
+printer of job events, and safe printing of text that came from outside."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from videostudio import paths as app_paths
+from videostudio.api.client import VideoClient
+from videostudio.core import failures
+from videostudio.core.jobs import SAVED, JobRecord
+from videostudio.core.text import printable
+from videostudio.services.jobs import Activity, JobService
+from videostudio.services.journal import Journal, JournalError
+from videostudio.services.keychain import KeychainUnavailableError, KeyStore
+from videostudio.services.redact import configure_logging, redact, register_secret
+
+EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_API, EXIT_BUSY = 0, 1, 2, 3, 4
+DEMO_KEY = "demo-key"  # the built-in simulator accepts any non-empty key
+# Problems worth waiting out: the CLI's --max-wait limits how long.
+WAITABLE = frozenset({failures.OFFLINE, failures.SERVER, failures.RATE_LIMITED})
+
+
+class CliError(Exception):
+    """A message for the user and the exit code that goes with it."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def say(text: str, out: TextIO | None = None) -> None:
+    """Print a line for the user: control characters escaped, secrets blanked."""
+    print(printable(redact(text)), file=out or sys.stderr)
+
+
+@contextmanager
+def _demo_server(cache: Path) -> Iterator[str]:
+    # The simulator is imported only when asked for: it is not part of a real run.
+    from videostudio.simulator.server import SimulatorServer
+    from videostudio.simulator.service import Simulator
+
+    sim = Simulator(pending_s=1.0, running_s=2.0, cache_dir=cache, jobs_file=cache / "jobs.jsonl")
+    with SimulatorServer(sim) as server:
+        yield server.base_url
+
+
+def _api_key() -> str:
+    key = os.environ.get("OPENROUTER_API_KEY")
+    if key:
+        return key
+    try:
+        key = KeyStore().get()
+    except KeychainUnavailableError:
+        key = None
+    if not key:
+        raise CliError(
+            "No OpenRouter API key. Set OPENROUTER_API_KEY, save a key in the app's settings "
+            "(it goes to the system keychain), or try it offline with --demo."
+        )
+    return key
+
+
+def open_journal(args: argparse.Namespace) -> tuple[app_paths.Paths, Journal]:
+    """The folders and the journal of this run; repairs at open are told to the user."""
+    paths = app_paths.resolve(args.data_dir)
+    if args.demo:
+        paths = paths.for_demo()
+    paths.ensure()
+    try:
+        journal = Journal(paths.journal)
+    except JournalError as exc:
+        raise CliError(str(exc)) from None
+    if journal.report:
+        say(journal.report)
+    return paths, journal
+
+
+@dataclass
+class Env:
+    """What every networked command works with."""
+
+    paths: app_paths.Paths
+    client: VideoClient
+    journal: Journal
+    demo: bool
+
+    def service(self) -> JobService:
+        return JobService(self.client, self.journal, self.paths.clips_dir)
+
+
+@asynccontextmanager
+async def open_env(args: argparse.Namespace) -> AsyncIterator[Env]:
+    paths, journal = open_journal(args)
+    configure_logging(str(paths.log_file), verbose=args.verbose)
+    try:
+        if args.demo:
+            with _demo_server(paths.simulator_cache) as base_url:
+                say("Demo mode: the built-in simulator (offline, free).")
+                async with VideoClient(api_key=DEMO_KEY, base_url=base_url) as client:
+                    yield Env(paths, client, journal, demo=True)
+        else:
+            key = _api_key()
+            register_secret(key)
+            api_url = args.base_url or os.environ.get("OPENROUTER_BASE_URL")
+            async with VideoClient(api_key=key, base_url=api_url) as client:
+                yield Env(paths, client, journal, demo=False)
+    finally:
+        journal.close()
+
+
+class Printer:
+    """Job events as lines: one updating line on a terminal, plain lines otherwise.
+
+    A wait before a retry counts down on a terminal. With ``max_wait`` it stops the
+    run when the service has been out of reach for that long.
+    """
+
+    def __init__(
+        self, out: TextIO, local_ids: set[int] | None = None, max_wait: float | None = None
+    ) -> None:
+        self.out = out
+        self.tty = out.isatty()
+        self.local_ids = local_ids
+        self.max_wait = max_wait
+        self.last: dict[int, str] = {}
+        self.stop_reason: str | None = None
+        self.stop = asyncio.Event()
+        self._waits: dict[int, tuple[JobRecord, failures.Failure, float]] = {}
+        self._outage_since: float | None = None
+
+    def __call__(self, record: JobRecord, activity: Activity | None) -> None:
+        if self.local_ids is not None and record.local_id not in self.local_ids:
+            return
+        failure = activity.failure if activity is not None else None
+        if failure is not None and failure.kind == failures.AUTH:
+            self.stop_reason = str(failure)
+            self.stop.set()
+        if failure is not None and failure.kind in WAITABLE:
+            self._waits[record.local_id] = (record, failure, time.monotonic())
+            if self._outage_since is None:
+                self._outage_since = time.monotonic()
+        else:
+            self._waits.pop(record.local_id, None)
+            if not self._waits:
+                self._outage_since = None
+        self._show(record, activity)
+
+    def _show(self, record: JobRecord, activity: Activity | None, redraw: bool = False) -> None:
+        line = printable(redact(self._line(record, activity)))
+        if not redraw and self.last.get(record.local_id) == line:
+            return
+        self.last[record.local_id] = line
+        # A progress or countdown line is redrawn in place on a terminal; elsewhere only
+        # the first line of a wait and the end of a transfer are printed.
+        transient = activity is not None
+        if self.tty:
+            self.out.write(f"\r\033[K{line}" + ("" if transient else "\n"))
+        elif not redraw and (
+            activity is None
+            or activity.failure is not None
+            or (activity.total is not None and activity.received == activity.total)
+        ):
+            self.out.write(line + "\n")
+        self.out.flush()
+
+    def tick(self) -> None:
+        """Once a second: count the waits down; stop when the outage lasted too long."""
+        now = time.monotonic()
+        for record, failure, since in list(self._waits.values()):
+            left = max(0.0, (failure.retry_in or 0) - (now - since))
+            counted = failures.Failure(failure.kind, failure.message, failure.field, left)
+            if self.tty:
+                self._show(record, Activity(failure=counted), redraw=True)
+        if (
+            self.max_wait is not None
+            and self._outage_since is not None
+            and now - self._outage_since >= self.max_wait
+        ):
+            self.stop_reason = (
+                f"The video service could not be reached for {self.max_wait:.0f} s; stopped "
+                "waiting. Every job is journaled: `videostudio resume` finishes them "
+                "(nothing is sent twice)."
+            )
+            self.stop.set()
+
+    @staticmethod
+    def _line(record: JobRecord, activity: Activity | None) -> str:
+        tag = f"job {record.local_id}"
+        if activity is not None and activity.failure is not None:
+            wait = activity.failure.retry_in
+            when = f"retrying in {wait:.0f} s" if wait is not None else "retrying"
+            return f"{tag}: {activity.failure.message} ({when})"
+        if activity is not None:
+            done = f"{activity.fraction:.0%}" if activity.fraction is not None else ""
+            return f"{tag}: downloading {done or f'{activity.received:,} bytes'}"
+        text = f"{tag}: {record.label.lower()}"
+        if record.job_id and record.state in ("pending", "submitting"):
+            text += f" ({record.job_id})"
+        if record.state == SAVED:
+            text += f" {record.path}"
+        if record.error:
+            text += f": {record.error}"
+        return text
+
+
+async def run_until_done(service: JobService, printer: Printer) -> None:
+    """Wait for the jobs; stop early when waiting cannot help (a refused key, --max-wait)."""
+    idle = asyncio.ensure_future(service.wait_idle())
+    stop = asyncio.ensure_future(printer.stop.wait())
+    ticker = asyncio.ensure_future(_tick(printer))
+    await asyncio.wait({idle, stop}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (idle, stop, ticker):
+        task.cancel()
+    await asyncio.gather(idle, stop, ticker, return_exceptions=True)
+    await service.aclose()
+    if printer.stop_reason is not None:
+        raise CliError(printer.stop_reason, EXIT_API)
+
+
+async def _tick(printer: Printer) -> None:
+    while True:
+        await asyncio.sleep(1)
+        printer.tick()
+
+
+def record_json(record: JobRecord, sidecar: dict[str, Any]) -> dict[str, Any]:
+    """A journal row for --json: the sidecar's view (no image data), plus the state."""
+    return {
+        "local_id": record.local_id,
+        "state": record.state,
+        "error": record.error,
+        "note": record.note,
+        "remote_status": record.remote_status,
+        "path": record.path,
+        **sidecar,
+    }
