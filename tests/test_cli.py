@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from tests.media import decode
 from tests.test_simulator_clips import _png
 from videostudio.simulator.server import SimulatorServer
+from videostudio.simulator.service import Fault
 
 
 def _run(
@@ -146,3 +148,74 @@ def test_window_options_without_a_display_run_the_demo_in_that_data_dir(tmp_path
     help_text = _run("--help").stdout
     assert "--data-dir" in help_text
     assert "resume" in help_text
+
+
+def test_seeds_outside_the_api_range_are_refused_like_in_the_window() -> None:
+    for seed in ("-1", str(2**64)):
+        proc = _run("generate", "--demo", "--prompt", "x", "--seed", seed)
+        assert proc.returncode == 2, proc.stderr
+        assert "A seed is a whole number from 0 to 2147483647." in proc.stderr
+
+
+def test_an_unfixed_seed_is_picked_sent_and_recorded(tmp_path: Path) -> None:
+    proc = _run("generate", "--demo", "--prompt", "any seed", "-o", str(tmp_path / "a.mp4"))
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads(_run("jobs", "--demo", "--json").stdout)
+    assert isinstance(row["seed"], int)
+    assert row["parameters"]["seed"] == row["seed"]
+    side = json.loads((tmp_path / "a.json").read_text())
+    assert side["seed"] == row["seed"]
+
+
+def test_special_files_are_refused_without_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.png"
+    zero.symlink_to("/dev/zero")
+    for path in (fifo, zero):
+        proc = _run("generate", "--demo", "--prompt", "x", "--image", str(path))
+        assert proc.returncode == 2, proc.stderr
+        assert f"{path.name} is not a regular file" in proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+def test_the_cli_and_the_window_refuse_the_same_truncated_png(tmp_path: Path) -> None:
+    whole = __import__("base64").b64decode(_png("#336699", 640, 360).split(",", 1)[1])
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(whole[: len(whole) // 2])
+    proc = _run("generate", "--demo", "--prompt", "x", "--image", str(cut))
+    assert proc.returncode == 2
+    assert "cut.png is damaged and cannot be opened" in proc.stderr
+
+
+def test_a_damaged_row_does_not_hide_the_other_jobs(tmp_path: Path, data_dir: Path) -> None:
+    for prompt in ("first", "second"):
+        assert _run("generate", "--demo", "--prompt", prompt).returncode == 0
+    db = sqlite3.connect(data_dir / "demo" / "journal.sqlite3")
+    db.execute("UPDATE jobs SET request='{' WHERE local_id=1")
+    db.execute("UPDATE jobs SET state='completed' WHERE local_id=2")
+    db.commit()
+    db.close()
+    listing = _run("jobs", "--demo")
+    assert listing.returncode == 0, listing.stderr
+    assert "second" in listing.stdout
+    assert "1 job(s) in the journal cannot be read and were set aside (#1)" in listing.stderr
+    resumed = _run("resume", "--demo")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Saved" in resumed.stderr
+    assert "Traceback" not in resumed.stderr
+
+
+def test_server_text_cannot_drive_the_terminal(server: SimulatorServer) -> None:
+    server.sim.add_fault(
+        Fault("submit", "status", status=400, message="\x1b]0;pwned\x07\x1b[2J bad \u202e")
+    )
+    env = {"OPENROUTER_API_KEY": "sk-or-v1-tty", "OPENROUTER_BASE_URL": server.base_url}
+    proc = _run("generate", "--prompt", "\x1b[31mred", "--duration", "4", env=env)
+    assert proc.returncode == 1
+    assert "\x1b" not in proc.stderr + proc.stdout
+    assert "\u202e" not in proc.stderr
+    assert "\\x1b]0;pwned\\x07\\x1b[2J bad \\u202e" in proc.stderr
+    listing = _run("jobs", env=env)
+    assert "\x1b" not in listing.stdout
+    assert "\\x1b[31mred" in listing.stdout

@@ -14,7 +14,7 @@ from videostudio.api.client import Timeouts, VideoClient
 from videostudio.api.retry import RetryPolicy
 from videostudio.core import failures
 from videostudio.core.jobs import QUEUED, REJECTED, SAVED, STOPPED, SUBMITTING, UNKNOWN, JobRecord
-from videostudio.core.models import GenerationRequest
+from videostudio.core.models import GenerationRequest, VideoJob
 from videostudio.services.clips import partial_path
 from videostudio.services.jobs import Activity, JobService
 from videostudio.services.journal import Journal
@@ -288,3 +288,78 @@ async def test_a_fresh_download_replaces_an_old_file_at_the_chosen_path(
     assert jobs.journal.get(record.local_id).state == SAVED
     assert b"old clip" not in dest.read_bytes()
     assert dest.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    ("status", "state"),
+    [(400, REJECTED), (413, REJECTED), (422, REJECTED), (499, UNKNOWN), (409, UNKNOWN)],
+)
+async def test_only_refusals_that_prove_nothing_was_created_count_as_refused(
+    jobs: Harness, sim: Simulator, status: int, state: str
+) -> None:
+    sim.add_fault(Fault("submit", "status", status=status, message="no"))
+    (record,) = await jobs.service.enqueue([REQ])
+    await jobs.service.wait_idle()
+    done = jobs.journal.get(record.local_id)
+    assert done.state == state
+    if state == UNKNOWN:
+        assert f"(HTTP {status})" in (done.error or "")
+        assert "may have been created" in (done.error or "")
+    assert sum(r["method"] == "POST" for r in sim.requests) == 1
+
+
+async def test_a_404_right_after_submit_is_waited_out(jobs: Harness, sim: Simulator) -> None:
+    sim.pending_s = 10
+    (record,) = await jobs.service.enqueue([REQ])
+    while jobs.journal.get(record.local_id).job_id is None:
+        await jobs.service._sleep(0.1)
+    sim.add_fault(Fault("poll", "status", status=404, times=3, message="not found yet"))
+    await jobs.service.wait_idle()
+    assert jobs.journal.get(record.local_id).state == SAVED
+    assert failures.NOT_FOUND in jobs.failures()
+
+
+async def test_a_job_still_unknown_after_the_grace_period_fails(
+    jobs: Harness, sim: Simulator, vtime: VirtualTime
+) -> None:
+    sim.pending_s = 10_000
+    sim.add_fault(Fault("poll", "status", status=404, times=1000, message="gone for good"))
+    (record,) = await jobs.service.enqueue([REQ])
+    await jobs.service.wait_idle()
+    done = jobs.journal.get(record.local_id)
+    assert (done.state, done.error) == ("failed", "gone for good")
+    assert vtime.now - (done.submitted_at or 0) >= 120
+
+
+class _SurprisingClient(VideoClient):
+    """A real client that hits one unexpected error on its first poll."""
+
+    surprises = 1
+
+    async def get_generation(self, job_id: str, **kw: object) -> VideoJob:  # type: ignore[override]
+        if self.surprises:
+            self.surprises -= 1
+            raise RuntimeError("maximum recursion depth exceeded")
+        return await super().get_generation(job_id, **kw)  # type: ignore[arg-type]
+
+
+async def test_an_unexpected_error_is_shown_and_retried_never_fatal(
+    server: SimulatorServer, vtime: VirtualTime, tmp_path: Path
+) -> None:
+    client = _SurprisingClient(api_key="k", base_url=server.base_url, sleep=vtime.sleep)
+    journal = Journal(tmp_path / "journal.sqlite3", clock=vtime)
+    service = JobService(client, journal, tmp_path / "clips", sleep=vtime.sleep, clock=vtime)
+    seen: list[Activity | None] = []
+    service.subscribe(lambda _r, a: seen.append(a))
+    try:
+        (record,) = await service.enqueue([REQ])
+        await service.wait_idle()
+        assert journal.get(record.local_id).state == SAVED
+    finally:
+        await service.aclose()
+        await client.aclose()
+        journal.close()
+    shown = [a.failure for a in seen if a is not None and a.failure is not None]
+    assert [f.kind for f in shown] == [failures.UNEXPECTED]
+    assert "maximum recursion depth" in shown[0].message
+    assert shown[0].retry_in is not None

@@ -15,6 +15,7 @@ Money and keys shape the rules here:
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import ipaddress
 import json
@@ -357,6 +358,10 @@ class VideoClient:
                     await self._backoff(attempt, retry_after, exc, on_retry)
         except ResponseFormatError:
             _discard(part)  # not the video: nothing worth continuing
+            raise
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                _discard(part)  # a partial file must not keep the disk full
             raise
         except BaseException:
             if not keep_partial:
