@@ -1,5 +1,5 @@
-"""What every command shares: set-up (paths, journal, client, the folder's lock), the
-printer of job events, and safe printing of text that came from outside."""
+"""What every command shares: set-up (paths, journal, client, the folder's lock and who
+drives it), the printer of job events, the summary, and safe printing of outside text."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import os
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -16,9 +17,14 @@ from typing import Any, TextIO
 
 from videostudio import paths as app_paths
 from videostudio.api.client import VideoClient
+from videostudio.api.errors import VideoAPIError
 from videostudio.core import failures
-from videostudio.core.jobs import SAVED, JobRecord
+from videostudio.core.jobs import NOT_SAVED, SAVED, UNKNOWN, JobRecord
+from videostudio.core.models import VideoModel
 from videostudio.core.text import printable
+from videostudio.services.catalog import Catalog
+from videostudio.services.errors import to_failure
+from videostudio.services.instance import DataFolder
 from videostudio.services.jobs import Activity, JobService
 from videostudio.services.journal import Journal, JournalError
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
@@ -211,6 +217,105 @@ class Printer:
         if record.error:
             text += f": {record.error}"
         return text
+
+
+@asynccontextmanager
+async def driving(env: Env, kind: str) -> AsyncIterator[JobService | None]:
+    """The job service when this process owns the data folder (it then answers the
+    doorbell and adopts jobs handed over), else None."""
+    folder = DataFolder(env.paths.data_dir, kind)
+    if not folder.try_acquire():
+        yield None
+        return
+    service = env.service()
+
+    async def on_ring(request: dict[str, Any]) -> dict[str, Any]:
+        if request.get("op") == "wake":
+            return {"ok": True, "adopted": len(await service.adopt())}
+        return {"ok": False, "error": f"{kind} has no window to show."}
+
+    try:
+        await folder.serve(on_ring)
+        yield service
+    finally:
+        await service.aclose()
+        await folder.release()
+
+
+def owner_of(env: Env) -> str:
+    """Who holds the folder, as its lock file says (asked right after the lock said no)."""
+    return DataFolder(env.paths.data_dir, "").owner().describe()
+
+
+def summary(records: list[JobRecord]) -> int:
+    saved = [r for r in records if r.state == SAVED]
+    for r in records:
+        if r.state == SAVED:
+            cost = f"${r.cost_usd:.2f}" if r.cost_usd is not None else "not reported"
+            files = ", ".join(o.path for o in r.outputs) or r.path
+            say(f"Saved {files} (cost {cost})")
+            if r.note:
+                say(f"Note: {r.note}")
+        elif r.state == UNKNOWN:
+            say(
+                f"Job {r.local_id} may have been submitted: {r.error} "
+                f"To send it again: videostudio retry {r.local_id}"
+            )
+        elif r.state == NOT_SAVED:
+            say(
+                f"Job {r.local_id} is paid for but not saved: {r.error} "
+                f"To save it: videostudio save {r.local_id} [-o PATH]"
+            )
+        elif r.is_final:
+            say(f"Job {r.local_id} ended {r.label.lower()}: {r.error or ''}")
+        else:
+            say(
+                f"Job {r.local_id} is unfinished ({r.label.lower()}); "
+                "`videostudio resume` continues it."
+            )
+    for r in saved:
+        for output in r.outputs or ():
+            say(output.path, sys.stdout)
+    return EXIT_OK if len(saved) == len(records) else EXIT_JOB_FAILED
+
+
+async def models_of(env: Env) -> list[VideoModel]:
+    """The live catalogue, or the saved one when the API cannot be reached."""
+    catalog = Catalog(env.client, env.paths.catalogue)
+    try:
+        return await catalog.refresh()
+    except VideoAPIError as exc:
+        cached = catalog.load_cached()
+        failure = to_failure(exc)
+        if not cached:
+            raise CliError(
+                f"Cannot read the model list from the video service: {failure.message} "
+                "Nothing was sent; try again when the service can be reached.",
+                3,
+            ) from None
+        say(f"Using the saved model list ({failure.message}).")
+        return cached
+
+
+def destination(output: Path | None, jobs: int) -> Path | None:
+    """Where -o points, checked before anything is paid for: a file, or a folder to save in."""
+    if output is None:
+        return None
+    dest = output.expanduser().absolute()
+    folder = dest if dest.is_dir() else dest.parent
+    if not dest.is_dir() and jobs > 1:
+        raise CliError(
+            f"-o {output} names one file, but {jobs} jobs were asked for; "
+            "give a folder to save them all in."
+        )
+    if not folder.is_dir():
+        raise CliError(f"The folder {folder} does not exist. Nothing was sent.")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise CliError(f"Cannot write to {folder}: {exc.strerror}. Nothing was sent.") from None
+    return dest
 
 
 async def run_until_done(service: JobService, printer: Printer) -> None:

@@ -10,6 +10,18 @@ from videostudio import paths as app_paths
 DEFAULT_MODEL = "google/veo-3.1-fast"
 
 
+def _money(text: str) -> float | str:
+    if text.lower() == "none":
+        return "none"
+    try:
+        value = float(text.removeprefix("$"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount in USD (or none)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("an amount cannot be negative")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="videostudio",
@@ -37,9 +49,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    gen = sub.add_parser("generate", parents=[common, waiting], help="generate clips and save them")
-    gen.add_argument("--prompt", "-p", required=True, help="what the clip shows")
-    gen.add_argument("--model", "-m", default=DEFAULT_MODEL, help="model id (see `models`)")
+    gen = sub.add_parser(
+        "generate",
+        parents=[common, waiting],
+        help="generate clips and save them (one job, or a batch over seeds, models and prompts)",
+    )
+    gen.add_argument("--prompt", "-p", help="what the clip shows (required unless --like)")
+    gen.add_argument(
+        "--prompt-lines",
+        action="store_true",
+        help="each non-empty line of the prompt is a job of its own",
+    )
+    gen.add_argument(
+        "--model",
+        "-m",
+        action="append",
+        default=[],
+        help=f"model id (see `models`; default {DEFAULT_MODEL}); repeat for one job per model",
+    )
     gen.add_argument("--duration", type=int, help="seconds (one of the model's durations)")
     gen.add_argument("--resolution", help="e.g. 720p, 1080p, 4K")
     gen.add_argument("--aspect-ratio", help="e.g. 16:9, 9:16, 1:1")
@@ -52,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed (where supported); repeat for one job per seed. Without it the app picks "
         "one and records it",
     )
+    gen.add_argument("--seeds", type=int, metavar="N", help="N jobs, each with a random seed")
     gen.add_argument(
         "--audio",
         dest="audio",
@@ -68,6 +96,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="reference image, or first/last frame; repeatable",
     )
     gen.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a provider option the model allows (see `models --json`: "
+        "allowed_passthrough_parameters), e.g. negative_prompt=blur; repeatable",
+    )
+    gen.add_argument(
+        "--like",
+        type=int,
+        metavar="N",
+        help="start from job N's settings (prompt, model, parameters, seed, images); "
+        "other options override them",
+    )
+    gen.add_argument(
+        "--vary", action="store_true", help="with --like: the same settings with a new seed"
+    )
+    gen.add_argument(
         "-o",
         "--output",
         type=Path,
@@ -75,9 +121,44 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the clips folder)",
     )
     gen.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the request body and the estimate; send nothing",
+    )
+    gen.add_argument(
+        "--yes", action="store_true", help="do not ask before a costly job or a big batch"
+    )
+    gen.add_argument(
+        "--over-budget",
+        action="store_true",
+        help="send this once even though it takes the spend past a budget cap",
+    )
+    gen.add_argument(
         "--no-wait",
         action="store_true",
         help="when another videostudio runs this folder's jobs, hand the job over and exit",
+    )
+
+    library = sub.add_parser("library", parents=[common], help="list the saved clips")
+    library.add_argument("--search", default="", help="text in the prompt or model, or a seed")
+    library.add_argument("--model", help="only this model's clips")
+    library.add_argument("--favourites", action="store_true", help="only favourite clips")
+    library.add_argument("--json", action="store_true", help="print the clips as JSON")
+
+    spend = sub.add_parser("spend", parents=[common], help="what has been spent, and on what")
+    spend.add_argument("--json", action="store_true", help="print the totals as JSON")
+
+    budget = sub.add_parser(
+        "budget", parents=[common], help="show or set spending caps and confirmations"
+    )
+    for flag, what in (
+        ("--daily", "cap on a day's spend in USD"),
+        ("--monthly", "cap on a month's spend in USD"),
+        ("--ask-above", "ask before sending a job estimated above this many USD"),
+    ):
+        budget.add_argument(flag, type=_money, metavar="USD|none", help=what)
+    budget.add_argument(
+        "--confirm-jobs", type=int, metavar="N", help="ask before a batch of more than N jobs"
     )
 
     models = sub.add_parser("models", parents=[common], help="list the video models and prices")

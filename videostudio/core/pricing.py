@@ -25,6 +25,8 @@ _SHORT_SIDE = {
     "4K": 2160,
 }
 _RES_TOKEN = re.compile(r"^(\d{3,4}p|[124]k)$")
+# What the API is asked for when a request names no resolution (and the form's first choice).
+PREFERRED_RESOLUTION = "720p"
 # Seedance bills video tokens: width x height x fps x seconds / 1024 (BytePlus).
 _TOKEN_FPS = 24
 
@@ -43,6 +45,22 @@ def frame_size(
     if aw >= ah:
         return round(short * aw / ah / 2) * 2, short
     return short, round(short * ah / aw / 2) * 2
+
+
+def default_resolution(model: VideoModel) -> str | None:
+    """The resolution a request without one is priced at, and the form selects first."""
+    offered = model.supported_resolutions or ()
+    return PREFERRED_RESOLUTION if PREFERRED_RESOLUTION in offered else next(iter(offered), None)
+
+
+def short_side(resolution: str) -> int | None:
+    """Pixels on the short side for a resolution name: 720p, 1080p, 1024p, 4K..."""
+    for name in (resolution, resolution.upper()):
+        if name in _SHORT_SIDE:
+            return _SHORT_SIDE[name]
+    if resolution.lower().endswith("p") and resolution[:-1].isdigit():
+        return int(resolution[:-1])
+    return None
 
 
 @dataclass(frozen=True)
@@ -97,7 +115,7 @@ class Estimate:
         return self.usd is not None
 
     def label(self) -> str:
-        return f"≈ ${self.usd:.2f}" if self.usd is not None else "price unknown"
+        return f"≈ {format_usd(self.usd)}" if self.usd is not None else "price unknown"
 
 
 def estimate_cost(
@@ -118,16 +136,15 @@ def estimate_cost(
     skus = [s for s in (_parse_sku(k, v) for k, v in (model.pricing_skus or {}).items()) if s]
     audio = generate_audio if generate_audio is not None else bool(model.generate_audio)
     mode = "image_to_video" if image_to_video else "text_to_video"
-    res = resolution or (model.supported_resolutions or (None,))[0]
-    if res is None and size:
-        res = next(
-            (r for r, px in _SHORT_SIDE.items() if px == min(frame_size(None, None, size))), None
-        )
+    # An exact size is priced at its own resolution (3840x2160 is 4K, whatever the default).
+    res = None if size else resolution or default_resolution(model)
+    width, height = frame_size(res, aspect_ratio, size)
+    pixels = min(width, height)
 
     def matches(s: _Sku) -> bool:
         return (
             (s.audio is None or s.audio == audio)
-            and (s.resolution is None or s.resolution.lower() == (res or "").lower())
+            and (s.resolution is None or short_side(s.resolution) == pixels)
             and (s.mode is None or s.mode == mode)
         )
 
@@ -142,8 +159,7 @@ def estimate_cost(
         usd = rate.price * seconds
         basis = f"{seconds} s × ${rate.price:g}/s ({rate.name})"
     else:
-        w, h = frame_size(res, aspect_ratio, size)
-        tokens = w * h * _TOKEN_FPS * seconds / 1024
+        tokens = width * height * _TOKEN_FPS * seconds / 1024
         usd = rate.price * tokens
         basis = f"{tokens:,.0f} video tokens × ${rate.price:g} ({rate.name})"
     per_image = next((s for s in skus if s.kind == "per_image"), None)
@@ -174,3 +190,8 @@ def price_per_second(model: VideoModel) -> float | None:
         return None
     usd = estimate_cost(model, duration=seconds).usd
     return usd / seconds if usd is not None else None
+
+
+def format_usd(usd: float) -> str:
+    """Dollars with enough digits to tell cheap models apart ($0.052, $0.12, $3.20)."""
+    return f"${usd:.3f}" if 0 < usd < 0.10 else f"${usd:.2f}"

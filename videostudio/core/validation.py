@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from videostudio.core.models import GenerationRequest, VideoModel
+from videostudio.core.options import check_options, options_of
 
 MAX_PROMPT_CHARS = 10_000
 # Seeds are sent as non-negative 32-bit signed integers, the range every provider accepts.
@@ -73,4 +74,15 @@ def validate_request(req: GenerationRequest, model: VideoModel) -> list[Problem]
             problems.append(Problem("frame_images", f"{model.name} does not take a {label} image."))
         if roles.count(role) > 1:
             problems.append(Problem("frame_images", f"Only one {role.replace('_', ' ')} image."))
+    return problems
+
+
+def validate_for_sending(req: GenerationRequest, model: VideoModel) -> list[Problem]:
+    """The app's own check before a submit: the API's rules, plus the provider options.
+
+    (The server silently drops options it does not know; the app says so first.)
+    """
+    problems = validate_request(req, model)
+    for message in check_options(model, options_of(req.provider)):
+        problems.append(Problem("provider", message))
     return problems

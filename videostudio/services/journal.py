@@ -455,6 +455,10 @@ class Journal:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
+        return self.select(sql, params)
+
+    def select(self, sql: str, params: list[Any]) -> list[JobRecord]:
+        """Records for a SELECT over jobs (the library builds its queries on this)."""
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
         records = []
@@ -466,6 +470,14 @@ class Journal:
                     log.error("job %s cannot be read: %s", row["local_id"], exc)
                 self.damaged[int(row["local_id"])] = f"{type(exc).__name__}: {exc}"
         return records
+
+    def scalar(self, sql: str, params: list[Any]) -> Any:
+        with self._lock:
+            return self._db.execute(sql, params).fetchone()[0]
+
+    def select_values(self, sql: str) -> list[Any]:
+        with self._lock:
+            return [r[0] for r in self._db.execute(sql).fetchall()]
 
     def unfinished(self) -> list[JobRecord]:
         """Jobs that still need work: to send, to poll, to download or to save."""

@@ -1,0 +1,290 @@
+"""``videostudio generate``: one job or a batch (seeds x models x prompt lines), checked,
+priced and held to the budget before anything is paid for; run here, or handed to the
+process that owns the data folder."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import itertools
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from videostudio.cli.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    Env,
+    Printer,
+    destination,
+    driving,
+    models_of,
+    owner_of,
+    run_until_done,
+    say,
+    summary,
+)
+from videostudio.cli.parser import DEFAULT_MODEL
+from videostudio.core.budget import SETTING_KEY, Budget, confirmations, over_caps
+from videostudio.core.images import ImageRejectedError
+from videostudio.core.jobs import JobRecord
+from videostudio.core.models import GenerationRequest, ImagePart, VideoModel
+from videostudio.core.options import OptionError, options_of, parse_value, provider_field
+from videostudio.core.pricing import estimate_for, format_usd
+from videostudio.core.seeds import random_seed, with_seed
+from videostudio.core.spend import spend_of
+from videostudio.core.validation import validate_for_sending
+from videostudio.services.images import is_ref, read_image_file
+from videostudio.services.instance import ring
+from videostudio.services.journal import JournalError
+
+# How often a process that handed its jobs over looks at how they are doing.
+HANDOVER_POLL_S = 1.0
+
+
+def parse_image_arg(arg: str) -> ImagePart:
+    """PATH, PATH:first or PATH:last -> an image part carrying a checked data URL.
+
+    The same checks as the window's image zone (decoded, scaled down when large).
+    """
+    from videostudio.ui.imaging import prepare_image  # Qt's image decoders, no window
+
+    path, role = arg, "reference"
+    head, sep, tail = arg.rpartition(":")
+    if sep and tail in ("first", "last", "reference"):
+        path, role = head, "reference" if tail == "reference" else f"{tail}_frame"
+    try:
+        image = prepare_image(read_image_file(path), Path(path).name)
+    except ImageRejectedError as exc:
+        raise CliError(str(exc)) from None
+    return ImagePart(image.url, role)
+
+
+def _parse_options(pairs: list[str]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--option takes KEY=VALUE, not {pair!r}.")
+        try:
+            options[key.strip()] = parse_value(key.strip(), value)
+        except OptionError as exc:
+            raise CliError(str(exc)) from None
+    return options
+
+
+def _base_of(args: argparse.Namespace, env: Env) -> GenerationRequest | None:
+    """Job N's request for --like (its images stay references into the image store)."""
+    if args.like is None:
+        if args.vary:
+            raise CliError("--vary goes with --like N (which job to vary).")
+        return None
+    try:
+        record = env.journal.get(args.like)
+    except KeyError:
+        raise CliError(f"There is no job {args.like}; see `videostudio jobs`.") from None
+    return GenerationRequest.from_json(record.request)
+
+
+def build_requests(
+    args: argparse.Namespace, base: GenerationRequest | None
+) -> list[GenerationRequest]:
+    """Every job the command line asks for: prompt lines x models x seeds, on job N's
+    settings with --like (each option given overrides it)."""
+    prompt = args.prompt if args.prompt is not None else (base.prompt if base else None)
+    if prompt is None:
+        raise CliError("Give a --prompt (or --like N to start from job N's settings).")
+    prompts = (
+        [p.strip() for p in prompt.splitlines() if p.strip()] if args.prompt_lines else [prompt]
+    )
+    model_ids = args.model or [base.model if base else DEFAULT_MODEL]
+    if args.seeds is not None and args.seeds < 1:
+        raise CliError("--seeds takes a number of jobs, 1 or more.")
+    seeds: list[int | None] = list(args.seed)
+    if args.seeds:
+        seeds += [random_seed() for _ in range(args.seeds)]
+    if not seeds:
+        seeds = [random_seed()] if args.vary else [base.seed if base else None]
+    images = tuple(parse_image_arg(a) for a in args.image) or (base.images if base else ())
+    options = options_of(base.provider) if base else {}
+    options.update(_parse_options(args.option))
+    template = base or GenerationRequest(model=model_ids[0])
+
+    def pick(given: Any, kept: Any) -> Any:
+        return given if given is not None else kept
+
+    return [
+        dataclasses.replace(
+            template,
+            model=model,
+            prompt=text,
+            duration=pick(args.duration, template.duration),
+            resolution=pick(args.resolution, template.resolution),
+            aspect_ratio=pick(args.aspect_ratio, template.aspect_ratio),
+            size=pick(args.size, template.size),
+            seed=seed,
+            generate_audio=pick(args.audio, template.generate_audio),
+            images=images,
+            provider=provider_field(model, options),
+        )
+        for text, model, seed in itertools.product(prompts, model_ids, seeds)
+    ]
+
+
+def _find_model(models: list[VideoModel], model_id: str) -> VideoModel:
+    for model in models:
+        if model.id == model_id:
+            return model
+    near = [m.id for m in models if model_id.split("/")[-1].split("-")[0] in m.id][:5]
+    hint = (
+        f" Did you mean: {', '.join(near)}?" if near else " Run `videostudio models` for the list."
+    )
+    raise CliError(f"Unknown model {model_id!r}.{hint}")
+
+
+def _shown_body(request: GenerationRequest) -> dict[str, Any]:
+    """The body as it would be sent, with images described instead of megabytes of base64."""
+    body = request.to_json()
+    for key in ("frame_images", "input_references"):
+        for part in body.get(key) or []:
+            url = part["image_url"]["url"]
+            if url.startswith("data:"):
+                part["image_url"]["url"] = f"{url[:30]}… ({len(url) * 3 // 4 // 1024} KB)"
+            elif is_ref(url):
+                part["image_url"]["url"] = f"(stored image {url.split(':', 1)[1][:16]}…)"
+    return body
+
+
+def _held_to_budget(args: argparse.Namespace, env: Env, estimates: list[float | None]) -> None:
+    """Refuse what breaks a cap (unless --over-budget); ask before what is costly or big."""
+    budget = Budget.from_json(env.journal.setting(SETTING_KEY))
+    total = sum(e or 0 for e in estimates)
+    spend = spend_of(env.journal.find(), _now())
+    reasons = over_caps(budget, spend, total)
+    money = "demo money" if env.demo else "money"
+    if reasons and not args.over_budget:
+        raise CliError(
+            f"Not sent: {'; and '.join(reasons)}. Nothing was sent. Raise the cap with "
+            "`videostudio budget`, or add --over-budget to send this one anyway.",
+            EXIT_USAGE,
+        )
+    if reasons:
+        say(f"Over budget ({money}), sent anyway as asked: {'; '.join(reasons)}.")
+    asks = confirmations(budget, estimates)
+    if not asks or args.yes:
+        return
+    question = " ".join(asks)
+    if not sys.stdin.isatty():
+        raise CliError(f"{question} Nothing was sent; add --yes to send it.", EXIT_USAGE)
+    answer = input(f"{question} Send? [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise CliError("Not sent.", EXIT_OK)
+
+
+def _now() -> Any:
+    from datetime import datetime
+
+    return datetime.now().astimezone()
+
+
+async def generate(args: argparse.Namespace, env: Env) -> int:
+    requests = build_requests(args, _base_of(args, env))
+    dest = destination(args.output, len(requests))
+    catalogue = await models_of(env)
+    problems: list[str] = []
+    checked: list[GenerationRequest] = []
+    for request in requests:
+        model = _find_model(catalogue, request.model)
+        request = with_seed(request, model)  # every clip reproducible
+        problems += [p.message for p in validate_for_sending(request, model)]
+        checked.append(request)
+    if problems:
+        raise CliError("\n".join(dict.fromkeys(problems)))
+    models = {m.id: m for m in catalogue}
+    estimates = [estimate_for(models[r.model], r) for r in checked]
+    usd = [e.usd for e in estimates]
+    total = sum(u or 0 for u in usd)
+    if len(checked) == 1:
+        say(f"{models[checked[0].model].name}: estimated cost {estimates[0].label()}")
+    else:
+        unknown = sum(u is None for u in usd)
+        say(
+            f"{len(checked)} jobs: estimated cost ≈ {format_usd(total)} in all"
+            + (f" ({unknown} of them priced unknown)" if unknown else "")
+        )
+    if args.dry_run:
+        for request, estimate in zip(checked, estimates, strict=True):
+            print(json.dumps(_shown_body(request), indent=2, ensure_ascii=True))
+            say(f"{request.model}: {estimate.label()} ({estimate.basis})")
+        say("Dry run: nothing was sent.")
+        return EXIT_OK
+    _held_to_budget(args, env, usd)
+    batch = uuid.uuid4().hex[:12] if len(checked) > 1 else None
+    async with driving(env, "videostudio generate") as service:
+        if service is not None:
+            try:
+                records = await service.enqueue(checked, estimates=usd, dest=dest, batch=batch)
+            except JournalError as exc:
+                raise CliError(f"{exc}. Nothing was sent.") from None
+            printer = Printer(sys.stderr, {r.local_id for r in records}, args.max_wait)
+            service.subscribe(printer)
+            await run_until_done(service, printer)
+            return summary([env.journal.get(r.local_id) for r in records])
+    return await _hand_over(args, env, checked, usd, dest, batch)
+
+
+async def _hand_over(
+    args: argparse.Namespace,
+    env: Env,
+    requests: list[GenerationRequest],
+    estimates: list[float | None],
+    dest: Path | None,
+    batch: str | None,
+) -> int:
+    """Another process owns the folder: journal the jobs for it, ring, and watch them."""
+    try:
+        records = await asyncio.to_thread(
+            env.journal.add_many,
+            [r.to_json() for r in requests],
+            estimates=estimates,
+            paths=[str(dest)] * len(requests) if dest is not None else None,
+            batch=batch,
+        )
+    except JournalError as exc:
+        raise CliError(f"{exc}. Nothing was sent.") from None
+    ids = ", ".join(f"#{r.local_id}" for r in records)
+    reply = await ring(env.paths.data_dir, {"op": "wake"})
+    owner = f"{reply.get('kind')} (pid {reply.get('pid')})" if reply else owner_of(env)
+    if reply and reply.get("ok"):
+        say(f"{owner} runs the jobs of this folder; job {ids} was handed to it.")
+    else:
+        say(
+            f"The folder is in use by {owner}, which did not answer. Job {ids} is journaled, "
+            "not sent; it will be sent when that process ends (or by `videostudio resume`)."
+        )
+    if args.no_wait:
+        return EXIT_OK
+    return await _watch_handed_over(args, env, records)
+
+
+async def _watch_handed_over(args: argparse.Namespace, env: Env, records: list[JobRecord]) -> int:
+    """Follow handed-over jobs in the journal; take them over if their owner goes away."""
+    ids = {r.local_id for r in records}
+    printer = Printer(sys.stderr, ids, args.max_wait)
+    while True:
+        current = [env.journal.get(i) for i in ids]
+        for record in current:
+            printer(record, None)
+        if all(r.is_final for r in current):
+            return summary(current)
+        async with driving(env, "videostudio generate") as service:
+            if service is not None:  # the owner went away: finish the jobs here
+                service.subscribe(printer)
+                await service.resume()
+                await run_until_done(service, printer)
+                return summary([env.journal.get(i) for i in ids])
+        await asyncio.sleep(HANDOVER_POLL_S)

@@ -1,0 +1,92 @@
+"""Commands that finish work already journaled: resume, retry and save."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+from pathlib import Path
+
+from videostudio.cli.common import (
+    EXIT_BUSY,
+    EXIT_OK,
+    CliError,
+    Env,
+    Printer,
+    destination,
+    driving,
+    owner_of,
+    run_until_done,
+    say,
+    summary,
+)
+from videostudio.core.jobs import SAVED, UNKNOWN
+
+
+async def resume(args: argparse.Namespace, env: Env) -> int:
+    async with driving(env, "videostudio resume") as service:
+        if service is None:
+            say(f"{owner_of(env)} is running the jobs of this folder; it will finish them.")
+            return EXIT_OK
+        printer = Printer(sys.stderr, max_wait=args.max_wait)
+        service.subscribe(printer)
+        started = await service.resume()
+        if not started:
+            say("Nothing to resume.")
+        await run_until_done(service, printer)
+    ids = {r.local_id for r in started}
+    touched = [r for r in env.journal.find() if r.local_id in ids or r.state == UNKNOWN]
+    return summary(touched) if touched else EXIT_OK
+
+
+async def retry(args: argparse.Namespace, env: Env) -> int:
+    async with driving(env, "videostudio retry") as service:
+        if service is None:
+            raise _busy(env, "retry")
+        try:
+            record = await service.submit_again(args.local_id)
+        except KeyError:
+            raise CliError(f"There is no job {args.local_id}; see `videostudio jobs`.") from None
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        printer = Printer(sys.stderr, {record.local_id}, args.max_wait)
+        service.subscribe(printer)
+        await run_until_done(service, printer)
+    return summary([env.journal.get(record.local_id)])
+
+
+async def save(args: argparse.Namespace, env: Env) -> int:
+    try:
+        record = env.journal.get(args.local_id)
+    except KeyError:
+        raise CliError(f"There is no job {args.local_id}; see `videostudio jobs`.") from None
+    dest = destination(args.output, 1)
+    if record.state == SAVED:
+        if dest is None:
+            say(f"Job {record.local_id} is saved at {record.path}.")
+            return EXIT_OK
+        for output in record.outputs or ():
+            target = dest / Path(output.path).name if dest.is_dir() else dest
+            await asyncio.to_thread(shutil.copyfile, output.path, target)
+            say(f"Copied {output.path} to {target}")
+        return EXIT_OK
+    async with driving(env, "videostudio save") as service:
+        if service is None:
+            raise _busy(env, "save")
+        try:
+            await service.save_again(record.local_id, dest)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        printer = Printer(sys.stderr, {record.local_id}, args.max_wait)
+        service.subscribe(printer)
+        await run_until_done(service, printer)
+    return summary([env.journal.get(record.local_id)])
+
+
+def _busy(env: Env, what: str) -> CliError:
+    return CliError(
+        f"The jobs of this folder are being run by {owner_of(env)}; {what} there, "
+        "or once it has finished.",
+        EXIT_BUSY,
+    )

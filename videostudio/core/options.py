@@ -1,0 +1,137 @@
+"""Provider options: the model's ``allowed_passthrough_parameters``, typed where known,
+sent under ``provider.options`` (reference §3.3).
+
+The options are keyed by the slug of the provider that serves the model, which is
+not always its author (Kling is served by atlas-cloud). The keys go under a
+``parameters`` object, the shape the official skill and most clients use; the
+server forwards only the serving provider's options and drops unknown keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from videostudio.core.models import VideoModel
+
+# Model author -> the provider slug that serves it.
+PROVIDER_SLUGS = {
+    "google": "google-vertex",
+    "openai": "openai",
+    "alibaba": "alibaba",
+    "bytedance": "byteplus",
+    "kwaivgi": "atlas-cloud",
+    "minimax": "minimax",
+    "x-ai": "xai",
+    "runway": "runway",
+    "heygen": "heygen",
+    "black-forest-labs": "black-forest-labs",
+}
+
+
+@dataclass(frozen=True)
+class OptionKind:
+    """How to ask for and parse one option: bool, number, integer, choice or text."""
+
+    kind: str
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    tip: str = ""
+
+
+TEXT = OptionKind("text")
+BOOL = OptionKind("bool")
+KNOWN: dict[str, OptionKind] = {
+    "negativePrompt": OptionKind("text", tip="What the clip should not show."),
+    "negative_prompt": OptionKind("text", tip="What the clip should not show."),
+    "enhancePrompt": OptionKind("bool", tip="Let the provider rewrite the prompt."),
+    "enable_prompt_expansion": OptionKind("bool", tip="Let the provider expand the prompt."),
+    "prompt_extend": OptionKind("bool", tip="Let the provider expand the prompt."),
+    "prompt_optimizer": OptionKind("bool", tip="Let the provider optimise the prompt."),
+    "fast_pretreatment": BOOL,
+    "watermark": OptionKind("bool", tip="Add the provider's watermark."),
+    "audio": BOOL,
+    "personGeneration": OptionKind("choice", ("allow_adult", "dont_allow", "allow_all")),
+    "cfg_scale": OptionKind("number", minimum=0.0, maximum=1.0, tip="How closely to follow."),
+    "conditioningScale": OptionKind("number", minimum=0.0, maximum=1.0),
+    "shot_type": OptionKind("choice", ("single", "multi")),
+    "quality": OptionKind("choice", ("standard", "high")),
+}
+
+
+def provider_slug(model_id: str) -> str:
+    author = model_id.split("/", 1)[0]
+    return PROVIDER_SLUGS.get(author, author)
+
+
+def kind_of(key: str) -> OptionKind:
+    return KNOWN.get(key, TEXT)
+
+
+class OptionError(ValueError):
+    """An option the model does not take, or a value of the wrong type."""
+
+
+def parse_value(key: str, text: str) -> Any:
+    """A command-line value for ``key``, typed where the type is known."""
+    kind = kind_of(key)
+    if kind.kind == "bool":
+        lowered = text.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise OptionError(f"{key} takes true or false, not {text!r}.")
+    if kind.kind in ("number", "integer"):
+        try:
+            value: float = int(text) if kind.kind == "integer" else float(text)
+        except ValueError:
+            raise OptionError(f"{key} takes a number, not {text!r}.") from None
+        return value
+    return text
+
+
+def check_options(model: VideoModel, options: dict[str, Any]) -> list[str]:
+    """Why these options cannot be sent to ``model`` (empty when they can)."""
+    allowed = model.allowed_passthrough_parameters
+    problems = []
+    for key, value in options.items():
+        if key not in allowed:
+            offered = ", ".join(allowed) if allowed else "none"
+            problems.append(f"{model.name} does not take the option {key} (it takes: {offered}).")
+            continue
+        kind = kind_of(key)
+        if kind.kind == "bool" and not isinstance(value, bool):
+            problems.append(f"{key} takes true or false.")
+        elif kind.kind in ("number", "integer"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                problems.append(f"{key} takes a number.")
+            elif (kind.minimum is not None and value < kind.minimum) or (
+                kind.maximum is not None and value > kind.maximum
+            ):
+                problems.append(f"{key} takes a number from {kind.minimum:g} to {kind.maximum:g}.")
+        elif kind.kind == "choice" and value not in kind.choices:
+            problems.append(f"{key} takes one of {', '.join(kind.choices)}.")
+        elif kind.kind == "text" and not isinstance(value, str):
+            problems.append(f"{key} takes text.")
+    return problems
+
+
+def provider_field(model_id: str, options: dict[str, Any]) -> dict[str, Any] | None:
+    """The request's ``provider`` object for these options, or None when there are none."""
+    if not options:
+        return None
+    return {"options": {provider_slug(model_id): {"parameters": dict(options)}}}
+
+
+def options_of(provider: Any) -> dict[str, Any]:
+    """The options a request's ``provider`` object carries (for "use these settings")."""
+    if not isinstance(provider, dict):
+        return {}
+    found: dict[str, Any] = {}
+    for value in (provider.get("options") or {}).values():
+        if isinstance(value, dict):
+            params = value.get("parameters")
+            found.update(params if isinstance(params, dict) else value)
+    return found

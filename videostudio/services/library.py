@@ -1,0 +1,74 @@
+"""The clip library: queries over the journal, done by SQLite (indexes, paging), not in Python.
+
+Searching matches the prompt, the model and the seed; filters narrow by state,
+model, date, batch and favourites; deleted clips stay in the journal as a record
+but are left out unless asked for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from videostudio.core.jobs import JobRecord
+from videostudio.core.library import LibraryQuery
+from videostudio.services.journal import Journal
+
+_ORDER = {
+    "date": "created_at",
+    "cost": "COALESCE(cost_usd, estimate_usd, 0)",
+    "model": "model COLLATE NOCASE",
+}
+
+
+def _where(query: LibraryQuery) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if not query.include_deleted:
+        clauses.append("deleted_at IS NULL")
+    text = query.text.strip()
+    if text:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append(
+            "(prompt LIKE ? ESCAPE '\\' OR model LIKE ? ESCAPE '\\' OR CAST(seed AS TEXT) = ?)"
+        )
+        params += [like, like, text]
+    if query.model:
+        clauses.append("model = ?")
+        params.append(query.model)
+    if query.states is not None:
+        clauses.append(f"state IN ({','.join('?' * len(query.states))})")
+        params += list(query.states)
+    if query.favourites:
+        clauses.append("favourite = 1")
+    if query.since is not None:
+        clauses.append("created_at >= ?")
+        params.append(query.since)
+    if query.until is not None:
+        clauses.append("created_at < ?")
+        params.append(query.until)
+    if query.batch is not None:
+        clauses.append("batch = ?")
+        params.append(query.batch)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def find(journal: Journal, query: LibraryQuery) -> list[JobRecord]:
+    where, params = _where(query)
+    direction = "DESC" if query.descending else "ASC"
+    order = f"{_ORDER[query.sort]} {direction}, local_id {direction}"
+    sql = f"SELECT * FROM jobs{where} ORDER BY {order}"  # noqa: S608 (fixed fragments)
+    if query.limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [query.limit, query.offset]
+    return journal.select(sql, params)
+
+
+def count(journal: Journal, query: LibraryQuery) -> int:
+    where, params = _where(query)
+    return int(journal.scalar(f"SELECT count(*) FROM jobs{where}", params))  # noqa: S608
+
+
+def models_used(journal: Journal) -> list[str]:
+    """Every model with a clip in the library, for the model filter."""
+    rows = journal.select_values("SELECT DISTINCT model FROM jobs WHERE deleted_at IS NULL")
+    return sorted(str(r) for r in rows)
