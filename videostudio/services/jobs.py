@@ -366,19 +366,22 @@ class JobService:
             await self._download(record)
 
     async def _submit(self, record: JobRecord) -> JobRecord:
-        try:
-            body = await asyncio.to_thread(self.journal.images.expand, record.request)
-        except MissingImageError as exc:
-            return await self._update(
-                record,
-                expect=[QUEUED],
-                state=REJECTED,
-                error=f"Not sent: {exc}",
-                error_kind=failures.LOCAL,
-            )
-        request = GenerationRequest.from_json(body)
         attempt = 0
+        # One POST at a time; its images are expanded only then, so a batch of jobs with
+        # big images never holds more than one body in memory.
         async with self._submit_lock:
+            try:
+                body = await asyncio.to_thread(self.journal.images.expand, record.request)
+            except MissingImageError as exc:
+                return await self._update(
+                    record,
+                    expect=[QUEUED],
+                    state=REJECTED,
+                    error=f"Not sent: {exc}",
+                    error_kind=failures.LOCAL,
+                )
+            request = GenerationRequest.from_json(body)
+            del body
             while True:
                 record = await self._update(
                     record, expect=[QUEUED], state=SUBMITTING, submitted_at=self._clock()

@@ -1,21 +1,27 @@
-"""The inline player: play/pause, scrub, loop, frame step, volume and mute; save, show, copy.
+"""The reviewing player: play, scrub, frame step, J/K/L, speed, loop, mute; every output of
+a job; save the current frame, or use it as the next job's first or last frame.
 
-It owns its QMediaPlayer (decoding runs in Qt's FFmpeg threads); file copies
-are asked of the view-model (save_requested) so the UI thread never copies.
+It owns its QMediaPlayer (decoding runs in Qt's FFmpeg threads). Keys are read in
+keyPressEvent, which only runs when the player (or a child that ignores the key) has
+focus: clicking the video focuses it, and typing in the prompt never triggers them.
+QMediaPlayer cannot play backwards, so J steps back frame by frame on a timer. File
+work (copies, PNG encoding) is asked of the view-model, never done on the UI thread.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtMultimedia import QAudioOutput, QMediaMetaData, QMediaPlayer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal, SignalInstance
+from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeyEvent
+from PySide6.QtMultimedia import QAudioOutput, QMediaMetaData, QMediaPlayer, QVideoFrame
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QSlider,
     QStyle,
     QToolButton,
@@ -23,7 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from videostudio.ui.scrub_bar import ScrubBar, timecode
+
 DEFAULT_FPS = 24.0
+SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+FORWARD_LADDER = (1.0, 1.5, 2.0)  # L, L, L
+REVERSE_LADDER = (1.0, 2.0, 4.0)  # J, J, J: frames stepped back per frame time
 
 
 def _clock(ms: int) -> str:
@@ -31,26 +42,46 @@ def _clock(ms: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}.{(max(ms, 0) % 1000) // 100}"
 
 
+def _speed_text(speed: float) -> str:
+    return f"{speed:g}×"
+
+
 class PlayerWidget(QWidget):
-    """Signals: save_requested(str src, str dest), reveal_requested(str path)."""
+    """Signals: save_requested(str src, str dest), reveal_requested(str path),
+    frame_save_requested(QImage frame, str dest), frame_for_draft(QImage frame, str role),
+    use_settings_requested(int), vary_requested(int), continue_requested(int)."""
 
     save_requested = Signal(str, str)
     reveal_requested = Signal(str)
+    frame_save_requested = Signal(QImage, str)
+    frame_for_draft = Signal(QImage, str)
+    use_settings_requested = Signal(int)
+    vary_requested = Signal(int)
+    continue_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.path: Path | None = None
+        self.outputs: list[Path] = []
+        self.local_id: int | None = None
+        self.frame: QVideoFrame | None = None
+        self.reverse = 0.0  # frames stepped back per frame time while J runs
+        self._k_down = False
         self._setup_ui()
 
     def _setup_ui(self) -> None:
         self.setObjectName("player")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.player = QMediaPlayer(self)
         self.audio = QAudioOutput(self)
         self.player.setAudioOutput(self.audio)
         self.video = QVideoWidget(self)
         self.video.setMinimumSize(320, 180)
+        self.video.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.video.installEventFilter(self)  # a click on the video focuses the player
         self.player.setVideoOutput(self.video)
-        self.placeholder = QLabel("Select a finished job to play it here.", self)
+        self.video.videoSink().videoFrameChanged.connect(self._on_sink_video_frame_changed)
+        self.placeholder = QLabel("Select a finished clip to play it here.", self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setObjectName("placeholder")
 
@@ -61,6 +92,7 @@ class PlayerWidget(QWidget):
             tip: str, pixmap: QStyle.StandardPixmap | None = None, text: str = ""
         ) -> QToolButton:
             button = QToolButton(self)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             if pixmap is not None:
                 button.setIcon(icon(pixmap))
             if text:
@@ -69,22 +101,58 @@ class PlayerWidget(QWidget):
             button.setAccessibleName(tip.split(" (")[0])
             return button
 
-        self.play_button = tool("Play (Space)", sp.SP_MediaPlay)
-        self.back_button = tool("Previous frame (,)", sp.SP_MediaSeekBackward)
-        self.forward_button = tool("Next frame (.)", sp.SP_MediaSeekForward)
-        self.loop_button = tool("Loop (L)", text="⟲ Loop")
+        self.play_button = tool("Play (Space, L)", sp.SP_MediaPlay)
+        self.back_button = tool(
+            "Previous frame (, or Left; J plays backwards)", sp.SP_MediaSeekBackward
+        )
+        self.forward_button = tool("Next frame (. or Right)", sp.SP_MediaSeekForward)
+        self.loop_button = tool("Loop (R)", text="⟲ Loop")
         self.loop_button.setCheckable(True)
         self.loop_button.setChecked(True)
-        self.position = QSlider(Qt.Orientation.Horizontal, self)
-        self.position.setAccessibleName("Position")
+        self.scrub = ScrubBar(self)
         self.time_label = QLabel(_clock(0) + " / " + _clock(0), self)
+        self.time_label.setObjectName("timecode")
+        self.speed = QComboBox(self)
+        self.speed.setToolTip("Playback speed (L faster, J backwards, K pause)")
+        self.speed.setAccessibleName("Playback speed")
+        self.speed.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        for value in SPEEDS:
+            self.speed.addItem(_speed_text(value), value)
+        self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed_badge = QLabel(self)
+        self.speed_badge.setObjectName("speedBadge")
         self.mute_button = tool("Mute (M)", sp.SP_MediaVolume)
         self.mute_button.setCheckable(True)
         self.volume = QSlider(Qt.Orientation.Horizontal, self)
         self.volume.setRange(0, 100)
         self.volume.setValue(80)
-        self.volume.setFixedWidth(80)
+        self.volume.setFixedWidth(70)
         self.volume.setAccessibleName("Volume")
+        self.volume.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.output_picker = QComboBox(self)
+        self.output_picker.setAccessibleName("Output")
+        self.output_picker.setToolTip("This job made several clips; choose which to play.")
+        self.output_picker.hide()
+        self.frame_button = tool("The current frame: save it, or start the next clip from it")
+        self.frame_button.setText("Frame")
+        self.frame_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        frame_menu = QMenu(self.frame_button)
+        self.save_frame_action = QAction("Save frame as PNG…", self)
+        self.first_frame_action = QAction("Use as first frame of the next clip", self)
+        self.last_frame_action = QAction("Use as last frame of the next clip", self)
+        for act in (self.save_frame_action, self.first_frame_action, self.last_frame_action):
+            frame_menu.addAction(act)
+        self.frame_button.setMenu(frame_menu)
+        self.clip_button = tool("Make the next clip from this one")
+        self.clip_button.setText("Iterate")
+        self.clip_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        clip_menu = QMenu(self.clip_button)
+        self.use_settings_action = QAction("Use these settings", self)
+        self.vary_action = QAction("Vary (same settings, new seed)", self)
+        self.continue_action = QAction("Continue from the last frame", self)
+        for act in (self.use_settings_action, self.vary_action, self.continue_action):
+            clip_menu.addAction(act)
+        self.clip_button.setMenu(clip_menu)
         self.save_button = tool("Save a copy as… (Ctrl+S)", text="Save as…")
         self.reveal_button = tool("Show in folder", text="Show in folder")
         self.copy_button = tool("Copy the file's path", text="Copy path")
@@ -92,11 +160,13 @@ class PlayerWidget(QWidget):
         controls = QHBoxLayout()
         for w in (self.play_button, self.back_button, self.forward_button, self.loop_button):
             controls.addWidget(w)
-        controls.addWidget(self.position, 1)
-        controls.addWidget(self.time_label)
-        controls.addWidget(self.mute_button)
-        controls.addWidget(self.volume)
+        controls.addWidget(self.scrub, 1)
+        for extra in (self.time_label, self.speed_badge, self.speed, self.mute_button, self.volume):
+            controls.addWidget(extra)
         files = QHBoxLayout()
+        files.addWidget(self.output_picker)
+        files.addWidget(self.frame_button)
+        files.addWidget(self.clip_button)
         files.addStretch(1)
         for w in (self.save_button, self.reveal_button, self.copy_button):
             files.addWidget(w)
@@ -107,46 +177,79 @@ class PlayerWidget(QWidget):
         layout.addLayout(controls)
         layout.addLayout(files)
 
+        self._reverse_timer = QTimer(self)
+        self._reverse_timer.timeout.connect(self._on_reverse_timer_timeout)
         self.play_button.clicked.connect(self.toggle_play)
         self.back_button.clicked.connect(lambda: self.step(-1))
         self.forward_button.clicked.connect(lambda: self.step(1))
         self.loop_button.toggled.connect(self._on_loop_button_toggled)
-        self.position.sliderMoved.connect(self.player.setPosition)
+        self.scrub.seek_requested.connect(self.seek)
+        self.speed.currentIndexChanged.connect(self._on_speed_current_index_changed)
         self.mute_button.toggled.connect(self.audio.setMuted)
         self.volume.valueChanged.connect(lambda v: self.audio.setVolume(v / 100))
         self.audio.setVolume(0.8)
+        self.output_picker.currentIndexChanged.connect(self._on_output_picker_current_index_changed)
+        self.save_frame_action.triggered.connect(self._on_save_frame_action_triggered)
+        self.first_frame_action.triggered.connect(lambda: self._to_draft("first_frame"))
+        self.last_frame_action.triggered.connect(lambda: self._to_draft("last_frame"))
+        self.use_settings_action.triggered.connect(
+            lambda: self._clip_intent(self.use_settings_requested)
+        )
+        self.vary_action.triggered.connect(lambda: self._clip_intent(self.vary_requested))
+        self.continue_action.triggered.connect(lambda: self._clip_intent(self.continue_requested))
         self.save_button.clicked.connect(self._on_save_button_clicked)
         self.reveal_button.clicked.connect(self._on_reveal_button_clicked)
         self.copy_button.clicked.connect(self._on_copy_button_clicked)
         self.player.durationChanged.connect(self._on_player_duration_changed)
         self.player.positionChanged.connect(self._on_player_position_changed)
         self.player.playbackStateChanged.connect(self._on_player_playback_state_changed)
+        self.player.metaDataChanged.connect(self._on_player_meta_data_changed)
         self.player.setLoops(QMediaPlayer.Loops.Infinite)
-        for keys, slot in (
-            (Qt.Key.Key_Space, self.toggle_play),
-            (Qt.Key.Key_Comma, lambda: self.step(-1)),
-            (Qt.Key.Key_Period, lambda: self.step(1)),
-            (Qt.Key.Key_L, self.loop_button.toggle),
-            (Qt.Key.Key_M, self.mute_button.toggle),
-        ):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
         self._set_loaded(False)
+        self._show_speed()
 
     # -- loading -------------------------------------------------------------------------------
 
-    def load(self, path: Path, autoplay: bool = True) -> None:
+    def load(
+        self,
+        path: Path,
+        autoplay: bool = True,
+        *,
+        outputs: list[Path] | None = None,
+        local_id: int | None = None,
+    ) -> None:
+        """Play ``path``; ``outputs`` are all the files of its job (a picker shows them)."""
+        self.outputs = list(outputs or [path])
+        self.local_id = local_id
+        self.output_picker.blockSignals(True)
+        self.output_picker.clear()
+        for number, _ in enumerate(self.outputs, start=1):
+            self.output_picker.addItem(f"Output {number} of {len(self.outputs)}")
+        self.output_picker.setCurrentIndex(
+            max(self.outputs.index(path), 0) if path in self.outputs else 0
+        )
+        self.output_picker.blockSignals(False)
+        self.output_picker.setVisible(len(self.outputs) > 1)
+        self._open(path, autoplay)
+
+    def _open(self, path: Path, autoplay: bool) -> None:
+        self._stop_reverse()
         self.path = path
+        self.frame = None
         self.player.setSource(QUrl.fromLocalFile(str(path)))
         self._set_loaded(True)
         if autoplay:
             self.player.play()
 
     def clear(self) -> None:
+        self._stop_reverse()
         self.player.stop()
         self.player.setSource(QUrl())
         self.path = None
+        self.outputs = []
+        self.local_id = None
+        self.frame = None
+        self.output_picker.hide()
         self._set_loaded(False)
 
     def _set_loaded(self, loaded: bool) -> None:
@@ -156,17 +259,22 @@ class PlayerWidget(QWidget):
             self.play_button,
             self.back_button,
             self.forward_button,
-            self.position,
+            self.scrub,
+            self.speed,
+            self.frame_button,
             self.save_button,
             self.reveal_button,
             self.copy_button,
         ):
             w.setEnabled(loaded)
+        self.clip_button.setEnabled(loaded and self.local_id is not None)
 
     # -- control -------------------------------------------------------------------------------
 
     def toggle_play(self) -> None:
-        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+        if self.reverse:
+            self._stop_reverse()
+        elif self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
             self.player.pause()
         elif self.path is not None:
             self.player.play()
@@ -175,24 +283,139 @@ class PlayerWidget(QWidget):
         fps = self.player.metaData().value(QMediaMetaData.Key.VideoFrameRate)
         return 1000.0 / float(fps) if fps else 1000.0 / DEFAULT_FPS
 
+    def seek(self, ms: int) -> None:
+        if self.path is not None:
+            self.player.setPosition(max(0, min(ms, self.player.duration())))
+
     def step(self, frames: int) -> None:
         """Pause and move by whole frames."""
         if self.path is None:
             return
+        self._stop_reverse()
         self.player.pause()
-        target = self.player.position() + round(frames * self.frame_ms())
-        self.player.setPosition(max(0, min(target, self.player.duration())))
+        self.seek(self.player.position() + round(frames * self.frame_ms()))
+
+    def set_speed(self, speed: float) -> None:
+        index = self.speed.findData(speed)
+        if index >= 0:
+            self.speed.setCurrentIndex(index)
+        else:
+            self.player.setPlaybackRate(speed)
+            self._show_speed()
+
+    def faster(self) -> None:
+        """L: play forwards; again, faster (1×, 1.5×, 2×). L while reversing plays forwards."""
+        if self.path is None:
+            return
+        playing = self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+        if self.reverse or not playing:
+            self._stop_reverse()
+            self.set_speed(1.0)
+            self.player.play()
+            return
+        bigger = [s for s in FORWARD_LADDER if s > self.player.playbackRate()]
+        self.set_speed(bigger[0] if bigger else FORWARD_LADDER[-1])
+
+    def backwards(self) -> None:
+        """J: step backwards frame after frame; again, faster."""
+        if self.path is None:
+            return
+        self.player.pause()
+        bigger = [s for s in REVERSE_LADDER if s > self.reverse]
+        self.reverse = bigger[0] if bigger else REVERSE_LADDER[-1]
+        self._reverse_timer.start(round(self.frame_ms()))
+        self._show_speed()
+
+    def _stop_reverse(self) -> None:
+        if self.reverse:
+            self.reverse = 0.0
+            self._reverse_timer.stop()
+            self._show_speed()
+
+    def _on_reverse_timer_timeout(self) -> None:
+        target = self.player.position() - round(self.reverse * self.frame_ms())
+        if target <= 0:
+            self.seek(0)
+            self._stop_reverse()
+            return
+        self.seek(target)
+
+    def _show_speed(self) -> None:
+        if self.reverse:
+            self.speed_badge.setText(f"◀ {self.reverse:g}×")
+        else:
+            rate = self.player.playbackRate()
+            self.speed_badge.setText("" if rate == 1.0 else f"▶ {rate:g}×")
+        self.speed_badge.setVisible(bool(self.speed_badge.text()))
+
+    # -- keys (only with the player focused: typing elsewhere never triggers them) -------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.video and event.type() == QEvent.Type.MouseButtonPress:
+            self.setFocus(Qt.FocusReason.MouseFocusReason)
+        return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_K:
+            self._k_down = True
+            if not event.isAutoRepeat():
+                self._stop_reverse()
+                self.player.pause()
+        elif key == Qt.Key.Key_J and self._k_down:
+            self.step(-1)  # K held: one frame at a time
+        elif key == Qt.Key.Key_J:
+            self.backwards()
+        elif key == Qt.Key.Key_L and self._k_down:
+            self.step(1)
+        elif key == Qt.Key.Key_L:
+            self.faster()
+        elif key == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self.toggle_play()
+        elif key in (Qt.Key.Key_Comma, Qt.Key.Key_Left):
+            self.step(-1)
+        elif key in (Qt.Key.Key_Period, Qt.Key.Key_Right):
+            self.step(1)
+        elif key == Qt.Key.Key_Home:
+            self.seek(0)
+        elif key == Qt.Key.Key_End:
+            self.seek(self.player.duration())
+        elif key == Qt.Key.Key_R and not event.isAutoRepeat():
+            self.loop_button.toggle()
+        elif key == Qt.Key.Key_M and not event.isAutoRepeat():
+            self.mute_button.toggle()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_K and not event.isAutoRepeat():
+            self._k_down = False
+        super().keyReleaseEvent(event)
+
+    # -- state from the player -----------------------------------------------------------------
 
     def _on_loop_button_toggled(self, on: bool) -> None:
         self.player.setLoops(QMediaPlayer.Loops.Infinite if on else QMediaPlayer.Loops.Once)
 
+    def _on_speed_current_index_changed(self, index: int) -> None:
+        self.player.setPlaybackRate(float(self.speed.itemData(index) or 1.0))
+        self._show_speed()
+
+    def _on_output_picker_current_index_changed(self, index: int) -> None:
+        if 0 <= index < len(self.outputs):
+            self._open(self.outputs[index], autoplay=True)
+
     def _on_player_duration_changed(self, duration: int) -> None:
-        self.position.setRange(0, duration)
+        self.scrub.set_duration(duration)
         self._on_player_position_changed(self.player.position())
 
+    def _on_player_meta_data_changed(self) -> None:
+        self.scrub.frame_ms = self.frame_ms()
+
     def _on_player_position_changed(self, position: int) -> None:
-        if not self.position.isSliderDown():
-            self.position.setValue(position)
+        self.scrub.set_position(position)
         self.time_label.setText(f"{_clock(position)} / {_clock(self.player.duration())}")
 
     def _on_player_playback_state_changed(self, state: QMediaPlayer.PlaybackState) -> None:
@@ -201,9 +424,49 @@ class PlayerWidget(QWidget):
             QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         )
         self.play_button.setIcon(self.style().standardIcon(pixmap))
-        self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
+        self.play_button.setToolTip("Pause (Space, K)" if playing else "Play (Space, L)")
 
-    # -- files ----------------------------------------------------------------------------------
+    def _on_sink_video_frame_changed(self, frame: QVideoFrame) -> None:
+        if frame.isValid():
+            self.frame = frame  # kept as is; converted only when the user asks for it
+
+    # -- frames and files ----------------------------------------------------------------------
+
+    def current_image(self) -> QImage | None:
+        """The frame on screen at its native size, or None before the first frame."""
+        if self.frame is None:
+            return None
+        image = self.frame.toImage()
+        return None if image.isNull() else image
+
+    def frame_file_name(self) -> str:
+        stem = self.path.stem if self.path is not None else "frame"
+        code = timecode(self.player.position(), self.frame_ms()).split(" ")[0]
+        return f"{stem}_{code.replace(':', '-').replace('.', '-')}.png"
+
+    def _on_save_frame_action_triggered(self) -> None:
+        image = self.current_image()
+        if image is None or self.path is None:
+            return
+        self.player.pause()
+        dest, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save the current frame",
+            str(self.path.parent / self.frame_file_name()),
+            "PNG image (*.png)",
+        )
+        if dest:
+            self.frame_save_requested.emit(image, dest)
+
+    def _to_draft(self, role: str) -> None:
+        image = self.current_image()
+        if image is not None:
+            self.player.pause()
+            self.frame_for_draft.emit(image, role)
+
+    def _clip_intent(self, signal: SignalInstance) -> None:
+        if self.local_id is not None:
+            signal.emit(self.local_id)
 
     def _on_save_button_clicked(self) -> None:
         if self.path is None:
