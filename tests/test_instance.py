@@ -97,7 +97,7 @@ def test_a_second_resume_while_a_batch_runs_touches_nothing(
 ) -> None:
     sim.pending_s, sim.running_s = 2, 2
     seeds = [arg for s in range(1, 7) for arg in ("--seed", str(s))]
-    batch = _start(server, "generate", "--prompt", "six takes", "--duration", "4", *seeds)
+    batch = _start(server, "generate", "--yes", "--prompt", "six takes", "--duration", "4", *seeds)
     _wait_for(lambda: len(_rows(data_dir)) == 6)
     second = _run(server, "resume")
     assert second.returncode == 0, second.stderr

@@ -18,6 +18,14 @@ from typing import Any, TextIO
 from videostudio import paths as app_paths
 from videostudio.api.client import VideoClient
 from videostudio.api.errors import VideoAPIError
+from videostudio.cli.output import (
+    EXIT_API,
+    EXIT_JOB_FAILED,
+    EXIT_OK,
+    CliError,
+    open_journal,
+    say,
+)
 from videostudio.core import failures
 from videostudio.core.jobs import NOT_SAVED, SAVED, UNKNOWN, JobRecord
 from videostudio.core.models import VideoModel
@@ -26,27 +34,13 @@ from videostudio.services.catalog import Catalog
 from videostudio.services.errors import to_failure
 from videostudio.services.instance import DataFolder
 from videostudio.services.jobs import Activity, JobService
-from videostudio.services.journal import Journal, JournalError
+from videostudio.services.journal import Journal
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
 from videostudio.services.redact import configure_logging, redact, register_secret
 
-EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_API, EXIT_BUSY = 0, 1, 2, 3, 4
 DEMO_KEY = "demo-key"  # the built-in simulator accepts any non-empty key
 # Problems worth waiting out: the CLI's --max-wait limits how long.
 WAITABLE = frozenset({failures.OFFLINE, failures.SERVER, failures.RATE_LIMITED})
-
-
-class CliError(Exception):
-    """A message for the user and the exit code that goes with it."""
-
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def say(text: str, out: TextIO | None = None) -> None:
-    """Print a line for the user: control characters escaped, secrets blanked."""
-    print(printable(redact(text)), file=out or sys.stderr)
 
 
 @contextmanager
@@ -74,21 +68,6 @@ def _api_key() -> str:
             "(it goes to the system keychain), or try it offline with --demo."
         )
     return key
-
-
-def open_journal(args: argparse.Namespace) -> tuple[app_paths.Paths, Journal]:
-    """The folders and the journal of this run; repairs at open are told to the user."""
-    paths = app_paths.resolve(args.data_dir)
-    if args.demo:
-        paths = paths.for_demo()
-    paths.ensure()
-    try:
-        journal = Journal(paths.journal)
-    except JournalError as exc:
-        raise CliError(str(exc)) from None
-    if journal.report:
-        say(journal.report)
-    return paths, journal
 
 
 @dataclass
@@ -336,16 +315,3 @@ async def _tick(printer: Printer) -> None:
     while True:
         await asyncio.sleep(1)
         printer.tick()
-
-
-def record_json(record: JobRecord, sidecar: dict[str, Any]) -> dict[str, Any]:
-    """A journal row for --json: the sidecar's view (no image data), plus the state."""
-    return {
-        "local_id": record.local_id,
-        "state": record.state,
-        "error": record.error,
-        "note": record.note,
-        "remote_status": record.remote_status,
-        "path": record.path,
-        **sidecar,
-    }

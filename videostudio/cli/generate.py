@@ -15,9 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from videostudio.cli.common import (
-    EXIT_OK,
-    EXIT_USAGE,
-    CliError,
     Env,
     Printer,
     destination,
@@ -25,9 +22,9 @@ from videostudio.cli.common import (
     models_of,
     owner_of,
     run_until_done,
-    say,
     summary,
 )
+from videostudio.cli.output import EXIT_OK, EXIT_USAGE, CliError, say
 from videostudio.cli.parser import DEFAULT_MODEL
 from videostudio.core.budget import SETTING_KEY, Budget, confirmations, over_caps
 from videostudio.core.images import ImageRejectedError

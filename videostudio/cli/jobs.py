@@ -9,18 +9,15 @@ import sys
 from pathlib import Path
 
 from videostudio.cli.common import (
-    EXIT_BUSY,
-    EXIT_OK,
-    CliError,
     Env,
     Printer,
     destination,
     driving,
     owner_of,
     run_until_done,
-    say,
     summary,
 )
+from videostudio.cli.output import EXIT_BUSY, EXIT_OK, CliError, say
 from videostudio.core.jobs import SAVED, UNKNOWN
 
 

@@ -1,80 +1,27 @@
-"""Commands that show and keep: models, jobs, library, spend, budget and journal."""
+"""Commands that need no key and no network: jobs, library, spend, budget and journal.
+
+They are plain functions (no event loop), so they start fast."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from datetime import datetime
 
-from videostudio.cli.common import (
-    EXIT_BUSY,
-    EXIT_OK,
-    CliError,
-    Env,
-    models_of,
-    record_json,
-    say,
-)
+from videostudio.cli.output import EXIT_BUSY, EXIT_OK, CliError, record_json, say, table
 from videostudio.core.budget import SETTING_KEY, Budget
 from videostudio.core.jobs import SAVED
 from videostudio.core.library import LibraryQuery
-from videostudio.core.models import GenerationRequest
-from videostudio.core.pricing import estimate_for
 from videostudio.core.spend import cost_text, spend_of
 from videostudio.core.text import printable
 from videostudio.paths import Paths as AppPaths
 from videostudio.services import library as clip_library
 from videostudio.services.clips import sidecar
-from videostudio.services.instance import DataFolder
 from videostudio.services.journal import Journal, JournalError
 
 
-def _table(rows: Sequence[tuple[str, ...]]) -> None:
-    rows = [tuple(printable(cell) for cell in row) for row in rows]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-
-
-async def models(args: argparse.Namespace, env: Env) -> int:
-    found = await models_of(env)
-    if not args.all:
-        found = [m for m in found if m.generates_from_prompt]
-    if args.json:
-        print(json.dumps({"data": [dict(m.raw) for m in found]}, indent=2))
-        return EXIT_OK
-    rows = [("MODEL", "DURATIONS", "RESOLUTIONS", "ASPECT", "AUDIO", "SEED", "PRICE (8 s)")]
-    for m in found:
-        durations = m.supported_durations or ()
-        duration = 8 if 8 in durations else (durations[-1] if durations else None)
-        price = estimate_for(m, GenerationRequest(m.id, duration=duration)).label()
-        rows.append(
-            (
-                m.id,
-                _compact(durations),
-                ",".join(m.supported_resolutions or ()) or "-",
-                ",".join(m.supported_aspect_ratios or ()) or "-",
-                "yes" if m.generate_audio else "no",
-                "yes" if m.seed else "no",
-                "-" if duration is None else price if duration == 8 else f"{price} ({duration} s)",
-            )
-        )
-    _table(rows)
-    return EXIT_OK
-
-
-def _compact(values: tuple[int, ...]) -> str:
-    """[2,3,4,5] -> '2-5'; [4,6,8] -> '4,6,8'."""
-    if not values:
-        return "-"
-    if len(values) > 2 and list(values) == list(range(values[0], values[-1] + 1)):
-        return f"{values[0]}-{values[-1]}"
-    return ",".join(map(str, values))
-
-
-async def jobs(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
+def jobs(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
     records = journal.find()
     if args.json:
         rows = [record_json(r, sidecar(r, journal.images)) for r in records]
@@ -82,12 +29,12 @@ async def jobs(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> i
     elif not records:
         say("No jobs yet.")
     else:
-        table = [("#", "STATE", "MODEL", "SEED", "COST", "CREATED", "PROMPT", "FILE")]
+        lines = [("#", "STATE", "MODEL", "SEED", "COST", "CREATED", "PROMPT", "FILE")]
         for r in records:
             prompt = r.prompt if len(r.prompt) <= 40 else r.prompt[:39] + "…"
             created = datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M")
             seed = "-" if r.seed is None else str(r.seed)
-            table.append(
+            lines.append(
                 (
                     str(r.local_id),
                     r.label,
@@ -99,14 +46,14 @@ async def jobs(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> i
                     r.path or "-",
                 )
             )
-        _table(table)
+        table(lines)
         say("≈ estimate: the job has not reported its cost.")
     if journal.damaged:
         say(journal.damage_report())
     return EXIT_OK
 
 
-async def library(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
+def library(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
     query = LibraryQuery(
         text=args.search, model=args.model, states=(SAVED,), favourites=args.favourites
     )
@@ -128,7 +75,7 @@ async def library(args: argparse.Namespace, journal: Journal, paths: AppPaths) -
     return EXIT_OK
 
 
-async def spend(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
+def spend(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
     totals = spend_of(journal.find(), datetime.now().astimezone())
     demo = paths.data_dir.name == "demo"
     if args.json:
@@ -136,7 +83,7 @@ async def spend(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> 
         return EXIT_OK
     if demo:
         say("Demo mode: simulated costs, never real money.")
-    _table(
+    table(
         [
             ("PERIOD", "SPENT"),
             ("today", totals.today.text()),
@@ -146,7 +93,7 @@ async def spend(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> 
     )
     if totals.by_model:
         print()
-        _table(
+        table(
             [("MODEL", "SPENT", "JOBS")]
             + [(m, t.text(), str(t.jobs)) for m, t in sorted(totals.by_model.items())]
         )
@@ -154,7 +101,7 @@ async def spend(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> 
     return EXIT_OK
 
 
-async def budget(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
+def budget(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
     current = Budget.from_json(journal.setting(SETTING_KEY)).to_json()
     changed = False
     for key in ("daily", "monthly", "ask_above"):
@@ -175,11 +122,13 @@ async def budget(args: argparse.Namespace, journal: Journal, paths: AppPaths) ->
     return EXIT_OK
 
 
-async def journal_command(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
+def journal_command(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
     if args.backup:
         say(f"Backed up the journal to {journal.backup('manual')}")
         return EXIT_OK
     if args.restore is not None:
+        from videostudio.services.instance import DataFolder
+
         folder = DataFolder(paths.data_dir, "videostudio journal --restore")
         if not folder.try_acquire():
             raise CliError(
@@ -191,7 +140,7 @@ async def journal_command(args: argparse.Namespace, journal: Journal, paths: App
         except (JournalError, OSError) as exc:
             raise CliError(str(exc)) from None
         finally:
-            await folder.release()
+            folder.unlock()
         say(f"Restored the journal from {args.restore}. What it replaced is kept at {before}.")
         return EXIT_OK
     records = journal.find()
@@ -204,3 +153,12 @@ async def journal_command(args: argparse.Namespace, journal: Journal, paths: App
         say(f"  {backup}", sys.stdout)
     say("To restore one: videostudio journal --restore BACKUP")
     return EXIT_OK
+
+
+LOCAL = {
+    "jobs": jobs,
+    "library": library,
+    "spend": spend,
+    "budget": budget,
+    "journal": journal_command,
+}

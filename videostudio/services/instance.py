@@ -129,6 +129,10 @@ class DataFolder:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        self.unlock()
+
+    def unlock(self) -> None:
+        """Give the folder up (for a holder that never answered the doorbell)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
