@@ -42,7 +42,11 @@ def main() -> None:
         ratios = [a / f for a, f in zip(app[key], floor[key], strict=True)]
         print(
             harness.row(
-                name, harness.fmt(floor[key]), harness.fmt(app[key]), harness.fmt_ratio(ratios), goal
+                name,
+                harness.fmt(floor[key]),
+                harness.fmt(app[key]),
+                harness.fmt_ratio(ratios),
+                goal,
             )
         )
     print(f"# app freezes over 50 ms after the first paint (all runs): {freezes}")

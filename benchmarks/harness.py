@@ -22,6 +22,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PROBE = HERE / "probe.py"
+sys.path.insert(0, str(ROOT))  # the benchmarks build data folders with this checkout's services
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -89,13 +90,19 @@ def wait_for_file(path: Path, proc: subprocess.Popen[bytes], timeout: float = 90
         time.sleep(0.05)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stats(values: Sequence[float]) -> tuple[float, float, float]:
     return min(values), statistics.median(values), max(values)
 
 
-def fmt(values: Sequence[float], unit: str = "ms", scale: float = 1000.0) -> str:
-    lo, mid, hi = stats(values)
-    return f"{mid * scale:.0f} {unit} (min {lo * scale:.0f}, max {hi * scale:.0f})"
+def fmt(values: Sequence[float], unit: str = "ms", scale: float = 1000.0, digits: int = 0) -> str:
+    lo, mid, hi = (v * scale for v in stats(values))
+    return f"{mid:.{digits}f} {unit} (min {lo:.{digits}f}, max {hi:.{digits}f})"
 
 
 def fmt_ratio(values: Sequence[float]) -> str:

@@ -14,8 +14,9 @@ the parent's start time compares):
   --rows is given) followed by 0.5 s without a GUI-thread gap over 50 ms;
 - GUI-thread gaps from a 1 ms heartbeat QTimer (what the user feels as a freeze).
 
-With --load, after ``usable`` it drops an image (the image zone's ``files_added`` intent,
-what a drop emits) and records the heartbeat for --load seconds. With --hold it stops the
+With --load it records every heartbeat gap from the first paint for --load seconds (the
+app starts its jobs and downloads at once), and --drop-after seconds after the first paint
+drops an image (the image zone's ``files_added`` intent, what a drop emits). With --hold it stops the
 heartbeat once usable and idles (the parent measures CPU from /proc), until killed.
 """
 
@@ -75,6 +76,8 @@ class Probe(QObject):
                 self.result["first_paint"] = now
                 self._last_freeze_end = now
                 self.result["window"] = type(obj).__name__
+                if self.opts.load:
+                    self._start_load(now)
                 if not self.opts.rows:
                     self.app.removeEventFilter(self)  # nothing more to watch per event
             elif self.opts.rows and "rows_painted" not in self.result:
@@ -97,6 +100,9 @@ class Probe(QObject):
             return
         if self._load_until:
             self.gaps.append(gap)
+            if gap > FREEZE_S:
+                at = round(now - gap - self.result["load_start"], 2)
+                self.result.setdefault("freezes_ms", []).append([at, round(gap * 1000, 1)])
             if now >= self._load_until:
                 self._finish()
             return
@@ -114,19 +120,19 @@ class Probe(QObject):
             self.heartbeat.stop()  # idle CPU is measured without the probe's own timer
             self._write()
             return
-        if self.opts.load:
-            self.result["load_start"] = time.monotonic()
-            self._load_until = self.result["load_start"] + self.opts.load
-            if self.opts.drop:
-                self._drop(self.opts.drop)
-            return
         self._finish()
 
-    def _drop(self, path: str) -> None:
+    def _start_load(self, now: float) -> None:
+        self.result["load_start"] = now
+        self._load_until = now + self.opts.load
+        if self.opts.drop:
+            QTimer.singleShot(int(self.opts.drop_after * 1000), self._drop)
+
+    def _drop(self) -> None:
         windows = [w for w in self.app.topLevelWidgets() if hasattr(w, "images")]
         if windows:
-            windows[0].images.files_added.emit([path])  # type: ignore[attr-defined]
-            self.result["dropped"] = path
+            windows[0].images.files_added.emit([self.opts.drop])  # type: ignore[attr-defined]
+            self.result["dropped"] = time.monotonic() - self.result["load_start"]
         else:
             self.result["dropped"] = None  # no image zone here (the bare window)
 
@@ -163,8 +169,9 @@ def main() -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--rows", type=int, default=0)
     parser.add_argument("--hold", action="store_true")
-    parser.add_argument("--load", type=float, default=0.0, help="seconds of load after usable")
-    parser.add_argument("--drop", help="an image file to drop once usable")
+    parser.add_argument("--load", type=float, default=0.0, help="seconds to record from paint")
+    parser.add_argument("--drop", help="an image file to drop during the load")
+    parser.add_argument("--drop-after", type=float, default=1.0)
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("target", choices=("app", "bare"))
     parser.add_argument("args", nargs=argparse.REMAINDER)
