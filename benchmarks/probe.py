@@ -16,8 +16,9 @@ the parent's start time compares):
 
 With --load it records every heartbeat gap from the first paint for --load seconds (the
 app starts its jobs and downloads at once), and --drop-after seconds after the first paint
-drops an image (the image zone's ``files_added`` intent, what a drop emits). With --hold it stops the
-heartbeat once usable and idles (the parent measures CPU from /proc), until killed.
+drops an image (the image zone's ``files_added`` intent, what a drop emits). With --hold
+it stops the heartbeat once usable and idles (the parent measures CPU from /proc), until
+killed.
 """
 
 from __future__ import annotations
