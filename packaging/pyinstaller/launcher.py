@@ -17,6 +17,6 @@ if len(sys.argv) > 2 and sys.argv[1] == "-m" and sys.argv[2].startswith("videost
     runpy.run_module(module, run_name="__main__", alter_sys=True)
     raise SystemExit(0)
 
-from videostudio.__main__ import main  # noqa: E402 (after the -m dispatch above)
+from videostudio.__main__ import main
 
 raise SystemExit(main())
