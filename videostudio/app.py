@@ -116,8 +116,9 @@ class _FirstPaint(QObject):
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if event.type() == QEvent.Type.Paint and not self.painted.done():
-            self.painted.set_result(None)
+        if event.type() == QEvent.Type.Paint:
+            if not self.painted.done():  # not cancelled by the wait's timeout
+                self.painted.set_result(None)
             self._window.removeEventFilter(self)
         return False
 
