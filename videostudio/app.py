@@ -1,32 +1,33 @@
 """The composition root of the window: QApplication, the qasync loop, paths, and the wiring.
 
-The window is shown first (from the cached catalogue and the journal); the key
-is read from the keychain and the backend opened right after, on the loop.
-With no key the backend is the built-in simulator: demo mode, labelled as such.
+Window first: the window is built and painted before the network side is
+touched. After its first paint, the modules the backend needs (httpx, the
+keyring backends, the simulator in demo mode) are imported on a worker thread,
+so the window keeps answering; then the key is read from the keychain and the
+backend opened. With no key the backend is the built-in simulator: demo mode,
+labelled as such.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEvent, QObject, QSettings
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from qasync import QEventLoop
 
 from videostudio import APP_NAME, __version__
 from videostudio import paths as app_paths
-from videostudio.api.client import VideoClient
-from videostudio.services.backend import Backend, verify_key
-from videostudio.services.keychain import KeyStore
-from videostudio.services.redact import configure_logging
-from videostudio.ui.main_window import MainWindow
-from videostudio.ui.studio import StudioController
-from videostudio.ui.style import STYLE
-from videostudio.ui.thumbnails import ThumbnailMaker
+
+if TYPE_CHECKING:
+    from videostudio.services.backend import Backend
 
 DEMO_KEY = "demo-key"
 # Demo jobs take seconds, not minutes, so trying the app is quick.
@@ -38,6 +39,9 @@ def backend_factory(paths: app_paths.Paths, *, force_demo: bool = False):  # typ
     """How the window connects: to OpenRouter with a key, else to the built-in simulator."""
 
     def connect(key: str | None) -> Backend:
+        from videostudio.api.client import VideoClient
+        from videostudio.services.backend import Backend
+
         if key and not force_demo:
             client = VideoClient(
                 api_key=lambda: key, base_url=os.environ.get("OPENROUTER_BASE_URL")
@@ -85,7 +89,76 @@ def _icon() -> QIcon:
     return QIcon()
 
 
+# What opening a backend and its first request import: done on a worker thread after the
+# first paint, so the GUI thread finds them loaded (finding the keyring backends alone takes
+# about 0.2 s; httpx loads httpcore, h11 and anyio's asyncio backend, some 70 modules, only
+# at its first request). The simulator (about 15 ms) comes too: whether there is a key is
+# not known yet.
+NETWORK_MODULES = (
+    "httpx",
+    "httpcore",
+    "anyio._backends._asyncio",
+    "videostudio.api.client",
+    "videostudio.services.backend",
+    "videostudio.services.keychain",
+    "videostudio.simulator.server",
+)
+FIRST_PAINT_WAIT_S = 2.0  # a window that never paints (minimised) must not hold the start
+
+
+class _FirstPaint(QObject):
+    """Resolves ``painted`` at the first paint of ``window``, then stops watching."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._window = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Paint:
+            if not self.painted.done():  # not cancelled by the wait's timeout
+                self.painted.set_result(None)
+            self._window.removeEventFilter(self)
+        return False
+
+
+def _load_network_side() -> None:
+    """Import ahead of use; a module that fails here fails again, with its message, where used."""
+    for name in NETWORK_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    with contextlib.suppress(ImportError):
+        import keyring
+
+        keyring.get_keyring()  # finds the backend once; later lookups reuse it
+
+
+async def _after_first_paint(window: QWidget) -> None:
+    """Wait for the window's first paint, then load the network side off the GUI thread."""
+    painted = _FirstPaint(window).painted
+    window.show()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(painted, FIRST_PAINT_WAIT_S)
+    await asyncio.to_thread(_load_network_side)
+
+
+async def _test_key(key: str) -> None:
+    """A real call with ``key`` (the key dialog's Test button); raises when it is refused."""
+    from videostudio.services.backend import verify_key
+
+    await verify_key(key, os.environ.get("OPENROUTER_BASE_URL"))
+
+
 def run_app(demo: bool = False, data_dir: str | None = None) -> int:
+    """Open the window and run it until it closes; returns the exit code."""
+    from videostudio.services.keychain import KeyStore
+    from videostudio.services.redact import configure_logging
+    from videostudio.ui.main_window import MainWindow
+    from videostudio.ui.studio import StudioController
+    from videostudio.ui.style import STYLE
+    from videostudio.ui.thumbnails import ThumbnailMaker
+
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
@@ -101,7 +174,7 @@ def run_app(demo: bool = False, data_dir: str | None = None) -> int:
     controller = StudioController(
         backend_factory(paths, force_demo=demo),
         KeyStore(),
-        lambda key: verify_key(key, os.environ.get("OPENROUTER_BASE_URL")),
+        _test_key,
     )
     window = MainWindow(controller, settings, ThumbnailMaker(paths.cache_dir / "thumbnails"))
     loop = QEventLoop(app)
@@ -110,7 +183,7 @@ def run_app(demo: bool = False, data_dir: str | None = None) -> int:
     window.closing.connect(closed.set)
 
     async def main() -> None:
-        window.show()
+        await _after_first_paint(window)
         controller.start()
         await closed.wait()
         await controller.aclose()
