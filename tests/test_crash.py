@@ -109,6 +109,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_resubmits_nothing(
     seeds = [str(s) for s in range(1, JOBS + 1)]
     gen_args = [
         "generate",
+        "--yes",
         "--model",
         "google/veo-3.1-fast",
         "--duration",

@@ -21,7 +21,8 @@ AUTH = {"Authorization": "Bearer sk-or-v1-sim"}
 
 
 def _get(url: str, **kw: Any) -> httpx.Response:
-    return httpx.get(url, headers=kw.pop("headers", AUTH), **kw)
+    # A content request waits for the clip to render: give it time on a busy machine.
+    return httpx.get(url, headers=kw.pop("headers", AUTH), timeout=60, **kw)
 
 
 def _submit(

@@ -130,7 +130,7 @@ def _encode(spec: ClipSpec, out: Path) -> None:
         stream = container.add_stream("libx264", rate=FPS)
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"  # what players and providers use
-        stream.options = {"preset": "veryfast", "crf": "23"}
+        stream.options = {"preset": "ultrafast", "crf": "23"}
         for i in range(total):
             frame = av.VideoFrame.from_bytes(
                 bytes(paint(i).constBits()), width, height, format="rgba"
