@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="videostudio",
         description="Generate AI video clips with OpenRouter. Without a command it opens the "
-        "window (options: --demo, --data-dir DIR).",
+        "window (options: --demo, --data-dir DIR); --self-check tests the installation.",
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
