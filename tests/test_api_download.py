@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import errno
 import hashlib
+import http.client
 import json
 import os
 import shutil
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -26,13 +29,17 @@ from videostudio.api.client import (
     move_into_place,
 )
 from videostudio.api.retry import RetryPolicy
-from videostudio.api.transfer import meta_path
+from videostudio.api.transfer import BLOCK, meta_path
 from videostudio.core.models import GenerationRequest
 from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Fault, Simulator, sparse_mp4
 
 REQ = GenerationRequest(model="google/veo-3.1-fast", prompt="p", duration=4)
 OTHER = GenerationRequest(model="google/veo-3.1-fast", prompt="another clip", duration=4)
+# Three outputs of the cheapest clip to render (the same request in every test: cached).
+TRIO = GenerationRequest(
+    model="x-ai/grok-imagine-video", prompt="[simulate:outputs=3]", duration=2, resolution="480p"
+)
 
 
 def _clip(sim: Simulator, request: GenerationRequest = REQ) -> tuple[str, bytes]:
@@ -162,7 +169,7 @@ async def test_a_part_without_its_meta_is_not_trusted(
 async def test_a_part_of_another_output_is_not_continued(
     server: SimulatorServer, sim: Simulator, tmp_path: Path
 ) -> None:
-    job_id, _ = _clip(sim, GenerationRequest(**{**REQ.to_json(), "prompt": "[simulate:outputs=2]"}))
+    job_id, _ = _clip(sim, TRIO)
     job = sim.jobs[job_id]
     second = sim.clip_path(job, 1).read_bytes()
     part = tmp_path / "shared.part"
@@ -191,9 +198,7 @@ async def test_a_bad_reply_deletes_the_part_and_its_meta(
 async def test_signed_urls_of_several_outputs(
     client: VideoClient, sim: Simulator, server: SimulatorServer, tmp_path: Path
 ) -> None:
-    job = await client.generate(
-        GenerationRequest(model="google/veo-3.1-fast", prompt="[simulate:outputs=3]", duration=4)
-    )
+    job = await client.generate(TRIO)
     done = await client.get_generation(job.id)
     assert len(done.urls) == len(done.unsigned_urls) == 3
     files = []
@@ -286,7 +291,7 @@ async def test_progress_is_throttled_and_delivered_on_the_loop(
     events.clear()
     async with _once(server, clock=lambda: float(next(ticks))) as c:
         await c.fetch_output(job_id, 0, tmp_path / "b.part", progress=progress)
-    assert len(events) > 100
+    assert len(events) >= size // BLOCK + 2  # a read takes at most BLOCK bytes
     assert [r for r, _ in events] == sorted(r for r, _ in events)
     assert threads == {loop_thread}
     assert "videostudio-download" in workers  # the bytes moved on a worker thread...
@@ -333,3 +338,50 @@ async def test_download_keeps_working_for_simple_callers(
     assert dest.read_bytes() == whole
     assert [p.name for p in dest.parent.iterdir()] == ["clip.mp4"]
     shutil.rmtree(dest.parent)
+
+
+async def test_a_proxy_from_the_environment_is_used(
+    server: SimulatorServer, sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        """A plain-http forwarding proxy: absolute-form requests, relayed as they come."""
+
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            seen.append((self.path, self.headers.get("Authorization")))
+            target = urlsplit(self.path)
+            upstream = http.client.HTTPConnection(target.hostname or "", target.port)
+            wanted = ("Authorization", "Range", "If-Range", "Accept")
+            headers = {k: v for k, v in self.headers.items() if k in wanted}
+            upstream.request("GET", f"{target.path}?{target.query}", headers=headers)
+            reply = upstream.getresponse()
+            self.send_response(reply.status)
+            for name, value in reply.getheaders():
+                if name.lower() not in ("connection", "transfer-encoding"):
+                    self.send_header(name, value)
+            self.end_headers()
+            shutil.copyfileobj(reply, self.wfile)
+            upstream.close()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{proxy.server_address[1]}")
+        for name in ("no_proxy", "NO_PROXY", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        job_id, whole = _clip(sim)
+        async with _once(server) as c:
+            fetched = await c.fetch_output(job_id, 0, tmp_path / "job-0.part")
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert fetched.sha256 == _sha(whole)
+    assert seen == [
+        (f"{server.base_url}/videos/{job_id}/content?index=0", "Bearer sk-or-v1-download")
+    ]

@@ -166,7 +166,10 @@ async def test_the_official_sdk_reads_every_output_of_a_job(server: SimulatorSer
     """Several outputs, validators and gzipped JSON: nothing the SDK does not understand."""
     async with _sdk(server) as sdk:
         job = await sdk.video_generation.generate_async(
-            model="google/veo-3.1-fast", prompt="trio [simulate:outputs=3]", duration=4
+            model="x-ai/grok-imagine-video",
+            prompt="[simulate:outputs=3]",
+            duration=2,
+            resolution="480p",
         )
         polled = await sdk.video_generation.get_generation_async(job_id=job.id)
         assert polled.unsigned_urls is not None and len(polled.unsigned_urls) == 3

@@ -19,8 +19,17 @@ from videostudio.simulator.service import Simulator
 AUTH = {"Authorization": "Bearer sk-or-v1-sim"}
 
 
-def _completed(server: SimulatorServer, prompt: str = "p") -> dict:
-    body = {"model": "google/veo-3.1-fast", "prompt": prompt, "duration": 4}
+# Three outputs of the cheapest clip to render (the same request in every test: cached).
+TRIO = {
+    "model": "x-ai/grok-imagine-video",
+    "prompt": "[simulate:outputs=3]",
+    "duration": 2,
+    "resolution": "480p",
+}
+
+
+def _completed(server: SimulatorServer, body: dict | None = None) -> dict:
+    body = body or {"model": "google/veo-3.1-fast", "prompt": "p", "duration": 4}
     job = httpx.post(f"{server.base_url}/videos", json=body, headers=AUTH).json()
     return httpx.get(f"{server.base_url}/videos/{job['id']}", headers=AUTH).json()
 
@@ -48,7 +57,7 @@ def test_clips_carry_validators_and_honour_if_range(server: SimulatorServer, whe
 def test_a_job_with_three_outputs_has_three_distinct_clips(
     server: SimulatorServer, tmp_path: Path
 ) -> None:
-    done = _completed(server, "three [simulate:outputs=3]")
+    done = _completed(server, TRIO)
     assert len(done["unsigned_urls"]) == len(done["urls"]) == 3
     seen = set()
     for i, (unsigned, signed) in enumerate(zip(done["unsigned_urls"], done["urls"], strict=True)):

@@ -65,6 +65,7 @@ from videostudio.api.transfer import (
     meta_path,
     redirect_target,
     status_error,
+    url_origin,
 )
 from videostudio.core.models import (
     GenerationRequest,
@@ -448,18 +449,15 @@ class VideoClient:
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody is listening
                 loop.call_soon_threadsafe(deliver, received, total)
 
-        key = self._key()  # asked here, on the caller's thread, not on the worker
         transfer = Transfer(
             url=url,
             source=self._source_of(url),
             part=part,
-            make_client=lambda: httpx.Client(
-                auth=_OriginBearer(self._origin, lambda: key),
-                headers=self._headers,
-                timeout=self.timeouts.of("download"),
-                follow_redirects=False,
-            ),
-            secret=key,
+            headers=self._headers,
+            api_origin=url_origin(self.base_url),
+            key=self._key(),  # asked here, on the caller's thread, not on the worker
+            connect_timeout=self.timeouts.connect,
+            read_timeout=self.timeouts.download,
             disk_free=self._disk_free,
             clock=self._clock,
             notify=notify if progress is not None else None,
@@ -564,7 +562,8 @@ class VideoClient:
                             if method != "GET":
                                 location = quote_header(resp.headers["location"], key)
                                 raise SubmitRedirectedError(resp.status_code, location)
-                            target = redirect_target(resp, key)
+                            location = resp.headers["location"]
+                            target = httpx.URL(redirect_target(str(resp.url), location, key))
                             continue
                         body = await self._read_body(resp)
                         return _Reply(resp.status_code, resp.headers, body, key)

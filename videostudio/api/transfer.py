@@ -1,9 +1,9 @@
 """One download attempt of one output, on a worker thread with a blocking read loop.
 
 Why a thread: streaming a clip through the event loop in re-chunked pieces cost
-4-5 s of CPU per GiB on the GUI's loop. Here a plain ``httpx.Client`` reads the body
-as httpcore delivers it (no re-chunking), writes, hashes and checks it off the loop;
-the loop only hears about progress a few times a second.
+4-5 s of CPU per GiB on the GUI's loop. Here a connection owned by the worker
+(wire.py) reads the body in large pieces into one buffer, and the worker writes,
+hashes and checks it off the loop; the loop hears about progress a few times a second.
 
 What makes a part file trustworthy: the validators of the reply that started it
 (ETag / Last-Modified and the total length) are kept beside it in ``<part>.meta``.
@@ -11,8 +11,9 @@ A later attempt continues it only with ``Range`` + ``If-Range`` and only when th
 206 says it carries exactly the missing bytes of that same object; otherwise the
 part is started over. The SHA-256 covers the bytes already on disk plus the new ones.
 
-``abort()`` may be called from any thread: it records why and shuts the socket
-down, which wakes a read blocked in the worker at once.
+Redirects are followed one hop at a time, and each hop decides afresh whether it may
+carry the key (only the API origin does). ``abort()`` may be called from any thread:
+it records why and shuts the socket down, which wakes a read blocked in the worker.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ import json
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
-import httpx
-
+from videostudio.api import wire
 from videostudio.api.bodies import ERROR_CAP, BoundedBody, parse_json, quote_header, scrub_text
 from videostudio.api.errors import (
     APIConnectionError,
@@ -46,9 +47,19 @@ from videostudio.core.mp4 import Mp4Error, Mp4Walker
 MAX_CLIP_BYTES = 2 << 30  # no provider's clip comes near 2 GiB; a bigger claim is a lie
 MAX_REDIRECTS = 10
 PROGRESS_INTERVAL = 0.25  # seconds between progress reports (plus the first and the last)
-_PREFIX_BLOCK = 1 << 20
+BLOCK = 1 << 20  # the most one read takes; on loopback a read often fills it
+REDIRECTS = (301, 302, 303, 307, 308)
 
 Notify = Callable[[int, int | None], None]
+Origin = tuple[str, str, int | None]
+
+
+def url_origin(url: str) -> Origin:
+    """(scheme, host, port) with the scheme's default port made explicit as None."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    port = None if parts.port == default else parts.port
+    return (parts.scheme, (parts.hostname or "").lower(), port)
 
 
 @dataclass(frozen=True)
@@ -111,9 +122,9 @@ class _StartOverError(Exception):
 class Transfer:
     """One GET of ``url`` into ``part``; ``run()`` on a worker thread, ``abort()`` from any.
 
-    ``source`` names the output (stable across signed-URL refreshes); ``make_client``
-    builds the thread's httpx.Client (auth, headers, timeouts); ``notify`` receives
-    (bytes so far, total or None) and must be thread-safe.
+    ``source`` names the output (stable across signed-URL refreshes). ``key`` is sent
+    as a Bearer token to ``api_origin`` only, and scrubbed from error messages.
+    ``notify`` receives (bytes so far, total or None) and must be thread-safe.
     """
 
     def __init__(
@@ -122,8 +133,11 @@ class Transfer:
         url: str,
         source: str,
         part: Path,
-        make_client: Callable[[], httpx.Client],
-        secret: str | None,
+        headers: Mapping[str, str],
+        api_origin: Origin,
+        key: str | None,
+        connect_timeout: float,
+        read_timeout: float,
         disk_free: Callable[[Path], int],
         clock: Callable[[], float],
         notify: Notify | None = None,
@@ -131,8 +145,11 @@ class Transfer:
         self.url = url
         self.source = source
         self.part = part
-        self._make_client = make_client
-        self._secret = secret
+        self._headers = dict(headers)
+        self._api_origin = api_origin
+        self._key = key
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
         self._disk_free = disk_free
         self._clock = clock
         self._notify = notify
@@ -159,23 +176,22 @@ class Transfer:
                 # under the reading thread's feet. This only wakes the blocked read.
                 socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
 
-    def _trace(self, event: str, info: dict[str, Any]) -> None:
-        """httpcore's trace hook: remember the connection's socket so abort() can wake it."""
-        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
-            stream = info.get("return_value")
-            sock = stream.get_extra_info("socket") if stream is not None else None
-            with self._lock:
-                self._sock = sock if isinstance(sock, socket.socket) else None
-                if self._abort is not None:
-                    self._shutdown_socket()
+    def _on_socket(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sock = sock
+            if self._abort is not None:
+                self._shutdown_socket()
 
     # -- the worker ----------------------------------------------------------------------------
 
     def run(self) -> FetchedOutput:
         """Download, check and fsync the part; keeps it only where continuing makes sense."""
-        http = self._make_client()
         try:
-            return self._run(http)
+            try:
+                return self._attempt(*self._resume_state())
+            except _StartOverError:
+                discard(self.part)
+                return self._attempt(0, None)
         except BaseException as exc:  # noqa: BLE001  (every failure is classified, then raised)
             if self._abort is not None:
                 raise self._abort from None  # cancelled or timed out: the part stays
@@ -183,14 +199,6 @@ class Transfer:
         finally:
             with self._lock:
                 self._sock = None
-            http.close()
-
-    def _run(self, http: httpx.Client) -> FetchedOutput:
-        try:
-            return self._attempt(http, *self._resume_state())
-        except _StartOverError:
-            discard(self.part)
-            return self._attempt(http, 0, None)
 
     def _resume_state(self) -> tuple[int, PartMeta | None]:
         meta = load_meta(self.part)
@@ -206,15 +214,15 @@ class Transfer:
         # when a previous run got everything but was stopped before its checks.
         return min(size, meta.total - 1), meta
 
-    def _attempt(self, http: httpx.Client, offset: int, meta: PartMeta | None) -> FetchedOutput:
+    def _attempt(self, offset: int, meta: PartMeta | None) -> FetchedOutput:
         headers = {"Accept": "video/mp4", "Accept-Encoding": "identity"}
         if offset and meta is not None and meta.validator:
             headers["Range"] = f"bytes={offset}-"
             headers["If-Range"] = meta.validator
-        resp = self._open(http, headers)
+        resp = self._open(headers)
         try:
             self.headers_received = True
-            status = resp.status_code
+            status = resp.status
             if status == 416:  # the part does not fit the server's object
                 raise _StartOverError
             if status >= 400:
@@ -225,7 +233,7 @@ class Transfer:
                 )
             ctype = resp.headers.get("content-type", "")
             if not ctype.startswith("video/"):
-                shown = quote_header(ctype, self._secret) if ctype else "no type"
+                shown = quote_header(ctype, self._key) if ctype else "no type"
                 raise ResponseFormatError(f"The download is not a video (type {shown}).")
             if resp.headers.get("content-encoding", "identity").lower() != "identity":
                 raise ResponseFormatError("The video was sent compressed; it was asked for as is.")
@@ -245,34 +253,38 @@ class Transfer:
         finally:
             resp.close()
 
-    def _open(self, http: httpx.Client, headers: dict[str, str]) -> httpx.Response:
+    def _open(self, headers: dict[str, str]) -> wire.Response:
         """Send the GET, following redirects by hand (each hop re-checks where the key goes)."""
-        url = httpx.URL(self.url)
+        url = self.url
         for _ in range(MAX_REDIRECTS + 1):
-            request = http.build_request(
-                "GET", url, headers=headers, extensions={"trace": self._trace}
+            hop = {**self._headers, **headers}
+            if self._key and url_origin(url) == self._api_origin:
+                hop["Authorization"] = f"Bearer {self._key}"
+            resp = wire.get(
+                url,
+                hop,
+                connect_timeout=self._connect_timeout,
+                read_timeout=self._read_timeout,
+                on_socket=self._on_socket,
             )
-            resp = http.send(request, stream=True)
-            if not resp.has_redirect_location:
+            location = resp.headers.get("location")
+            if resp.status not in REDIRECTS or not location:
                 return resp
             resp.close()
-            url = redirect_target(resp, self._secret)
+            url = redirect_target(url, location, self._key)
         raise ResponseFormatError(
             f"The download was redirected more than {MAX_REDIRECTS} times (a redirect loop)."
         )
 
-    def _status_error(self, resp: httpx.Response) -> APIStatusError:
+    def _status_error(self, resp: wire.Response) -> APIStatusError:
         body = BoundedBody(None, ERROR_CAP, truncate=True)
-        with contextlib.suppress(httpx.HTTPError, ResponseFormatError):
+        with contextlib.suppress(wire.WireDropped, wire.WireGarbage, ResponseFormatError):
+            raw = resp.read(ERROR_CAP + 1024)
             body = BoundedBody(resp.headers.get("content-encoding"), ERROR_CAP, truncate=True)
-            for raw in resp.iter_raw():
-                if not body.feed(raw):
-                    break
-        return status_error(resp.status_code, body.value(), resp.headers, self._secret)
+            body.feed(raw)
+        return status_error(resp.status, body.value(), resp.headers, self._key)
 
-    def _continued_range(
-        self, resp: httpx.Response, offset: int, meta: PartMeta
-    ) -> tuple[int, int]:
+    def _continued_range(self, resp: wire.Response, offset: int, meta: PartMeta) -> tuple[int, int]:
         """(start, total) of a 206 that continues the part exactly, else _StartOverError."""
         unit, _, spec = resp.headers.get("content-range", "").partition(" ")
         span, _, total_text = spec.partition("/")
@@ -295,7 +307,7 @@ class Transfer:
         if needed > free:
             raise InsufficientSpaceError(needed, free)
 
-    def _start_meta(self, resp: httpx.Response, total: int | None) -> None:
+    def _start_meta(self, resp: wire.Response, total: int | None) -> None:
         """Record what a fresh part will hold, or that it cannot be continued."""
         meta = PartMeta(
             self.source,
@@ -308,9 +320,10 @@ class Transfer:
         else:
             meta_path(self.part).unlink(missing_ok=True)
 
-    def _write(self, resp: httpx.Response, start: int, total: int | None) -> FetchedOutput:
+    def _write(self, resp: wire.Response, start: int, total: int | None) -> FetchedOutput:
         sha = hashlib.sha256()
         walker = Mp4Walker(expected_size=total)
+        buffer = memoryview(bytearray(BLOCK))
         flags = os.O_RDWR | os.O_CREAT | (0 if start else os.O_TRUNC)
         fd = os.open(self.part, flags, 0o644)
         try:
@@ -320,22 +333,20 @@ class Transfer:
             else:
                 self._start_meta(resp, total)  # only once the old bytes are gone
             received = start
+            limit = total if total is not None else MAX_CLIP_BYTES
             self._report(received, total, force=True)
-            for chunk in resp.iter_raw():
-                if self._abort is not None:
-                    raise self._abort
+            while n := resp.readinto(buffer):
+                chunk = buffer[:n]
                 _checked(walker.feed, chunk)
-                received += len(chunk)
-                if received > (total if total is not None else MAX_CLIP_BYTES):
+                received += n
+                if received > limit:
                     raise ResponseFormatError("The server sent more bytes than any clip has.")
                 self._write_all(fd, chunk, received, total)
                 sha.update(chunk)
-                self.new_bytes += len(chunk)
+                self.new_bytes += n
                 self._report(received, total)
-            if total is not None and received != total:
-                raise APIConnectionError(
-                    f"The download stopped at {received:,} of {total:,} bytes."
-                )
+            if self._abort is not None:
+                raise self._abort  # the socket was shut: this is not the end of the body
             _checked(walker.finish)
             os.fsync(fd)
         finally:
@@ -347,7 +358,7 @@ class Transfer:
         """Hash and check the bytes already in the part (they count toward the whole)."""
         done = 0
         while done < length:
-            block = os.pread(fd, min(_PREFIX_BLOCK, length - done), done)
+            block = os.pread(fd, min(BLOCK, length - done), done)
             if not block:
                 raise _StartOverError
             _checked(walker.feed, block)
@@ -355,8 +366,8 @@ class Transfer:
             done += len(block)
         os.lseek(fd, length, os.SEEK_SET)
 
-    def _write_all(self, fd: int, chunk: bytes, received: int, total: int | None) -> None:
-        view = memoryview(chunk)
+    def _write_all(self, fd: int, chunk: memoryview, received: int, total: int | None) -> None:
+        view = chunk
         try:
             while view:
                 view = view[os.write(fd, view) :]
@@ -384,26 +395,27 @@ def _checked(step: Callable[..., None], *args: Any) -> None:
         raise ResponseFormatError(f"The downloaded file is not an MP4 video: {exc}.") from None
 
 
-def _content_length(resp: httpx.Response) -> int | None:
+def _content_length(resp: wire.Response) -> int | None:
     value = resp.headers.get("content-length", "")
     return int(value) if value.isdigit() else None
 
 
-def redirect_target(resp: httpx.Response, secret: str | None) -> httpx.URL:
+def redirect_target(base: str, location: str, secret: str | None) -> str:
     """Where a redirect points; only http(s) targets are followed."""
-    location = resp.headers.get("location", "")
     try:
-        url = resp.url.join(location)
-    except httpx.InvalidURL:
-        url = None
-    if url is None or url.scheme not in ("http", "https") or not url.host:
+        url = urljoin(base, location.strip())
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
         shown = quote_header(location, secret)
         raise ResponseFormatError(f"The server redirected to a non-http(s) address: {shown}.")
     return url
 
 
 def status_error(
-    status: int, body: bytes, headers: httpx.Headers, secret: str | None
+    status: int, body: bytes, headers: Mapping[str, str], secret: str | None
 ) -> APIStatusError:
     """The error for an error reply, built from its decoded body with the key scrubbed."""
     try:
@@ -419,19 +431,16 @@ def status_error(
 
 def _classified(exc: BaseException, part: Path) -> BaseException:
     """The client's own error for what ended a transfer; drops the part unless resumable."""
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"Downloading the video timed out ({type(exc).__name__}).")
-    if isinstance(exc, httpx.TransportError):
-        return APIConnectionError(
-            f"Downloading the video failed: the connection broke ({type(exc).__name__})."
-        )
+    if isinstance(exc, wire.WireDropped):
+        if exc.timed_out:
+            return APITimeoutError(f"Downloading the video timed out: {exc}.")
+        return APIConnectionError(f"Downloading the video failed: {exc}.")
     if isinstance(exc, (APIConnectionError, InsufficientSpaceError)):
         return exc  # a drop keeps the part; a full disk has already dropped it if needed
     if isinstance(exc, APIStatusError) and (exc.status_code == 429 or exc.status_code >= 500):
         return exc  # the server is busy; what is on disk is still good
     with contextlib.suppress(OSError):
         discard(part)
-    if isinstance(exc, (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError)):
-        why = type(exc).__name__
-        return ResponseFormatError(f"The download's reply could not be read ({why}).")
+    if isinstance(exc, wire.WireGarbage):
+        return ResponseFormatError(f"The download's reply could not be read: {exc}.")
     return exc
