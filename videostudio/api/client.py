@@ -60,6 +60,7 @@ from videostudio.api.transfer import (
     MAX_CLIP_BYTES,
     MAX_REDIRECTS,
     FetchedOutput,
+    Origin,
     Transfer,
     discard,
     meta_path,
@@ -154,11 +155,6 @@ class _Reply:
     secret: str | None  # the key the request carried: scrubbed from whatever is built from it
 
 
-def origin(url: str | httpx.URL) -> tuple[str, str, int | None]:
-    u = httpx.URL(str(url))
-    return (u.scheme, u.host, u.port)
-
-
 def check_base_url(url: str) -> str:
     """Return the base URL without a trailing slash; refuse plain http except on loopback."""
     parts = urlsplit(url.strip())
@@ -180,12 +176,12 @@ def check_base_url(url: str) -> str:
 class _OriginBearer(httpx.Auth):
     """Adds ``Authorization: Bearer`` only for the API origin (never storage hosts)."""
 
-    def __init__(self, api_origin: tuple[str, str, int | None], key: KeyProvider) -> None:
+    def __init__(self, api_origin: Origin, key: KeyProvider) -> None:
         self._origin = api_origin
         self._key = key
 
     def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]  # httpx's generator protocol
-        if origin(request.url) == self._origin:
+        if url_origin(str(request.url)) == self._origin:
             key = self._key()
             if key:
                 request.headers["Authorization"] = f"Bearer {key}"
@@ -243,7 +239,7 @@ class VideoClient:
         self._sleep = sleep
         self._clock = clock
         self._disk_free = disk_free
-        self._origin = origin(self.base_url)
+        self._origin = url_origin(self.base_url)
         self._headers = {
             "User-Agent": f"videostudio/{__version__} httpx/{httpx.__version__}",
             **(attribution or Attribution()).headers(),
@@ -454,7 +450,7 @@ class VideoClient:
             source=self._source_of(url),
             part=part,
             headers=self._headers,
-            api_origin=url_origin(self.base_url),
+            api_origin=self._origin,
             key=self._key(),  # asked here, on the caller's thread, not on the worker
             connect_timeout=self.timeouts.connect,
             read_timeout=self.timeouts.download,
@@ -614,7 +610,8 @@ class VideoClient:
         storage URL's query changes with every poll, its path names the object.
         """
         parsed = httpx.URL(url)
-        return url if origin(parsed) == self._origin else str(parsed.copy_with(query=None))
+        same = url_origin(url) == self._origin
+        return url if same else str(parsed.copy_with(query=None))
 
     @staticmethod
     def _status_error(reply: _Reply) -> APIStatusError:

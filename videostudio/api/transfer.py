@@ -374,15 +374,15 @@ class Transfer:
 
     def _read_prefix(self, fd: int, length: int, sha: Any, walker: Mp4Walker) -> None:
         """Hash and check the bytes already in the part (they count toward the whole)."""
+        os.lseek(fd, 0, os.SEEK_SET)
         done = 0
         while done < length:
-            block = os.pread(fd, min(BLOCK, length - done), done)
+            block = os.read(fd, min(BLOCK, length - done))
             if not block:
                 raise _StartOverError
             _checked(walker.feed, block)
             sha.update(block)
             done += len(block)
-        os.lseek(fd, length, os.SEEK_SET)
 
     def _write_all(self, fd: int, chunk: memoryview, received: int, total: int | None) -> None:
         view = chunk
@@ -502,4 +502,6 @@ def _classified(exc: BaseException, part: Path) -> BaseException:
         discard(part)
     if isinstance(exc, wire.WireGarbage):
         return ResponseFormatError(f"The download's reply could not be read: {exc}.")
+    if isinstance(exc, _StartOverError):  # refused a range even when none was asked for
+        return ResponseFormatError("The server refused to send the video from its start.")
     return exc
