@@ -201,15 +201,24 @@ async def test_stalled_download_times_out_instead_of_hanging(
     assert not list(tmp_path.iterdir())  # no partial file, no file at the final path
 
 
-async def test_download_refuses_a_non_video(tmp_path: Path, sleeps: Sleeps) -> None:
-    def reply(request: httpx.Request) -> httpx.Response:
-        if request.headers["accept"] == "video/mp4":
-            return httpx.Response(200, content=b"x" * 100, headers={"content-type": "video/mp4"})
-        return httpx.Response(200, json={})
-
-    async with canned_client(reply, sleeps) as c:
-        with pytest.raises(errors.ResponseFormatError, match="not an MP4"):
-            await c.download("J", tmp_path / "x.mp4")
+@pytest.mark.parametrize(
+    ("kind", "why"),
+    [
+        ("wrong_type", "not a video"),
+        ("ftyp_garbage", "not an MP4"),
+        ("cut_body", "not an MP4"),
+        ("zeros", "not an MP4"),
+    ],
+)
+async def test_download_refuses_a_non_video(
+    client: VideoClient, sim: Simulator, sleeps: Sleeps, tmp_path: Path, kind: str, why: str
+) -> None:
+    job = await client.generate(REQ)
+    await client.get_generation(job.id)
+    sim.add_fault(Fault("content", kind))
+    with pytest.raises(errors.ResponseFormatError, match=why):
+        await client.download(job.id, tmp_path / "x.mp4")
+    assert sleeps.delays == []  # a wrong file is not an outage: not retried
     assert not list(tmp_path.iterdir())
 
 

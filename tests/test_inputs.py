@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import Sleeps, canned_client
 from videostudio.core.images import ImageRejectedError, data_url, inspect_image
-from videostudio.core.jobs import SAVED
+from videostudio.core.jobs import UNKNOWN
 from videostudio.core.models import GenerationRequest
 from videostudio.core.naming import clip_file_name, safe_component
 from videostudio.services.jobs import JobService
@@ -58,7 +58,7 @@ def test_a_hostile_job_id_cannot_steer_the_clip_path(tmp_path: Path) -> None:
     assert name.endswith(".mp4")
 
 
-async def test_a_server_sending_a_traversal_job_id_saves_inside_the_clips_folder(
+async def test_a_server_sending_a_traversal_job_id_is_refused_and_nothing_is_saved(
     tmp_path: Path, sleeps: Sleeps
 ) -> None:
     evil = "../../../../evil"
@@ -79,9 +79,12 @@ async def test_a_server_sending_a_traversal_job_id_saves_inside_the_clips_folder
         await service.wait_idle()
     done = journal.get(record.local_id)
     journal.close()
-    assert done.state == SAVED
-    assert Path(done.path or "").parent == clips.resolve()
-    assert [p.parent for p in tmp_path.rglob("*.mp4")] == [clips.resolve()]
+    # The id is a path, not an opaque token: the reply is refused at the door, and the
+    # job is one that "may have been created" (it was never resent, nothing was saved).
+    assert done.state == UNKNOWN
+    assert "not an opaque token" in (done.error or "")
+    assert done.job_id is None
+    assert list(tmp_path.rglob("*.mp4")) == []
 
 
 def test_a_decompression_bomb_is_refused_before_decoding() -> None:

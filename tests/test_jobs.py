@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import VirtualTime, states_of
 from videostudio.api.client import Timeouts, VideoClient
+from videostudio.api.errors import APIConnectionError
 from videostudio.api.retry import RetryPolicy
 from videostudio.core import failures
 from videostudio.core.jobs import QUEUED, REJECTED, SAVED, STOPPED, SUBMITTING, UNKNOWN, JobRecord
@@ -201,9 +202,17 @@ async def test_resume_continues_a_partial_download_with_range(
         saved = first.journal.get(record.local_id)
         clip = Path(saved.path or "")
         whole = clip.read_bytes()
-        # Make it look like the app died mid-download: half a .part, no final file.
-        partial_path(clip, saved.job_id or "").write_bytes(whole[: len(whole) // 2])
+        # Make it look like the app died mid-download: the connection broke halfway, so
+        # the client kept half a .part (and the validators that prove what it holds).
         clip.unlink()
+        sim.add_fault(Fault("content", "truncate"))
+        async with VideoClient(
+            api_key="k", base_url=server.base_url, retry=RetryPolicy(max_attempts=1)
+        ) as c:
+            part = partial_path(clip, saved.job_id or "")
+            with pytest.raises(APIConnectionError):
+                await c.fetch_output(saved.job_id or "", 0, part)
+        assert part.stat().st_size == len(whole) // 2
         first.journal.update(record.local_id, state="downloading")
     sim.requests.clear()
     async for second in _harness(server, vtime, tmp_path):

@@ -163,6 +163,28 @@ def test_the_official_sdk_runs_a_whole_job(server: SimulatorServer, sim: Simulat
     assert json.loads(submit["body"])["seed"] == 3
 
 
+async def test_the_official_sdk_reads_every_output_of_a_job(server: SimulatorServer) -> None:
+    """Several outputs, validators and gzipped JSON: nothing the SDK does not understand."""
+    async with _sdk(server) as sdk:
+        job = await sdk.video_generation.generate_async(
+            model="x-ai/grok-imagine-video",
+            prompt="[simulate:outputs=3]",
+            duration=2,
+            resolution="480p",
+        )
+        polled = await sdk.video_generation.get_generation_async(job_id=job.id)
+        assert polled.unsigned_urls is not None and len(polled.unsigned_urls) == 3
+        clips = []
+        for index in range(3):
+            content = await sdk.video_generation.get_video_content_async(job_id=job.id, index=index)
+            clips.append(b"".join([chunk async for chunk in content.aiter_bytes()]))
+            await content.aclose()
+        models = await sdk.video_generation.list_videos_models_async()
+    assert len(set(clips)) == 3 and all(c[4:8] == b"ftyp" for c in clips)
+    assert clips[2] == _get(polled.unsigned_urls[2]).content
+    assert len(models.data) >= 15
+
+
 def test_the_official_sdk_maps_the_simulators_errors(
     server: SimulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

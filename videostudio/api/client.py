@@ -7,20 +7,30 @@ Money and keys shape the rules here:
 - the submit is resent only when it provably never left this machine (connect
   failures) or the server refused it outright (429); anything else may have
   created a billed job, so the caller gets SubmitOutcomeUnknownError instead;
-- GETs retry with backoff on connection errors, 429 and 5xx;
+  a redirect of the submit is never followed (it would re-post the prompt elsewhere);
+- GETs retry with backoff on connection errors, 429 and 5xx, and follow redirects
+  by hand, each hop deciding afresh whether it may carry the key;
 - the key is attached only to requests for the configured API origin, so signed
-  storage URLs and off-origin redirects never see it.
+  storage URLs and off-origin redirects never see it, and it is scrubbed from
+  every decoded reply, so a server echoing it cannot put it in an exception.
+
+Replies are untrusted: each call has an overall deadline, bodies are read up to a
+cap of decoded bytes (bodies.py), and nothing from httpx or json reaches callers.
+Downloads run on a worker thread (transfer.py) and are checked as MP4 files.
 """
 
 from __future__ import annotations
 
 import asyncio
-import errno
-import hashlib
+import concurrent.futures
+import contextlib
 import ipaddress
 import json
 import logging
 import os
+import shutil
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,15 +40,34 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from videostudio import __version__
+from videostudio.api.bodies import (
+    ERROR_CAP,
+    JSON_CAP,
+    BoundedBody,
+    parse_json,
+    quote_header,
+)
 from videostudio.api.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     ResponseFormatError,
     SubmitOutcomeUnknownError,
-    error_for_status,
+    SubmitRedirectedError,
 )
-from videostudio.api.retry import RetryPolicy, retry_after_seconds
+from videostudio.api.retry import RetryPolicy
+from videostudio.api.transfer import (
+    MAX_CLIP_BYTES,
+    MAX_REDIRECTS,
+    FetchedOutput,
+    Origin,
+    Transfer,
+    discard,
+    meta_path,
+    redirect_target,
+    status_error,
+    url_origin,
+)
 from videostudio.core.models import (
     GenerationRequest,
     ParseError,
@@ -47,13 +76,27 @@ from videostudio.core.models import (
     parse_model_list,
 )
 
+__all__ = [
+    "MAX_CLIP_BYTES",
+    "Attribution",
+    "FetchedOutput",
+    "RetryNotice",
+    "Timeouts",
+    "VideoClient",
+    "check_base_url",
+    "move_into_place",
+    "partial_path",
+]
+
 log = logging.getLogger("videostudio.api")
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 KeyProvider = Callable[[], str | None]
 ProgressCallback = Callable[[int, int | None], None]
 RetryCallback = Callable[["RetryNotice"], None]
-CHUNK = 1 << 16
+DiskFree = Callable[[Path], int]
+# A download that moves less than this per ``Timeouts.download`` window is stalled.
+STALL_MIN_BYTES = 16 << 10
 
 
 @dataclass(frozen=True)
@@ -75,9 +118,12 @@ class Attribution:
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Per-call timeouts: a poll is small; a data-URL submit and a download need long reads.
+    """Seconds each call may take.
 
-    The download read timeout is what turns a stalled body into an error instead of a hang.
+    ``poll``, ``models`` and ``submit`` are overall deadlines for one attempt (connect,
+    headers and body together), so a server trickling bytes cannot hold a call open.
+    ``download`` is the wait for a download's reply headers and its stall watchdog:
+    a body that moves less than 16 KiB in that time is given up (and continued later).
     """
 
     poll: float = 30.0
@@ -91,14 +137,6 @@ class Timeouts:
 
 
 @dataclass(frozen=True)
-class FetchedOutput:
-    """A downloaded output, checked: its size and the SHA-256 of the whole file."""
-
-    size: int
-    sha256: str
-
-
-@dataclass(frozen=True)
 class RetryNotice:
     """Told to the caller before each retry, so a UI can say "retrying in N s"."""
 
@@ -107,9 +145,14 @@ class RetryNotice:
     error: Exception
 
 
-def origin(url: str | httpx.URL) -> tuple[str, str, int | None]:
-    u = httpx.URL(str(url))
-    return (u.scheme, u.host, u.port)
+@dataclass(frozen=True)
+class _Reply:
+    """A JSON call's reply, its body read in full (bounded)."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    secret: str | None  # the key the request carried: scrubbed from whatever is built from it
 
 
 def check_base_url(url: str) -> str:
@@ -133,12 +176,12 @@ def check_base_url(url: str) -> str:
 class _OriginBearer(httpx.Auth):
     """Adds ``Authorization: Bearer`` only for the API origin (never storage hosts)."""
 
-    def __init__(self, api_origin: tuple[str, str, int | None], key: KeyProvider) -> None:
+    def __init__(self, api_origin: Origin, key: KeyProvider) -> None:
         self._origin = api_origin
         self._key = key
 
     def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]  # httpx's generator protocol
-        if origin(request.url) == self._origin:
+        if url_origin(str(request.url)) == self._origin:
             key = self._key()
             if key:
                 request.headers["Authorization"] = f"Bearer {key}"
@@ -160,8 +203,8 @@ def _never_sent(exc: httpx.TransportError) -> bool:
     return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
-def _is_mp4(head: bytes) -> bool:
-    return len(head) >= 8 and head[4:8] == b"ftyp"
+def _disk_free(path: Path) -> int:
+    return shutil.disk_usage(path).free
 
 
 class VideoClient:
@@ -169,7 +212,8 @@ class VideoClient:
 
     ``api_key`` is a string or a callable asked before every request (so a key
     replaced in the keychain takes effect at once). ``sleep`` is injectable so
-    tests run retry sequences without waiting.
+    tests run retry sequences without waiting; ``clock`` paces progress reports;
+    ``disk_free`` tells the free bytes of a folder's filesystem.
     """
 
     def __init__(
@@ -182,6 +226,8 @@ class VideoClient:
         timeouts: Timeouts | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        disk_free: DiskFree = _disk_free,
     ) -> None:
         self.base_url = check_base_url(
             base_url or os.environ.get("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL
@@ -191,17 +237,20 @@ class VideoClient:
         self.retry = retry or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
         self._sleep = sleep
-        headers = {
+        self._clock = clock
+        self._disk_free = disk_free
+        self._origin = url_origin(self.base_url)
+        self._headers = {
             "User-Agent": f"videostudio/{__version__} httpx/{httpx.__version__}",
             **(attribution or Attribution()).headers(),
         }
         self._http = httpx.AsyncClient(
-            auth=_OriginBearer(origin(self.base_url), key),
-            headers=headers,
-            follow_redirects=True,
+            headers=self._headers,  # the key is added per request, see _exchange
+            follow_redirects=False,  # followed by hand, see _exchange
             transport=transport,
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
         )
+        self._submitted: set[str] = set()  # ids this client got back from submits
 
     async def __aenter__(self) -> VideoClient:
         return self
@@ -227,14 +276,12 @@ class VideoClient:
         """Submit a job. Resent only when it provably did not reach the server, or on 429."""
         body = json.dumps(request.to_json()).encode()
         url = f"{self.base_url}/videos"
-        headers = {"Accept": "application/json", "Content-Type": "application/json"}
         attempt = 0
         while True:
             attempt += 1
+            retry_after = None
             try:
-                resp = await self._http.post(
-                    url, content=body, headers=headers, timeout=self.timeouts.of("submit")
-                )
+                reply = await self._exchange("POST", url, "submit", body)
             except httpx.TransportError as exc:
                 if not _never_sent(exc):
                     raise SubmitOutcomeUnknownError(
@@ -242,12 +289,22 @@ class VideoClient:
                         f"({type(exc).__name__}); the job may have been created."
                     ) from None
                 error: Exception = _transport_error(exc, "Submitting the job")
-                retry_after = None
+            except TimeoutError:
+                raise SubmitOutcomeUnknownError(
+                    f"The server did not answer within {self.timeouts.submit:g} s; "
+                    "the job may have been created."
+                ) from None
             else:
-                if resp.is_success:
-                    return self._parse_job(resp)
-                error = self._status_error(resp.status_code, resp.content, resp.headers)
-                if resp.status_code != 429:
+                if 200 <= reply.status < 300:
+                    job = self._parse_job(reply)
+                    if job.id in self._submitted:
+                        raise ResponseFormatError(
+                            f"The server gave the new job the id of an earlier one ({job.id})."
+                        )
+                    self._submitted.add(job.id)
+                    return job
+                error = self._status_error(reply)
+                if reply.status != 429:
                     raise error
                 retry_after = error.retry_after
             if attempt >= self.retry.max_attempts:
@@ -257,16 +314,19 @@ class VideoClient:
     async def get_generation(
         self, job_id: str, *, on_retry: RetryCallback | None = None
     ) -> VideoJob:
-        """Poll one job."""
-        resp = await self._get(self.job_url(job_id), self.timeouts.of("poll"), on_retry)
-        return self._parse_job(resp)
+        """Poll one job. A reply about another job is a bad reply."""
+        reply = await self._get(self.job_url(job_id), "poll", on_retry)
+        job = self._parse_job(reply)
+        if job.id != job_id:
+            raise ResponseFormatError(
+                f"The server answered a poll of job {job_id} about job {job.id}."
+            )
+        return job
 
     async def list_models(self, *, on_retry: RetryCallback | None = None) -> list[VideoModel]:
         """The video model catalogue; entries that do not parse are skipped and logged."""
-        resp = await self._get(
-            f"{self.base_url}/videos/models", self.timeouts.of("models"), on_retry
-        )
-        data = self._json(resp)
+        reply = await self._get(f"{self.base_url}/videos/models", "models", on_retry)
+        data = self._json(reply)
         items = data.get("data") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise ResponseFormatError("The model list reply has no 'data' array.")
@@ -274,6 +334,27 @@ class VideoClient:
         for why in skipped:
             log.warning("skipping a model entry that does not parse: %s", why)
         return models
+
+    async def fetch_output(
+        self,
+        job_id: str,
+        index: int,
+        part: Path,
+        *,
+        progress: ProgressCallback | None = None,
+        on_retry: RetryCallback | None = None,
+    ) -> FetchedOutput:
+        """Download output ``index`` of a job into ``part``, complete and checked.
+
+        ``part`` must be unique per job and output. It is continued only when its
+        ``.meta`` proves it holds the start of this same output (Range + If-Range),
+        else written afresh. On return the file is whole, an MP4, fsynced, and its
+        size and SHA-256 are known; the caller records them, then calls
+        ``move_into_place``. A network drop or timeout keeps ``part`` for the next
+        call (so does cancelling); a bad reply, a wrong file or a full disk drops it.
+        Raises InsufficientSpaceError (an OSError) when the clip does not fit.
+        """
+        return await self._fetch(self.content_url(job_id, index), part, progress, on_retry)
 
     async def download(
         self,
@@ -286,27 +367,9 @@ class VideoClient:
         keep_partial: bool = False,
     ) -> int:
         """Download output ``index`` of a job to ``dest``; returns the byte count."""
-        return await self.download_url(
-            self.content_url(job_id, index),
-            dest,
-            progress=progress,
-            on_retry=on_retry,
-            keep_partial=keep_partial,
+        return await self._download_to(
+            self.content_url(job_id, index), dest, progress, on_retry, keep_partial
         )
-
-    async def fetch_output(
-        self,
-        job_id: str,
-        index: int,
-        part: Path,
-        *,
-        progress: ProgressCallback | None = None,
-        on_retry: RetryCallback | None = None,
-    ) -> FetchedOutput:
-        """Download output ``index`` into ``part``, checked; the caller records it, moves it."""
-        size = await self._fetch(self.content_url(job_id, index), part, progress, on_retry, True)
-        digest = await asyncio.to_thread(_sha256_of, part)
-        return FetchedOutput(size, digest)
 
     async def download_url(
         self,
@@ -317,15 +380,34 @@ class VideoClient:
         on_retry: RetryCallback | None = None,
         keep_partial: bool = False,
     ) -> int:
-        """Stream ``url`` to ``dest.part``, check it, fsync it and rename it to ``dest``.
+        """Download ``url`` to ``dest`` via ``dest.part``; returns the byte count.
 
         ``url`` may be the API's content URL (sent with the key) or a signed
-        storage URL (sent without it).
+        storage URL (sent without it). Nothing is ever left at ``dest`` by a
+        failure; the ``.part`` is removed too unless ``keep_partial`` (a later call,
+        even after a restart, then continues it where that is provably right).
         """
+        return await self._download_to(url, dest, progress, on_retry, keep_partial)
+
+    # -- downloads -------------------------------------------------------------------------
+
+    async def _download_to(
+        self,
+        url: str,
+        dest: Path,
+        progress: ProgressCallback | None,
+        on_retry: RetryCallback | None,
+        keep_partial: bool,
+    ) -> int:
         part = partial_path(dest)
-        size = await self._fetch(url, part, progress, on_retry, keep_partial)
-        await asyncio.to_thread(move_into_place, part, dest)
-        return size
+        try:
+            fetched = await self._fetch(url, part, progress, on_retry)
+            await asyncio.to_thread(move_into_place, part, dest)
+        except BaseException:
+            if not keep_partial:
+                discard(part)
+            raise
+        return fetched.size
 
     async def _fetch(
         self,
@@ -333,114 +415,180 @@ class VideoClient:
         part: Path,
         progress: ProgressCallback | None,
         on_retry: RetryCallback | None,
-        keep_partial: bool,
-    ) -> int:
-        """Stream ``url`` into ``part``, continuing it with Range where the server allows.
-
-        A broken transfer is continued with a Range request where the server answers
-        206, else restarted. On failure the part is removed unless ``keep_partial``.
-        """
+    ) -> FetchedOutput:
         attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._transfer(url, part, progress)
+            except (APIConnectionError, APIStatusError) as exc:
+                retryable = isinstance(exc, APIConnectionError) or _is_retryable_status(
+                    exc.status_code
+                )
+                if not retryable or attempt >= self.retry.max_attempts:
+                    raise
+                retry_after = exc.retry_after if isinstance(exc, APIStatusError) else None
+                await self._backoff(attempt, retry_after, exc, on_retry)
+
+    async def _transfer(
+        self, url: str, part: Path, progress: ProgressCallback | None
+    ) -> FetchedOutput:
+        """One attempt on a worker thread, watched from the loop (deadline, stall, cancel)."""
+        loop = asyncio.get_running_loop()
+        active = True
+
+        def deliver(received: int, total: int | None) -> None:
+            if active and progress is not None:
+                progress(received, total)
+
+        def notify(received: int, total: int | None) -> None:  # on the worker thread
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is listening
+                loop.call_soon_threadsafe(deliver, received, total)
+
+        transfer = Transfer(
+            url=url,
+            source=self._source_of(url),
+            part=part,
+            headers=self._headers,
+            api_origin=self._origin,
+            key=self._key(),  # asked here, on the caller's thread, not on the worker
+            connect_timeout=self.timeouts.connect,
+            read_timeout=self.timeouts.download,
+            disk_free=self._disk_free,
+            clock=self._clock,
+            notify=notify if progress is not None else None,
+        )
+        result: concurrent.futures.Future[FetchedOutput] = concurrent.futures.Future()
+
+        def work() -> None:
+            try:
+                result.set_result(transfer.run())
+            except BaseException as exc:  # noqa: BLE001  (handed to the awaiting task)
+                result.set_exception(exc)
+
+        worker = threading.Thread(target=work, name="videostudio-download", daemon=True)
+        worker.start()
+        done = asyncio.wrap_future(result)
         try:
-            while True:
-                attempt += 1
-                try:
-                    return await self._stream_to(url, part, progress)
-                except (APIConnectionError, APIStatusError) as exc:
-                    retryable = isinstance(exc, APIConnectionError) or _is_retryable_status(
-                        exc.status_code
-                    )
-                    if not isinstance(exc, APIConnectionError):
-                        _discard(part)  # an error reply: start over next time
-                    if not retryable or attempt >= self.retry.max_attempts:
-                        raise
-                    retry_after = exc.retry_after if isinstance(exc, APIStatusError) else None
-                    await self._backoff(attempt, retry_after, exc, on_retry)
-        except ResponseFormatError:
-            _discard(part)  # not the video: nothing worth continuing
-            raise
-        except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                _discard(part)  # a partial file must not keep the disk full
-            raise
+            await self._watch(transfer, done)
+            return done.result()
         except BaseException:
-            if not keep_partial:
-                _discard(part)
+            if not done.done():  # cancelled: stop the worker before the part is touched again
+                transfer.abort(APIConnectionError("The download was stopped."))
+                await asyncio.wait({done})
+                done.exception()  # retrieved: its error is not the caller's concern
             raise
+        finally:
+            active = False
+            if done.done():
+                worker.join()  # it has handed over its result: only its exit is left
 
-    # -- plumbing ------------------------------------------------------------------------
+    async def _watch(self, transfer: Transfer, done: asyncio.Future[FetchedOutput]) -> None:
+        """Wait for the worker; abort it when headers or body data stop coming."""
+        window = self.timeouts.download
+        seen = 0
+        while not done.done():
+            await asyncio.wait({done}, timeout=window)
+            if done.done():
+                return
+            if not transfer.headers_received:
+                transfer.abort(
+                    APITimeoutError(f"The download's server did not answer within {window:g} s.")
+                )
+            elif transfer.new_bytes - seen < STALL_MIN_BYTES:
+                transfer.abort(
+                    APITimeoutError(f"The download stalled: almost no data for {window:g} s.")
+                )
+            seen = transfer.new_bytes
 
-    async def _stream_to(self, url: str, part: Path, progress: ProgressCallback | None) -> int:
-        """One attempt: continue ``part`` from its size (Range) or write it afresh."""
-        offset = await asyncio.to_thread(_size_or_zero, part)
-        headers = {"Accept": "video/mp4", "Accept-Encoding": "identity"}
-        if offset:
-            headers["Range"] = f"bytes={offset}-"
-        try:
-            async with self._http.stream(
-                "GET", url, headers=headers, timeout=self.timeouts.of("download")
-            ) as resp:
-                if resp.status_code == 416:  # our partial file does not fit the server's
-                    await asyncio.to_thread(part.unlink, missing_ok=True)
-                    raise APIConnectionError("The partial download did not match; restarting.")
-                if resp.status_code >= 400:
-                    body = await resp.aread()
-                    raise self._status_error(resp.status_code, body, resp.headers)
-                start = _range_start(resp) if resp.status_code == 206 else 0
-                if resp.status_code not in (200, 206) or start not in (0, offset):
-                    raise ResponseFormatError(
-                        f"The download answered HTTP {resp.status_code} instead of 200."
-                    )
-                ctype = resp.headers.get("content-type", "")
-                if not ctype.startswith("video/"):
-                    raise ResponseFormatError(f"The download is not a video (type {ctype!r}).")
-                length = resp.headers.get("content-length")
-                total = start + int(length) if length and length.isdigit() else None
-                if resp.headers.get("content-encoding", "identity") != "identity":
-                    total = None  # the length counts encoded bytes, not the file's
-                received = start
-                with part.open("r+b" if start else "wb") as f:
-                    f.seek(start)
-                    f.truncate()
-                    async for chunk in resp.aiter_bytes(CHUNK):
-                        f.write(chunk)
-                        received += len(chunk)
-                        if progress:
-                            progress(received, total)
-                    await asyncio.to_thread(_fsync, f)
-        except httpx.TransportError as exc:
-            raise _transport_error(exc, "Downloading the video") from None
-        if total is not None and received != total:
-            raise APIConnectionError(f"The download stopped at {received} of {total} bytes.")
-        with part.open("rb") as f:
-            head = f.read(12)
-        if not _is_mp4(head):
-            raise ResponseFormatError("The downloaded file is not an MP4 video.")
-        return received
+    # -- JSON calls --------------------------------------------------------------------------
 
-    async def _get(
-        self, url: str, call_timeout: httpx.Timeout, on_retry: RetryCallback | None
-    ) -> httpx.Response:
+    async def _get(self, url: str, call: str, on_retry: RetryCallback | None) -> _Reply:
         attempt = 0
         while True:
             attempt += 1
             retry_after = None
             try:
-                resp = await self._http.get(
-                    url, headers={"Accept": "application/json"}, timeout=call_timeout
-                )
+                reply = await self._exchange("GET", url, call)
             except httpx.TransportError as exc:
                 error: Exception = _transport_error(exc, "Contacting the server")
+            except TimeoutError:
+                deadline = getattr(self.timeouts, call)
+                error = APITimeoutError(
+                    f"The server did not send a whole reply within {deadline:g} s."
+                )
             else:
-                if resp.is_success:
-                    return resp
-                error = self._status_error(resp.status_code, resp.content, resp.headers)
-                if not _is_retryable_status(resp.status_code):
+                if 200 <= reply.status < 300:
+                    return reply
+                error = self._status_error(reply)
+                if not _is_retryable_status(reply.status):
                     raise error
                 retry_after = error.retry_after
             if attempt >= self.retry.max_attempts:
                 raise error
             await self._backoff(attempt, retry_after, error, on_retry)
+
+    async def _exchange(
+        self, method: str, url: str, call: str, content: bytes | None = None
+    ) -> _Reply:
+        """One request and its whole reply (bounded), within the call's overall deadline.
+
+        Raises httpx.TransportError and TimeoutError for the caller to judge (a submit
+        must know whether it may have been sent); every other failure of reading the
+        reply becomes ResponseFormatError.
+        """
+        headers = {"Accept": "application/json", "Accept-Encoding": "gzip, deflate"}
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        target = httpx.URL(url)
+        key = self._key()  # asked once per call: sent (to the API origin only) and scrubbed
+        auth = _OriginBearer(self._origin, lambda: key)
+        try:
+            async with asyncio.timeout(getattr(self.timeouts, call)):
+                for _ in range(MAX_REDIRECTS + 1):
+                    async with self._http.stream(
+                        method,
+                        target,
+                        content=content,
+                        headers=headers,
+                        timeout=self.timeouts.of(call),
+                        auth=auth,
+                    ) as resp:
+                        if resp.has_redirect_location:
+                            if method != "GET":
+                                location = quote_header(resp.headers["location"], key)
+                                raise SubmitRedirectedError(resp.status_code, location)
+                            location = resp.headers["location"]
+                            target = httpx.URL(redirect_target(str(resp.url), location, key))
+                            continue
+                        body = await self._read_body(resp)
+                        return _Reply(resp.status_code, resp.headers, body, key)
+        except (httpx.TransportError, ResponseFormatError, APIStatusError):
+            raise
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+            raise ResponseFormatError(
+                f"The server's reply could not be read ({type(exc).__name__})."
+            ) from None
+        raise ResponseFormatError(
+            f"The server redirected more than {MAX_REDIRECTS} times (a redirect loop)."
+        )
+
+    async def _read_body(self, resp: httpx.Response) -> bytes:
+        """Read a reply's body: JSON up to JSON_CAP (else refused), errors up to ERROR_CAP."""
+        if 200 <= resp.status_code < 300:
+            length = resp.headers.get("content-length", "")
+            if length.isdigit() and int(length) > JSON_CAP:
+                raise ResponseFormatError(
+                    f"The reply announces {int(length):,} bytes, larger than any the API "
+                    "sends; it was not read."
+                )
+            return await _read_bounded(resp, JSON_CAP, truncate=False)
+        try:
+            return await _read_bounded(resp, ERROR_CAP, truncate=True)
+        except ResponseFormatError:
+            return b""  # an unreadable error body: the status alone must do
+
+    # -- plumbing ------------------------------------------------------------------------
 
     async def _backoff(
         self,
@@ -455,32 +603,48 @@ class VideoClient:
             on_retry(RetryNotice(attempt, delay, error))
         await self._sleep(delay)
 
-    def _status_error(self, status: int, body: bytes, headers: httpx.Headers) -> APIStatusError:
-        """The error for a reply, with the key scrubbed should the server echo it back."""
-        key = self._key()
-        if key and len(key) >= 8:
-            body = body.replace(key.encode(), b"[redacted]")
-        return error_for_status(status, body, retry_after_seconds(headers))
+    def _source_of(self, url: str) -> str:
+        """What a URL names, for matching a part file to its output.
+
+        An API content URL names the output by its path and ``?index``; a signed
+        storage URL's query changes with every poll, its path names the object.
+        """
+        parsed = httpx.URL(url)
+        same = url_origin(url) == self._origin
+        return url if same else str(parsed.copy_with(query=None))
 
     @staticmethod
-    def _json(resp: httpx.Response) -> Any:
-        ctype = resp.headers.get("content-type", "")
-        if "json" not in ctype:
-            raise ResponseFormatError(
-                f"The server replied with {ctype or 'no type'} instead of JSON."
-            )
-        try:
-            return resp.json()
-        except ValueError:
-            raise ResponseFormatError("The server's reply is not valid JSON.") from None
+    def _status_error(reply: _Reply) -> APIStatusError:
+        return status_error(reply.status, reply.body, reply.headers, reply.secret)
 
-    def _parse_job(self, resp: httpx.Response) -> VideoJob:
+    @staticmethod
+    def _json(reply: _Reply) -> Any:
+        ctype = reply.headers.get("content-type", "")
+        if "json" not in ctype:
+            shown = quote_header(ctype, reply.secret) if ctype else "no type"
+            raise ResponseFormatError(f"The server replied with {shown} instead of JSON.")
+        return parse_json(reply.body, reply.secret)
+
+    def _parse_job(self, reply: _Reply) -> VideoJob:
         try:
-            return VideoJob.from_json(self._json(resp))
+            return VideoJob.from_json(self._json(reply))
         except (ParseError, TypeError) as exc:
             raise ResponseFormatError(
                 f"The job reply does not have the documented shape: {exc}"
             ) from None
+
+
+async def _read_bounded(resp: httpx.Response, cap: int, *, truncate: bool) -> bytes:
+    """The decoded body, at most ``cap`` bytes, read off the wire piece by piece."""
+    if resp.is_stream_consumed:  # an in-memory transport (tests) has read it already
+        body = BoundedBody(None, cap, truncate=truncate)
+        body.feed(resp.content)
+        return body.value()
+    body = BoundedBody(resp.headers.get("content-encoding"), cap, truncate=truncate)
+    async for raw in resp.aiter_raw():
+        if not body.feed(raw):
+            break
+    return body.value()
 
 
 def partial_path(dest: Path) -> Path:
@@ -488,40 +652,10 @@ def partial_path(dest: Path) -> Path:
     return dest.with_name(dest.name + ".part")
 
 
-def _range_start(resp: httpx.Response) -> int:
-    """The first byte a 206 reply carries (``Content-Range: bytes START-END/TOTAL``)."""
-    unit, _, spec = resp.headers.get("content-range", "").partition(" ")
-    first = spec.partition("-")[0]
-    return int(first) if unit == "bytes" and first.isdigit() else -1
-
-
-def _size_or_zero(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
-
-
-def _fsync(f: Any) -> None:
-    f.flush()
-    os.fsync(f.fileno())
-
-
-def _discard(path: Path) -> None:
-    path.unlink(missing_ok=True)
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def move_into_place(part: Path, dest: Path) -> None:
-    """Atomically move a checked .part file into place and make the rename durable."""
+    """Atomically move a checked part file to ``dest`` and make the rename durable."""
     os.replace(part, dest)
+    meta_path(part).unlink(missing_ok=True)
     fd = os.open(dest.parent, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -7,7 +7,7 @@ cannot leak through an exception or a traceback.
 
 from __future__ import annotations
 
-import json
+import errno
 from collections.abc import Mapping
 from typing import Any
 
@@ -89,6 +89,22 @@ class ServiceUnavailableError(APIStatusError):
     """503."""
 
 
+class SubmitRedirectedError(APIStatusError):
+    """A submit answered with a redirect, which is never followed.
+
+    Following it would send the prompt and images (and, on the same origin, the key)
+    to wherever the reply points; the job was not created by that reply.
+    """
+
+    def __init__(self, status_code: int, location: str) -> None:
+        super().__init__(
+            f"The server redirected the job submission to {location}. The redirect was not "
+            "followed, so no job was created by this request; check the API address.",
+            status_code=status_code,
+        )
+        self.location = location
+
+
 class APIConnectionError(VideoAPIError):
     """The server could not be reached, or the connection broke mid-reply."""
 
@@ -108,6 +124,22 @@ class SubmitOutcomeUnknownError(APIConnectionError):
     """
 
 
+class InsufficientSpaceError(OSError):
+    """The clip does not fit on the disk (errno ENOSPC); ``needed`` and ``free`` in bytes."""
+
+    def __init__(self, needed: int, free: int) -> None:
+        megabyte = 1 << 20
+        message = (
+            f"Not enough disk space: need {-(-needed // megabyte)} MB, {free // megabyte} MB free."
+        )
+        super().__init__(errno.ENOSPC, message)
+        self.needed = needed
+        self.free = free
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 _BY_STATUS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -124,20 +156,22 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 }
 
 
-def error_for_status(status: int, body: bytes, retry_after: float | None = None) -> APIStatusError:
-    """Build the error for an error reply, reading the ``{"error": {...}}`` envelope."""
-    text = body[:4000].decode("utf-8", "replace")
+def error_for_status(
+    status: int, text: str, envelope: Any = None, retry_after: float | None = None
+) -> APIStatusError:
+    """Build the error for an error reply from its (already scrubbed) text and parsed JSON.
+
+    The ``{"error": {"message", "metadata"}}`` envelope gives the message; a body
+    without it is quoted, shortened.
+    """
     message = f"The server answered HTTP {status} without an explanation."
     metadata: Mapping[str, Any] | None = None
-    try:
-        envelope = json.loads(text)
-        error = envelope.get("error") if isinstance(envelope, dict) else None
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            message = error["message"]
-            meta = error.get("metadata")
-            metadata = meta if isinstance(meta, dict) else None
-    except ValueError:
-        if text.strip():
-            message = f"The server answered HTTP {status}: {text.strip()[:200]}"
+    error = envelope.get("error") if isinstance(envelope, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        message = error["message"]
+        meta = error.get("metadata")
+        metadata = meta if isinstance(meta, dict) else None
+    elif envelope is None and text.strip():
+        message = f"The server answered HTTP {status}: {text.strip()[:200]}"
     cls = _BY_STATUS.get(status, APIStatusError)
     return cls(message, status_code=status, metadata=metadata, body=text, retry_after=retry_after)

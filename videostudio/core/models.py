@@ -7,6 +7,7 @@ and statuses before any client knows them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,13 @@ REMOTE_TERMINAL_ERRORS = frozenset({FAILED, CANCELLED, EXPIRED})  # ended withou
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21")
 RESOLUTIONS = ("360p", "480p", "720p", "768p", "1080p", "1K", "2K", "4K")
 FRAME_TYPES = ("first_frame", "last_frame")
+
+
+# Job ids are opaque tokens: the documented ``gen-vid-<ts>-<20 alnum>``, bare 20-character
+# ids, and anything else made of these characters. Never a path (".", "..", "/"), never
+# whitespace or control characters, never longer than MAX_JOB_ID.
+MAX_JOB_ID = 256
+_JOB_ID = re.compile(r"[A-Za-z0-9._:-]+")
 
 
 def is_terminal(status: str) -> bool:
@@ -66,6 +74,18 @@ def _require(data: Mapping[str, Any], key: str, kind: type) -> Any:
     value = data[key]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ParseError(f"field {key!r} should be {kind.__name__}")
+    return value
+
+
+def check_job_id(value: Any) -> str:
+    """``value`` if it is an acceptable job id, else ParseError saying why."""
+    if not isinstance(value, str) or not value:
+        raise ParseError("the job id is missing or empty")
+    if len(value) > MAX_JOB_ID:
+        raise ParseError(f"the job id is longer than {MAX_JOB_ID} characters")
+    if not _JOB_ID.fullmatch(value) or not value.strip("."):
+        shown = "".join(c if c.isprintable() else "?" for c in value[:40])
+        raise ParseError(f"the job id {shown!r} is not an opaque token")
     return value
 
 
@@ -286,7 +306,7 @@ class VideoJob:
         expires = data.get("expires_at")
         error = data.get("error")
         return cls(
-            id=_require(data, "id", str),
+            id=check_job_id(_require(data, "id", str)),
             polling_url=_require(data, "polling_url", str),
             status=_require(data, "status", str),
             error=str(error) if error is not None else None,

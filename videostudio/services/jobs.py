@@ -397,6 +397,15 @@ class JobService:
                     record = await self._update(record, expect=[SUBMITTING], state=QUEUED)
                     await self._wait_outage(record, exc, attempt)
                     continue
+                except api.SubmitRedirectedError as exc:
+                    # A redirect is not an answer: the job was not sent on to where it pointed.
+                    return await self._update(
+                        record,
+                        expect=[SUBMITTING],
+                        state=REJECTED,
+                        error=f"{exc} It was not sent there.",
+                        error_kind=failures.BAD_REPLY,
+                    )
                 except api.APIStatusError as exc:
                     if exc.status_code not in REFUSED_STATUSES:
                         # 5xx, 499 and other codes: the server may have created the job first.

@@ -2,13 +2,20 @@
 
 Two ports make two origins, so tests can prove the key never reaches storage.
 Stdlib ThreadingHTTPServer: HTTP/1.1 keep-alive, one thread per connection,
-and full control of the bytes for fault injection (resets, truncation, stalls).
+and full control of the bytes for fault injection (resets, truncation, stalls,
+hostile replies). Clips are sent from their files with sendfile(), so a file of
+gigabytes costs no memory; ETag / Last-Modified / If-Range / Content-Range work as
+on a CDN, so resumed downloads are exercised for real. Idle servers sleep in
+select() with no timeout and are woken by a socketpair to stop.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
+import os
+import selectors
 import socket
 import struct
 import threading
@@ -16,14 +23,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from videostudio.simulator.service import Fault, Simulator, error_body
+from videostudio.simulator.service import (
+    ClipFile,
+    Fault,
+    Simulator,
+    clip_file,
+    error_body,
+    gzip_bomb,
+)
 
 log = logging.getLogger("videostudio.simulator")
 API_PREFIX = "/api/v1"
+GZIP_MIN = 1024  # JSON replies at least this long are gzipped for clients that accept it
+_STREAM_BLOCK = 1 << 20
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # small replies go out at once, not 40 ms later
     server: _Server
 
     # -- plumbing ------------------------------------------------------------------------
@@ -43,27 +60,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _send_video(self, data: bytes) -> None:
-        """200 with the whole clip, or 206 for a ``Range: bytes=N-`` request (resumed downloads).
-
-        The SDK never sends Range, so it only ever sees the 200 it expects.
-        """
-        spec = self.headers.get("Range", "")
-        first = spec.removeprefix("bytes=").partition("-")[0]
-        if not spec.startswith("bytes=") or not first.isdigit():
-            self._send(200, data, "video/mp4")
-            return
-        start = int(first)
-        if start >= len(data):
-            self._error(
-                416, "Requested range not satisfiable", {"Content-Range": f"bytes */{len(data)}"}
-            )
-            return
-        content_range = f"bytes {start}-{len(data) - 1}/{len(data)}"
-        self._send(206, data[start:], "video/mp4", {"Content-Range": content_range})
-
     def _json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
-        self._send(status, json.dumps(obj).encode(), "application/json", headers)
+        body = json.dumps(obj).encode()
+        if len(body) >= GZIP_MIN and "gzip" in self.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(body, compresslevel=6)
+            headers = {**(headers or {}), "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        self._send(status, body, "application/json", headers)
 
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         self._json(status, error_body(status, message), headers)
@@ -74,11 +76,67 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.connection.close()
 
-    def _apply(self, fault: Fault | None, full_body: bytes = b"") -> bool:
+    def _send_clip(self, clip: ClipFile) -> None:
+        """200 with the whole clip, or 206 for ``Range: bytes=N-`` when If-Range still holds.
+
+        If-Range carrying an old ETag or date gets the whole clip (200), as RFC 9110
+        says, so a client continuing a stale part file starts over. The SDK never
+        sends Range, so it only ever sees the 200 it expects.
+        """
+        spec = self.headers.get("Range", "")
+        first = spec.removeprefix("bytes=").partition("-")[0]
+        if_range = self.headers.get("If-Range")
+        fresh = if_range is None or if_range in (clip.etag, clip.last_modified)
+        if not spec.startswith("bytes=") or not first.isdigit() or not fresh:
+            self._send_file_span(200, clip, 0, {})
+            return
+        start = int(first)
+        if start >= clip.size:
+            self._error(
+                416, "Requested range not satisfiable", {"Content-Range": f"bytes */{clip.size}"}
+            )
+            return
+        content_range = f"bytes {start}-{clip.size - 1}/{clip.size}"
+        self._send_file_span(206, clip, start, {"Content-Range": content_range})
+
+    def _send_file_span(
+        self,
+        status: int,
+        clip: ClipFile,
+        start: int,
+        headers: dict[str, str],
+        *,
+        length: int | None = None,
+        announce: str | None = None,
+    ) -> None:
+        """Send ``length`` bytes of the clip from ``start`` (default: to its end) by sendfile.
+
+        ``announce`` replaces the Content-Length header ("" sends none and closes after).
+        Every reply carries the clip's validators, as a CDN's would.
+        """
+        count = clip.size - start if length is None else length
+        self.send_response(status)
+        self.send_header("Content-Type", "video/mp4")
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("ETag", clip.etag)
+        self.send_header("Last-Modified", clip.last_modified)
+        if announce != "":
+            self.send_header("Content-Length", announce or str(count))
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        with clip.path.open("rb") as f:
+            self.connection.sendfile(f, start, count)
+
+    def _apply(self, fault: Fault | None, clip: ClipFile | None = None) -> bool:
         """Carry out a fault; True when the request has been answered by it."""
         if fault is None:
             return False
-        if fault.kind == "status":
+        kind = fault.kind
+        if kind == "status":
             headers = {}
             if fault.retry_after is not None:
                 if fault.retry_after == int(fault.retry_after):
@@ -89,36 +147,124 @@ class _Handler(BaseHTTPRequestHandler):
             message = fault.message or messages.get(fault.status, "Internal Server Error")
             metadata = {"field": fault.field} if fault.field else None
             self._json(fault.status, error_body(fault.status, message, metadata), headers)
-        elif fault.kind == "malformed":
+        elif kind == "malformed":
             self._send(200, b'{"id": "broken", "status": ', "application/json")
-        elif fault.kind == "wrong_type":
+        elif kind == "wrong_type":
             self._send(200, b"<html>Service temporarily unavailable</html>", "text/html")
-        elif fault.kind == "stall":
+        elif kind == "stall":
             self.server.stop_event.wait(fault.stall_s)
             self._reset()
-        elif fault.kind in ("reset", "truncate"):
-            if not full_body:
+        elif kind in ("reset", "truncate", "stall_body") and clip is not None:
+            self._send_file_span(200, clip, 0, {}, length=clip.size // 2, announce=str(clip.size))
+            if kind == "stall_body":
+                self.server.stop_event.wait(fault.stall_s)
+            if kind == "truncate":
+                self.close_connection = True
+            else:
                 self._reset()
-                return True
+        elif kind in ("reset", "truncate", "stall_body"):
+            self._reset()
+        else:
+            self._apply_hostile(fault, clip)
+        return True
+
+    def _apply_hostile(self, fault: Fault, clip: ClipFile | None) -> None:
+        """The faults of a server that lies, floods or echoes (see Fault)."""
+        kind = fault.kind
+        if kind == "trickle":
+            body = b'{"error": {"code": 503, "message": "slow"}}'
+            head = (
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode()
+            for i in range(len(head)):
+                if self.server.stop_event.wait(fault.interval_s) or not self._write(
+                    head[i : i + 1]
+                ):
+                    break
+            self._write(body)
+            self.close_connection = True
+        elif kind == "huge":
+            self._send_huge(fault)
+        elif kind == "gzip_bomb":
+            self._send(200, gzip_bomb(), "application/json", {"Content-Encoding": "gzip"})
+        elif kind == "deep_json":
+            self._send(200, b"[" * 100_000 + b"]" * 100_000, "application/json")
+        elif kind == "bad_gzip":
+            body = b"this is not gzip data, whatever the header says"
+            self._send(200, body, "application/json", {"Content-Encoding": "gzip"})
+        elif kind == "redirect":
+            target = fault.redirect_to or self.path
+            self.send_response(307)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif kind == "lying_length" and clip is not None:
+            self._send_file_span(200, clip, 0, {}, announce=str(10_000_000_000))
+            self.close_connection = True
+        elif kind == "cut_body" and clip is not None:
+            self._send_file_span(200, clip, 0, {}, length=clip.size * 2 // 5, announce="")
+        elif kind == "ftyp_garbage" and clip is not None:
+            with clip.path.open("rb") as f:
+                ftyp = f.read(struct.unpack(">I", f.read(4))[0] - 4)
+            ftyp = struct.pack(">I", len(ftyp) + 4) + ftyp  # the clip's own ftyp box
+            self._send(200, ftyp + os.urandom(clip.size - len(ftyp)), "video/mp4")
+        elif kind == "wrong_range" and clip is not None:
+            content_range = f"bytes 0-{clip.size - 1}/{clip.size}"
+            self._send_file_span(206, clip, 0, {"Content-Range": content_range})
+        elif kind == "zeros":
             self.send_response(200)
             self.send_header("Content-Type", "video/mp4")
-            self.send_header("Content-Length", str(len(full_body)))
+            self.send_header("Connection", "close")
             self.end_headers()
-            self.wfile.write(full_body[: len(full_body) // 2])
+            self.close_connection = True
+            zeros = bytes(_STREAM_BLOCK)
+            for _ in range(fault.size_mb):
+                if not self._write(zeros):
+                    break
+        else:
+            self._reset()
+
+    def _send_huge(self, fault: Fault) -> None:
+        """A JSON reply of ``size_mb`` MB, made up as it is sent."""
+        head = b'{"id": "huge", "polling_url": "/api/v1/videos/huge", "status": "pending", "pad": "'
+        tail = b'"}'
+        size = fault.size_mb << 20
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        if fault.with_length:
+            self.send_header("Content-Length", str(len(head) + size + len(tail)))
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        pad = b" " * _STREAM_BLOCK
+        if not self._write(head):
+            return
+        for _ in range(fault.size_mb):
+            if not self._write(pad):
+                return
+        self._write(tail)
+
+    def _write(self, data: bytes) -> bool:
+        """Write to the client; False once it has gone away (it gave up on the reply)."""
+        try:
+            self.wfile.write(data)
             self.wfile.flush()
-            if fault.kind == "reset":
-                self._reset()
-            else:
-                self.close_connection = True
+        except OSError:
+            self.close_connection = True
+            return False
         return True
 
     def _record(self, body: bytes) -> None:
+        nodelay = self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
         entry = {
             "method": self.command,
             "path": self.path,
             "headers": dict(self.headers.items()),
             "body": body,
             "port": self.server.server_address[1],
+            "tcp_nodelay": bool(nodelay),
         }
         self.server.sim.record(entry)
 
@@ -158,17 +304,27 @@ class _Handler(BaseHTTPRequestHandler):
             return
         sim = self.server.sim
         fault = sim.take_fault("submit")
-        if fault and fault.kind != "reset" and self._apply(fault):
+        after = ("reset", "hostile_id", "same_id")  # faults that come after the job is made
+        if fault and fault.kind == "echo_key":
+            self._echo_key_error(fault.status)
+            return
+        if fault and fault.kind not in after and self._apply(fault):
             return
         try:
             body = json.loads(raw or b"null")
         except ValueError:
             self._error(400, "The request body is not valid JSON.")
             return
+        previous = sim.last_job_id()
         status, reply = sim.submit(body)
-        if fault and fault.kind == "reset" and status == 202:
-            self._reset()  # the job exists, but the client never hears of it
-            return
+        if fault and status == 202:
+            if fault.kind == "reset":
+                self._reset()  # the job exists, but the client never hears of it
+                return
+            if fault.kind == "hostile_id":
+                reply["id"] = fault.reply_id or ""
+            if fault.kind == "same_id" and previous is not None:
+                reply["id"] = previous
         self._json(status, reply)
 
     def _unauthorised(self) -> bool:
@@ -178,21 +334,44 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         return False
 
+    def _caller_key(self) -> str:
+        return self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+
+    def _echo_key_error(self, status: int) -> None:
+        """An error whose message spells the caller's key in \\u escapes."""
+        escaped = "".join(f"\\u{ord(c):04x}" for c in self._caller_key())
+        body = f'{{"error": {{"code": {status}, "message": "Invalid key {escaped}"}}}}'
+        self._send(status, body.encode(), "application/json")
+
     def _models(self) -> None:
-        if self._apply(self.server.sim.take_fault("models")):
+        sim = self.server.sim
+        fault = sim.take_fault("models")
+        if fault and fault.kind == "echo_key":
+            entry = {**sim.catalogue[0], "description": f"Made for {self._caller_key()}"}
+            self._json(200, {"data": [entry, *sim.catalogue[1:]]})
             return
-        self._json(200, {"data": self.server.sim.catalogue})
+        if self._apply(fault):
+            return
+        self._json(200, {"data": sim.catalogue})
 
     def _poll(self, job_id: str) -> None:
         sim = self.server.sim
         fault = sim.take_fault("poll", job_id)
+        job = sim.jobs.get(job_id)
         if fault and fault.kind == "odd_status":
             odd = {"id": job_id, "polling_url": f"/api/v1/videos/{job_id}", "status": "queued"}
             self._json(200, {**odd, "progress": 0.5})
             return
+        if fault and fault.kind in ("echo_key", "hostile_id") and job is not None:
+            body = sim.job_body(job, self.server.api_base)
+            if fault.kind == "echo_key":
+                body = {**body, "status": "failed", "error": f"Rejected {self._caller_key()}"}
+            else:
+                body["id"] = fault.reply_id or ""
+            self._json(200, body)
+            return
         if self._apply(fault):
             return
-        job = sim.jobs.get(job_id)
         if job is None:
             self._error(404, "Video generation job not found")
             return
@@ -215,13 +394,18 @@ class _Handler(BaseHTTPRequestHandler):
         if status != "completed":
             self._error(409, f"The video is not ready yet (status: {status}).")
             return
-        if int(index) != 0:
-            self._error(400, f"This job has 1 output; index {index} does not exist.")
+        if int(index) >= job.outputs:
+            outputs = "1 output" if job.outputs == 1 else f"{job.outputs} outputs"
+            self._error(400, f"This job has {outputs}; index {index} does not exist.")
             return
-        data = sim.clip_path(job).read_bytes()
-        if self._apply(sim.take_fault("content", job_id), data):
+        clip = clip_file(sim.clip_path(job, int(index)))
+        fault = sim.take_fault("content", job_id)
+        if fault and fault.kind == "echo_key":
+            self._echo_key_error(fault.status)
             return
-        self._send_video(data)
+        if self._apply(fault, clip):
+            return
+        self._send_clip(clip)
 
     def _storage(self, path: str, query: dict[str, list[str]]) -> None:
         sim = self.server.sim
@@ -236,19 +420,21 @@ class _Handler(BaseHTTPRequestHandler):
         if (
             job is None
             or not index.isdigit()
+            or int(index) >= job.outputs
             or not sim.check_signature(job_id, int(index), expires, sig)
         ):
             self._error(403, "Signature does not match or has expired")
             return
-        data = sim.clip_path(job).read_bytes()
-        if self._apply(sim.take_fault("storage", job_id), data):
+        clip = clip_file(sim.clip_path(job, int(index)))
+        if self._apply(sim.take_fault("storage", job_id), clip):
             return
-        self._send_video(data)
+        self._send_clip(clip)
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    timeout = 0  # handle_request() is only called once select() saw a client waiting
 
     def __init__(self, address: tuple[str, int], sim: Simulator, *, storage: bool) -> None:
         super().__init__(address, _Handler)
@@ -256,6 +442,31 @@ class _Server(ThreadingHTTPServer):
         self.storage = storage
         self.stop_event = threading.Event()
         self.api_base = ""
+        self._wake_r, self._wake_w = socket.socketpair()
+
+    def serve(self) -> None:
+        """Accept connections until ``wake()``: blocks in select() without a timeout.
+
+        socketserver's serve_forever polls every ``poll_interval`` to notice a
+        shutdown, which wakes an idle server many times a second; here a byte on a
+        socketpair ends the wait instead.
+        """
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.socket, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while True:
+                ready = selector.select()
+                if any(key.fileobj is self._wake_r for key, _ in ready):
+                    return
+                self.handle_request()
+
+    def wake(self) -> None:
+        self._wake_w.send(b"x")
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_r.close()
+        self._wake_w.close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection from %s ended with an error", client_address, exc_info=True)
@@ -276,25 +487,30 @@ class SimulatorServer:
         self.base_url = f"http://127.0.0.1:{self._api.server_address[1]}{API_PREFIX}"
         self._api.api_base = self.base_url
         self.sim.storage_base = f"http://127.0.0.1:{self._storage.server_address[1]}"
-        self._threads: list[threading.Thread] = []
+        self.threads: list[threading.Thread] = []
 
     @property
     def port(self) -> int:
         return int(self._api.server_address[1])
 
+    @property
+    def storage_port(self) -> int:
+        return int(self._storage.server_address[1])
+
     def start(self) -> str:
         for server in (self._api, self._storage):
-            thread = threading.Thread(
-                target=server.serve_forever, args=(0.05,), daemon=True, name="simulator"
-            )
+            thread = threading.Thread(target=server.serve, daemon=True, name="simulator")
             thread.start()
-            self._threads.append(thread)
+            self.threads.append(thread)
         return self.base_url
 
     def stop(self) -> None:
         for server in (self._api, self._storage):
-            server.stop_event.set()
-            server.shutdown()
+            server.stop_event.set()  # ends stalls and trickles in connection threads
+            server.wake()
+        for thread in self.threads:
+            thread.join()
+        for server in (self._api, self._storage):
             server.server_close()
         self.sim.close()
 

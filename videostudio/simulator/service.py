@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import itertools
 import json
+import re
 import secrets
 import string
+import struct
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -38,9 +43,36 @@ from videostudio.core.validation import validate_request
 from videostudio.simulator.render import ClipSpec, render_clip, render_size
 
 ENDPOINTS = ("submit", "poll", "content", "models", "storage")
-FAULT_KINDS = ("status", "reset", "truncate", "stall", "malformed", "wrong_type", "odd_status")
+FAULT_KINDS = (
+    # the network and the service having a bad day
+    "status",
+    "reset",
+    "truncate",
+    "stall",
+    "stall_body",
+    "malformed",
+    "wrong_type",
+    "odd_status",
+    # a hostile or broken server
+    "trickle",
+    "huge",
+    "gzip_bomb",
+    "deep_json",
+    "bad_gzip",
+    "redirect",
+    "lying_length",
+    "echo_key",
+    "hostile_id",
+    "same_id",
+    "cut_body",
+    "ftyp_garbage",
+    "zeros",
+    "wrong_range",
+)
 # Prompt markers that ask the simulator for an unhappy ending (demo and tests).
 OUTCOME_MARKERS = {"[simulate:failed]": FAILED, "[simulate:expired]": EXPIRED}
+# "[simulate:outputs=3]": a job with three outputs (three distinct clips).
+OUTPUTS_MARKER = re.compile(r"\[simulate:outputs=([1-8])\]")
 FAILURE_MESSAGE = "The provider could not generate this video (simulated failure)."
 
 
@@ -53,11 +85,27 @@ def load_catalogue() -> list[dict[str, Any]]:
 class Fault:
     """One scripted misbehaviour, used ``times`` times on matching requests.
 
-    kind: status (an error reply: ``status``, optional ``retry_after`` seconds),
+    The network and the service:
+    status (an error reply: ``status``, optional ``retry_after`` seconds),
     reset (connection reset; on submit, after the job was created), truncate
-    (half the body, then close), stall (send nothing for ``stall_s``),
-    malformed (a 200 with broken JSON), wrong_type (a 200 of the wrong type),
-    odd_status (a poll reply with a status the docs do not list, and an extra field).
+    (half the body, then close), stall (send nothing for ``stall_s``), stall_body
+    (headers and half the clip, then nothing for ``stall_s``), malformed (a 200 with
+    broken JSON), wrong_type (a 200 of the wrong type), odd_status (a poll reply with
+    a status the docs do not list, and an extra field).
+
+    A hostile or broken server:
+    trickle (the reply's headers one byte every ``interval_s``), huge (a JSON reply of
+    ``size_mb`` MB, with a Content-Length when ``with_length``), gzip_bomb (a gzip JSON
+    reply of about 1 MB that inflates to 1 GiB), deep_json (JSON nested 100,000 deep),
+    bad_gzip (a body marked gzip that is not), redirect (a 307 to ``redirect_to``, or
+    to itself: a loop), lying_length (a clip announced as 10 GB), echo_key (the caller's
+    key sent back: in a \\u-escaped error message on submit and content, in a failed
+    job's ``error`` on poll, in a model's description on models), hostile_id (a submit
+    or poll reply carrying ``reply_id`` as the job id), same_id (a submit that creates
+    a job but replies with the previous job's id), cut_body (40 % of the clip with no
+    Content-Length, then close), ftyp_garbage (the clip's ftyp box, then random bytes),
+    zeros (``size_mb`` MB of zeros as the clip, no Content-Length), wrong_range (a 206
+    that ignores the requested offset: the whole clip, labelled as such).
     """
 
     endpoint: str
@@ -69,6 +117,11 @@ class Fault:
     job_id: str | None = None
     message: str | None = None  # the error message, for kind "status"
     field: str | None = None  # error.metadata.field, for kind "status"
+    interval_s: float = 2.0  # trickle: seconds between bytes
+    size_mb: int = 500  # huge, zeros: how much to send
+    with_length: bool = True  # huge: announce the size
+    redirect_to: str | None = None  # redirect: where (None: the same URL, a loop)
+    reply_id: str | None = None  # hostile_id: the id to reply with
 
     def __post_init__(self) -> None:
         if self.endpoint not in ENDPOINTS or self.kind not in FAULT_KINDS:
@@ -83,8 +136,27 @@ class SimJob:
     outcome: str
     cost: float | None
     generation_id: str
-    clip: Future[Path] | None = None
+    outputs: int = 1
+    clips: dict[int, Future[Path]] = field(default_factory=dict)  # output index -> its file
     images: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClipFile:
+    """A clip as served: its path, size and the validators a resumed download checks."""
+
+    path: Path
+    size: int
+    etag: str  # strong: the same bytes keep the same tag
+    last_modified: str  # an HTTP date
+
+
+def clip_file(path: Path) -> ClipFile:
+    st = path.stat()
+    tag = hashlib.sha256(f"{path}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}".encode())
+    return ClipFile(
+        path, st.st_size, f'"{tag.hexdigest()[:32]}"', formatdate(st.st_mtime, usegmt=True)
+    )
 
 
 class Simulator:
@@ -163,6 +235,7 @@ class Simulator:
                 item["outcome"],
                 item["cost"],
                 item["generation_id"],
+                outputs=_outputs_of(req),
             )
             if job.outcome == COMPLETED:
                 job.images = self._save_frames(req)
@@ -240,6 +313,7 @@ class Simulator:
                 outcome=outcome,
                 cost=estimate.usd,
                 generation_id=f"gen-{int(time.time())}-{next(self._ids):06d}",
+                outputs=_outputs_of(req),
             )
             self.jobs[job_id] = job
             if self.jobs_file is not None:
@@ -266,12 +340,16 @@ class Simulator:
             "status": status,
         }
         if status == COMPLETED:
-            self._start_render(job)  # ahead of the download that usually follows
+            for index in range(job.outputs):
+                self._start_render(job, index)  # ahead of the download that usually follows
             expires = int(time.time() + self.retention_s)
+            indexes = range(job.outputs)
             body["generation_id"] = job.generation_id
-            body["unsigned_urls"] = [f"{api_base}/videos/{job.id}/content?index=0"]
+            body["unsigned_urls"] = [
+                f"{api_base}/videos/{job.id}/content?index={i}" for i in indexes
+            ]
             if self.storage_base:
-                body["urls"] = [self.signed_url(job.id, 0, expires)]
+                body["urls"] = [self.signed_url(job.id, i, expires) for i in indexes]
                 body["expires_at"] = expires
             body["usage"] = {"cost": job.cost, "is_byok": False}
         elif status == FAILED:
@@ -280,14 +358,40 @@ class Simulator:
             body["error"] = "The generated video has expired and is no longer available."
         return body
 
-    def clip_path(self, job: SimJob, timeout_s: float = 300) -> Path:
-        return self._start_render(job).result(timeout=timeout_s)
+    def clip_path(self, job: SimJob, index: int = 0, timeout_s: float = 300) -> Path:
+        """The file of output ``index`` (rendered on first use, then cached by content)."""
+        return self._start_render(job, index).result(timeout=timeout_s)
 
-    def _start_render(self, job: SimJob) -> Future[Path]:
+    def _start_render(self, job: SimJob, index: int) -> Future[Path]:
         with self._lock:
-            if job.clip is None:
-                job.clip = self._renderer.submit(self._render, job)
-            return job.clip
+            if index not in job.clips:
+                job.clips[index] = self._renderer.submit(self._render, job, index)
+            return job.clips[index]
+
+    def publish(self, files: list[Path]) -> SimJob:
+        """A completed job whose outputs are these files (benchmarks, big-file tests)."""
+        with self._lock:
+            job_id = f"gen-vid-{int(time.time())}-{_random_token(20)}"
+            job = SimJob(
+                id=job_id,
+                request=GenerationRequest(model="google/veo-3.1", prompt="published"),
+                created=self.clock() - self.pending_s - self.running_s,
+                outcome=COMPLETED,
+                cost=0.0,
+                generation_id=f"gen-{int(time.time())}-{next(self._ids):06d}",
+                outputs=len(files),
+            )
+            for index, path in enumerate(files):
+                done: Future[Path] = Future()
+                done.set_result(path)
+                job.clips[index] = done
+            self.jobs[job_id] = job
+        return job
+
+    def last_job_id(self) -> str | None:
+        """The id of the job created last (for the same_id fault)."""
+        with self._lock:
+            return next(reversed(self.jobs), None)
 
     # -- signed storage URLs -------------------------------------------------------------
 
@@ -323,17 +427,20 @@ class Simulator:
             saved[part.role] = path
         return saved
 
-    def _render(self, job: SimJob) -> Path:
+    def _render(self, job: SimJob, index: int) -> Path:
         req = job.request
         width, height = render_size(*frame_size(req.resolution, req.aspect_ratio, req.size))
         model = self.models[req.model]
         first = job.images.get("first_frame")
         last = job.images.get("last_frame")
+        prompt = req.prompt or ""
+        if job.outputs > 1:  # each output a distinct clip
+            prompt = f"{prompt} (output {index + 1} of {job.outputs})"
         spec = ClipSpec(
             width=width,
             height=height,
             duration_s=req.duration or (model.supported_durations or (4,))[0],
-            prompt=req.prompt or "",
+            prompt=prompt,
             model=req.model,
             first_frame=str(first) if first else None,
             last_frame=str(last) if last else None,
@@ -353,6 +460,50 @@ def error_body(code: int, message: str, metadata: dict[str, Any] | None = None) 
     if metadata is not None:
         error["metadata"] = metadata
     return {"error": error}
+
+
+def sparse_mp4(path: Path, size: int) -> Path:
+    """Write an MP4-shaped file of ``size`` bytes (ftyp, moov, a sparse mdat) for big-file tests.
+
+    The mdat is a hole in the file: no disk space and no time to create, yet every
+    byte is served and checked like a real clip's.
+    """
+    ftyp = struct.pack(">I4s4sI4s4s", 24, b"ftyp", b"isom", 512, b"isom", b"mp41")
+    moov = struct.pack(">I4s", 16, b"moov") + b"\0" * 8
+    mdat_size = size - len(ftyp) - len(moov)
+    mdat = struct.pack(">I4sQ", 1, b"mdat", mdat_size)  # 64-bit size: works past 4 GiB
+    with path.open("wb") as f:
+        f.write(ftyp + moov + mdat)
+        f.truncate(size)
+    return path
+
+
+def _outputs_of(req: GenerationRequest) -> int:
+    marker = OUTPUTS_MARKER.search(req.prompt or "")
+    return int(marker.group(1)) if marker else 1
+
+
+@functools.lru_cache(maxsize=1)
+def gzip_bomb(decoded_mib: int = 1024) -> bytes:
+    """A valid gzip of a JSON object padded to ``decoded_mib`` MiB: about 1 KB per MiB.
+
+    Each MiB of padding is compressed after a full flush, which resets the
+    compressor, so every MiB compresses to the same bytes and the bomb is built by
+    repetition in a fraction of a second instead of compressing a GiB.
+    """
+    head, block, tail = b'{"padding": "', b" " * (1 << 20), b'"}'
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    first = deflate.compress(head) + deflate.flush(zlib.Z_FULL_FLUSH)
+    segment = deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH)
+    last = deflate.compress(tail) + deflate.flush()
+    crc = zlib.crc32(head)
+    for _ in range(decoded_mib):
+        crc = zlib.crc32(block, crc)
+    crc = zlib.crc32(tail, crc)
+    size = len(head) + decoded_mib * len(block) + len(tail)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+    trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
+    return header + first + segment * decoded_mib + last + trailer
 
 
 def _random_token(n: int) -> str:
