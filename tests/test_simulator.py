@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -237,3 +240,30 @@ def test_standalone_server_process() -> None:
         assert proc.stdout is not None
         proc.stdout.close()
     assert code == 0  # SIGTERM is a clean stop
+
+
+def test_jobs_keep_hashes_of_their_images_not_the_images(tmp_path: Path) -> None:
+    """The demo simulator lives in the app's process: 50 jobs with a 15 MB image must not
+    keep 50 copies in memory or in its jobs file."""
+    image = b"\x89PNG\r\n\x1a\n" + bytes(2_000_000)
+    url = "data:image/png;base64," + base64.b64encode(image).decode()
+    sim = Simulator(cache_dir=tmp_path, jobs_file=tmp_path / "jobs.jsonl", record_requests=False)
+    body = {
+        "model": "google/veo-3.1-fast",
+        "prompt": "x",
+        "duration": 4,
+        "frame_images": [
+            {"type": "image_url", "image_url": {"url": url}, "frame_type": "first_frame"}
+        ],
+    }
+    for _ in range(3):
+        status, _ = sim.submit(body)
+        assert status == 202
+    for job in sim.jobs.values():
+        (part,) = job.request.images
+        assert part.url == "sim-image:" + hashlib.sha256(image).hexdigest()
+        assert job.images["first_frame"].read_bytes() == image
+    assert (tmp_path / "jobs.jsonl").stat().st_size < 3 * 2000
+    assert sim.requests == []
+    reloaded = Simulator(cache_dir=tmp_path, jobs_file=tmp_path / "jobs.jsonl")
+    assert all(j.images["first_frame"].exists() for j in reloaded.jobs.values())

@@ -62,6 +62,7 @@ def backend_factory(paths: app_paths.Paths, *, force_demo: bool = False):  # typ
             running_s=DEMO_RUNNING_S,
             cache_dir=demo.simulator_cache,
             jobs_file=demo.simulator_cache / "jobs.jsonl",
+            record_requests=False,
         )
         server = SimulatorServer(sim)
         server.start()

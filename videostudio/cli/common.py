@@ -49,7 +49,13 @@ def _demo_server(cache: Path) -> Iterator[str]:
     from videostudio.simulator.server import SimulatorServer
     from videostudio.simulator.service import Simulator
 
-    sim = Simulator(pending_s=1.0, running_s=2.0, cache_dir=cache, jobs_file=cache / "jobs.jsonl")
+    sim = Simulator(
+        pending_s=1.0,
+        running_s=2.0,
+        cache_dir=cache,
+        jobs_file=cache / "jobs.jsonl",
+        record_requests=False,
+    )
     with SimulatorServer(sim) as server:
         yield server.base_url
 

@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         api_key=args.api_key,
         credits_usd=args.credits,
         jobs_file=args.jobs_file,
+        record_requests=False,
     )
     server = SimulatorServer(sim, port=args.port, storage_port=args.storage_port)
     stop = threading.Event()

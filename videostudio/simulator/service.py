@@ -23,6 +23,7 @@ import time
 import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+import dataclasses
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from importlib import resources
@@ -36,6 +37,7 @@ from videostudio.core.models import (
     IN_PROGRESS,
     PENDING,
     GenerationRequest,
+    ImagePart,
     VideoModel,
 )
 from videostudio.core.pricing import estimate_for, frame_size
@@ -70,6 +72,7 @@ FAULT_KINDS = (
     "wrong_range",
 )
 # Prompt markers that ask the simulator for an unhappy ending (demo and tests).
+SIM_IMAGE = "sim-image:"  # how a job remembers an image it was sent (by SHA-256)
 OUTCOME_MARKERS = {"[simulate:failed]": FAILED, "[simulate:expired]": EXPIRED}
 # "[simulate:outputs=3]": a job with three outputs (three distinct clips).
 OUTPUTS_MARKER = re.compile(r"\[simulate:outputs=([1-8])\]")
@@ -178,6 +181,7 @@ class Simulator:
         credits_usd: float | None = None,
         retention_s: float = 24 * 3600,
         jobs_file: Path | None = None,
+        record_requests: bool = True,
     ) -> None:
         self.pending_s = pending_s
         self.running_s = running_s
@@ -192,6 +196,7 @@ class Simulator:
         self.jobs: dict[str, SimJob] = {}
         self.faults: list[Fault] = []
         self.requests: list[dict[str, Any]] = []  # every request seen, for tests
+        self.record_requests = record_requests  # off in the demo: it would only grow
         self.submit_count = 0
         self.signing_secret = secrets.token_bytes(16)
         self.storage_base: str | None = None  # set by the server when it has a storage host
@@ -238,7 +243,7 @@ class Simulator:
                 outputs=_outputs_of(req),
             )
             if job.outcome == COMPLETED:
-                job.images = self._save_frames(req)
+                job.images = self._frames_of(req)
             self.jobs[job.id] = job
             self.submit_count += 1
 
@@ -260,8 +265,9 @@ class Simulator:
         return None
 
     def record(self, entry: dict[str, Any]) -> None:
-        with self._lock:
-            self.requests.append(entry)
+        if self.record_requests:
+            with self._lock:
+                self.requests.append(entry)
 
     # -- auth ------------------------------------------------------------------------
 
@@ -293,6 +299,8 @@ class Simulator:
             first = problems[0]
             return 400, error_body(400, first.message, {"field": first.field})
         estimate = estimate_for(model, req)
+        frames = self._save_frames(req)
+        req = self._slim(req)  # a job keeps hashes of its images, not megabytes of base64
         with self._lock:
             if self.credits_usd is not None and (estimate.usd or 0) > self.credits_usd:
                 return 402, error_body(
@@ -317,9 +325,9 @@ class Simulator:
             )
             self.jobs[job_id] = job
             if self.jobs_file is not None:
-                self._persist(self.jobs_file, job, body)
+                self._persist(self.jobs_file, job, req.to_json())
         if outcome == COMPLETED:
-            job.images = self._save_frames(req)
+            job.images = frames
         return 202, {"id": job_id, "polling_url": f"/api/v1/videos/{job_id}", "status": PENDING}
 
     def status_of(self, job: SimJob) -> str:
@@ -413,19 +421,35 @@ class Simulator:
         """Keep first/last frame images sent as data URLs, for the clip to show."""
         saved: dict[str, Path] = {}
         for part in req.frame_images:
-            head, _, data = part.url.partition(",")
-            if not head.startswith("data:image/") or ";base64" not in head:
+            raw = _image_bytes(part.url)
+            if raw is None:
                 continue  # remote URLs cannot be fetched offline; the clip is drawn without them
-            try:
-                raw = base64.b64decode(data, validate=True)
-            except (binascii.Error, ValueError):
-                continue
             path = self.cache_dir / "frames" / hashlib.sha256(raw).hexdigest()
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
                 path.write_bytes(raw)
             saved[part.role] = path
         return saved
+
+    @staticmethod
+    def _slim(req: GenerationRequest) -> GenerationRequest:
+        """``req`` with each data-URL image replaced by ``sim-image:<sha256>``."""
+        images = []
+        for part in req.images:
+            raw = _image_bytes(part.url)
+            url = f"{SIM_IMAGE}{hashlib.sha256(raw).hexdigest()}" if raw is not None else part.url
+            images.append(ImagePart(url, part.role))
+        return dataclasses.replace(req, images=tuple(images))
+
+    def _frames_of(self, req: GenerationRequest) -> dict[str, Path]:
+        """The saved first/last frames a reloaded job refers to."""
+        found = {}
+        for part in req.frame_images:
+            if part.url.startswith(SIM_IMAGE):
+                path = self.cache_dir / "frames" / part.url.removeprefix(SIM_IMAGE)
+                if path.exists():
+                    found[part.role] = path
+        return found
 
     def _render(self, job: SimJob, index: int) -> Path:
         req = job.request
@@ -452,6 +476,17 @@ class Simulator:
 
     def close(self) -> None:
         self._renderer.shutdown(wait=True, cancel_futures=True)
+
+
+def _image_bytes(url: str) -> bytes | None:
+    """The bytes of a base64 data-URL image, or None for anything else."""
+    head, _, data = url.partition(",")
+    if not head.startswith("data:image/") or ";base64" not in head:
+        return None
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 def error_body(code: int, message: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
