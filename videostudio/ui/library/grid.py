@@ -144,7 +144,7 @@ class LibraryGrid(QListView):
         """As many columns as fit at the smallest card width, sharing the width out."""
         width = max(self.viewport().width(), MIN_CARD_WIDTH)
         columns = max(1, width // MIN_CARD_WIDTH)
-        card = min(MAX_CARD_WIDTH, width // columns)
+        card = min(MAX_CARD_WIDTH, (width - 1) // columns)  # a full row must fit strictly
         line = self.card_delegate.line_height(self.font())
         size = QSize(card, card_height(card, line))
         if size != self.gridSize():
