@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QStyleFactory
@@ -139,8 +139,7 @@ def settle(app: QApplication, panel: LibraryPanel, within: float = 20.0) -> None
 
 
 def main(out: Path) -> int:
-    app = QApplication.instance() or QApplication(sys.argv)
-    assert isinstance(app, QApplication)
+    app = QApplication(sys.argv)
     app.setStyle(QStyleFactory.create("Fusion"))
     light = app.style().standardPalette()
     out.mkdir(parents=True, exist_ok=True)

@@ -61,7 +61,9 @@ def fetch_all(model: LibraryModel) -> None:
 def mixed(lib: Library, clips: list[Path]) -> list[JobRecord]:
     """30 jobs: four models, saved/failed/running, favourites, a few days apart."""
     records = lib.add(12, clip=clips[0], step=3600 * 9)
-    records = [lib.save(r, cost_usd=0.1 * (i + 1), favourite=i % 4 == 0) for i, r in enumerate(records)]
+    records = [
+        lib.save(r, cost_usd=0.1 * (i + 1), favourite=i % 4 == 0) for i, r in enumerate(records)
+    ]
     failed = lib.add(8, first=12, step=3600 * 5)
     failed = [lib.journal.update(r.local_id, state=FAILED, error="refused") for r in failed]
     running = lib.add(10, first=20, state=IN_PROGRESS, step=600)

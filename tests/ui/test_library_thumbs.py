@@ -163,4 +163,3 @@ def test_thumbnail_maker_keeps_the_window_s_api(
     assert image.height() == 72 and image.width() < image.height()
     maker.stop()
     maker.deleteLater()
-

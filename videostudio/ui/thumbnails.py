@@ -251,10 +251,11 @@ class _Job(QRunnable):
 class FrameLoader(QObject):
     """Decodes frames on a private thread pool; results come back on the GUI thread.
 
-    ``request(key, FrameRequest)`` queues one (a key already queued or running is not
-    queued twice); ``keep(keys, scope)`` drops every queued request of that scope (key
-    prefix) whose key is not in ``keys`` and asks running strip decodes to stop; ``stop()`` drops everything and
-    waits for the running ones (closing). ``decoded`` counts decodes started, for tests.
+    ``request(key, FrameRequest)`` queues one (a key already running is not queued
+    again); ``keep(keys, scope)`` drops every queued request of that scope (key prefix)
+    whose key is not in ``keys`` and asks running strip decodes to stop; ``stop()``
+    drops everything and waits for the running ones (closing). ``started`` lists the
+    keys whose work began, in order (tests, benchmarks).
 
     Signals: ready(str key, QImage image), failed(str key, str reason) ("" when dropped).
     """

@@ -71,7 +71,7 @@ def is_live(record: JobRecord, timed: Timed | None) -> bool:
 
 
 def short_model(model: str) -> str:
-    """"google/veo-3.1-fast" -> "veo-3.1-fast": the vendor is noise on a small card."""
+    """ "google/veo-3.1-fast" -> "veo-3.1-fast": the vendor is noise on a small card."""
     return model.rsplit("/", 1)[-1]
 
 

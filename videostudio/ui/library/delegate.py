@@ -12,8 +12,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QPoint, QPointF
-from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -67,7 +78,7 @@ class CardRects:
     buttons: dict[str, QRect]
 
     def hit(self, pos: QPoint) -> str | None:
-        """"favourite", "compare", "more", "thumb", "card", or None outside."""
+        """ "favourite", "compare", "more", "thumb", "card", or None outside."""
         for name, rect in self.buttons.items():
             if rect.contains(pos):
                 return name
@@ -240,7 +251,7 @@ class CardDelegate(QStyledItemDelegate):
         card: Card | None = index.data(CARD_ROLE)
         if card is None:
             return
-        widget: QWidget | None = option.widget  # type: ignore[assignment]
+        widget: QWidget | None = option.widget
         style = widget.style() if widget is not None else QApplication.style()
         palette: QPalette = option.palette
         state = option.state
@@ -389,7 +400,9 @@ class CardDelegate(QStyledItemDelegate):
             for i in range(10):  # five points, five notches
                 radius = r if i % 2 == 0 else r * 0.45
                 angle = math.radians(-90 + i * 36)
-                star.append(QPointF(c.x() + radius * math.cos(angle), c.y() + radius * math.sin(angle)))
+                star.append(
+                    QPointF(c.x() + radius * math.cos(angle), c.y() + radius * math.sin(angle))
+                )
             gold = mix(text, QColor.fromHsl(45, 230, 120), 0.85)
             painter.setPen(QPen(gold if favourite else text, 1.4))
             painter.setBrush(gold if favourite else Qt.BrushStyle.NoBrush)
@@ -406,7 +419,11 @@ class CardDelegate(QStyledItemDelegate):
         painter.restore()
 
     def _paint_texts(
-        self, painter: QPainter, option: QStyleOptionViewItem, card: Card, rects: CardRects,
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        card: Card,
+        rects: CardRects,
         selected: bool,
     ) -> None:
         palette: QPalette = option.palette
@@ -417,7 +434,9 @@ class CardDelegate(QStyledItemDelegate):
         line = self.line_height(option.font)
         lines = prompt_lines(card.record.prompt or "(no prompt)", option.font, rects.prompt.width())
         for i, text in enumerate(lines):
-            row = QRect(rects.prompt.left(), rects.prompt.top() + i * line, rects.prompt.width(), line)
+            row = QRect(
+                rects.prompt.left(), rects.prompt.top() + i * line, rects.prompt.width(), line
+            )
             painter.drawText(row, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         secondary = QColor(color)
         secondary.setAlphaF(0.6)
@@ -425,7 +444,9 @@ class CardDelegate(QStyledItemDelegate):
         meta = QFontMetrics(option.font).elidedText(
             card.meta, Qt.TextElideMode.ElideRight, rects.meta.width()
         )
-        painter.drawText(rects.meta, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, meta)
+        painter.drawText(
+            rects.meta, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, meta
+        )
 
     # -- hover buttons -------------------------------------------------------------------------
 

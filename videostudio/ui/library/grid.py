@@ -123,14 +123,14 @@ class LibraryGrid(QListView):
         self.ticker = QTimer(self)
         self.ticker.setInterval(1000)
         self.ticker.timeout.connect(self._on_ticker_timeout)
-        self.verticalScrollBar().valueChanged.connect(self._gather.start)
+        self.verticalScrollBar().valueChanged.connect(self._on_view_changed)
         for signal in (
             self.library.modelReset,
             self.library.rowsInserted,
             self.library.rowsRemoved,
             self.library.dataChanged,
         ):
-            signal.connect(self._gather.start)
+            signal.connect(self._on_view_changed)
         self._reflow()
 
     # -- layout ------------------------------------------------------------------------------
@@ -138,7 +138,7 @@ class LibraryGrid(QListView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._reflow()
-        self._gather.start()
+        self._gather.start(0)
 
     def _reflow(self) -> None:
         """As many columns as fit at the smallest card width, sharing the width out."""
@@ -181,6 +181,11 @@ class LibraryGrid(QListView):
 
     # -- what is in view: images and the ticker --------------------------------------------------
 
+    def _on_view_changed(self, *_args: object) -> None:
+        # Not connected to QTimer.start directly: start(int) would take a signal's int
+        # argument (a scroll position) as its interval.
+        self._gather.start(0)
+
     def _on_gather_timeout(self) -> None:
         first, last = self.visible_rows()
         self._visible = (first, last)
@@ -221,7 +226,7 @@ class LibraryGrid(QListView):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self._gather.start()
+        self._gather.start(0)
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
@@ -429,7 +434,9 @@ class LibraryGrid(QListView):
         if first.batch:
             batch = first.batch
             menu.addSeparator()
-            add("open_batch", "Open this batch", True, lambda: self.open_batch_requested.emit(batch))
+            add(
+                "open_batch", "Open this batch", True, lambda: self.open_batch_requested.emit(batch)
+            )
             add(
                 "retry_batch",
                 "Retry failed jobs of this batch",

@@ -383,4 +383,3 @@ class LibraryModel(QAbstractListModel):
         index = self.index_of(local_id)
         if index.isValid():
             self.dataChanged.emit(index, index, [STRIP_ROLE])
-

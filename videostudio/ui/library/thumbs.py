@@ -85,7 +85,12 @@ class CardThumbnails(QObject):
         image = self._posters.hit(local_id)
         if image is not None and self._paths.get(local_id) == path:
             return image
-        self._ask(f"{SCOPE}p{local_id}", local_id, path, FrameRequest(Path(path), "first", self.poster_size))
+        self._ask(
+            f"{SCOPE}p{local_id}",
+            local_id,
+            path,
+            FrameRequest(Path(path), "first", self.poster_size),
+        )
         return None
 
     def strip(self, local_id: int, path: str) -> QImage | None:

@@ -51,7 +51,12 @@ SORTS = (
     ("Lowest cost", "cost", False),
     ("Model A–Z", "model", False),
 )
-DATES = (("Any time", "all"), ("Today", "today"), ("Last 7 days", "7 days"), ("Last 30 days", "30 days"))
+DATES = (
+    ("Any time", "all"),
+    ("Today", "today"),
+    ("Last 7 days", "7 days"),
+    ("Last 30 days", "30 days"),
+)
 CHIPS = (("All", "all"), ("Saved", "saved"), ("Running", "running"), ("Failed", "failed"))
 
 _STYLE = """
