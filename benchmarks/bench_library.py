@@ -22,7 +22,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -139,14 +138,12 @@ def main(argv: list[str]) -> int:
         for count in args.sizes:
             journal = _journal(root / f"j{count}", count, clip)
             sources = JournalSources(journal)
-            run: Callable[[], tuple[float, float]] = lambda: _panel_sample(  # noqa: E731
-                app, sources, root / f"cache{count}"
-            )
-            run()  # warm: imports, fonts, SQLite's page cache
+            cache = root / f"cache{count}"
+            _panel_sample(app, sources, cache)  # warm: imports, fonts, SQLite's page cache
             _floor_sample(app, count)
             shown, built, floor = [], [], []
             for _ in range(args.samples):
-                a, b = run()
+                a, b = _panel_sample(app, sources, cache)
                 shown.append(a)
                 built.append(b)
                 floor.append(_floor_sample(app, count))

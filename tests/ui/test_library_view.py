@@ -89,6 +89,10 @@ def test_keys_move_play_delete_favourite_and_select_all(
     assert favourite.args == [[second, third], True]
     QTest.keyClick(grid, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     assert sorted(panel.selected_ids()) == sorted(r.local_id for r in records)
+    # Dragging the selection out carries every card's file.
+    assert grid.dragEnabled()
+    mime = panel.model.mimeData(grid.selectedIndexes())
+    assert sorted(u.toLocalFile() for u in mime.urls()) == sorted(r.path or "" for r in records)
     QTest.keyClick(grid, Qt.Key.Key_Down)  # down one grid row: as many cards as columns
     assert grid.currentIndex().row() == 2 + grid.columns()
 

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import av
 from PySide6.QtCore import QObject, QRunnable, QSize, QThreadPool, Signal
@@ -214,16 +215,23 @@ class _Job(QRunnable):
         try:
             image = self._cached_or_decoded()
         except Cancelled:
-            self.signals.failed.emit(self.key, "")
+            self._send(self.signals.failed, self.key, "")
             return
         except FrameError as exc:
-            self.signals.failed.emit(self.key, str(exc))
+            self._send(self.signals.failed, self.key, str(exc))
             return
         except Exception as exc:  # a broken file must not kill the pool thread
             log.exception("decoding %s failed", self.request.path)
-            self.signals.failed.emit(self.key, f"{type(exc).__name__}: {exc}")
+            self._send(self.signals.failed, self.key, f"{type(exc).__name__}: {exc}")
             return
-        self.signals.done.emit(self.key, image)
+        self._send(self.signals.done, self.key, image)
+
+    @staticmethod
+    def _send(signal: Any, *args: object) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the loader was deleted without stop(): nobody is listening
+            log.debug("frame result dropped: its loader is gone")
 
     def _cached_or_decoded(self) -> QImage:
         name = self.request.cache_name()

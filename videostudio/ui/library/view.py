@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -40,7 +40,7 @@ from videostudio.ui.library.model import (
     PageSource,
 )
 from videostudio.ui.library.thumbs import CardThumbnails
-from videostudio.ui.thumbnails import FrameLoader
+from videostudio.ui.thumbnails import POSTER_SIZE, FrameLoader
 
 SEARCH_DELAY_MS = 150
 UNDO_SHOWN_MS = 12_000
@@ -119,7 +119,12 @@ class LibraryPanel(QWidget):
         self._models = models
         self._clock = clock
         self._batch: str | None = None
-        self.thumbnails = CardThumbnails(loader, parent=self) if loader is not None else None
+        self.thumbnails = None
+        if loader is not None:
+            # Posters sharp on HiDPI screens too (up to 2x: bigger costs memory, not looks).
+            screen = QGuiApplication.primaryScreen()
+            dpr = min(2.0, max(1.0, screen.devicePixelRatio() if screen else 1.0))
+            self.thumbnails = CardThumbnails(loader, poster_size=POSTER_SIZE * dpr, parent=self)
         self.model = LibraryModel(
             pages,
             count,
