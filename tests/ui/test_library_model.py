@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from pytestqt.qtbot import QtBot
 
 from tests.ui.library_data import Library, make_library, rendered_clips
@@ -23,6 +23,7 @@ from videostudio.core.models import FAILED, IN_PROGRESS
 from videostudio.services import library as service
 from videostudio.services.jobs import Activity
 from videostudio.ui.library.cards import FAILED_STATES, matches
+from videostudio.ui.library.delegate import fit_meta
 from videostudio.ui.library.grid import LibraryGrid
 from videostudio.ui.library.model import CARD_ROLE, LibraryModel
 from videostudio.ui.library.thumbs import CardThumbnails
@@ -333,3 +334,16 @@ def test_set_query_ignores_paging_fields_from_the_caller(lib: Library) -> None:
     model.set_query(replace(LibraryQuery(), limit=3, offset=20))
     fetch_all(model)
     assert model.rowCount() == 30
+
+
+def test_the_details_line_gives_up_the_model_name_first(qtbot: QtBot) -> None:
+    metrics = QFontMetrics(QFont())
+    text = "a-very-long-model-name-v3 · 8 s · seed 2147483647 · $0.60 · 18:47"
+    width = metrics.horizontalAdvance("a-very · 8 s · seed 2147483647 · $0.60 · 18:47")
+    fitted = fit_meta(text, metrics, width)
+    assert fitted.endswith(" · 8 s · seed 2147483647 · $0.60 · 18:47")
+    assert fitted.startswith("a-v") and "…" in fitted
+    assert metrics.horizontalAdvance(fitted) <= width
+    narrow = fit_meta(text, metrics, 60)
+    assert narrow.startswith("a-") and narrow.endswith("…")
+    assert fit_meta("short", metrics, width) == "short"

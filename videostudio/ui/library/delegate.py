@@ -146,6 +146,18 @@ def prompt_lines(text: str, font: QFont, width: int, lines: int = 2) -> list[str
     return out
 
 
+def fit_meta(text: str, metrics: QFontMetrics, width: int) -> str:
+    """The details line within ``width``: the model name gives way first (it is also in the
+    tooltip), so seed, cost and date stay readable; then the end is elided."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    model, sep, rest = text.partition(" · ")
+    room = width - metrics.horizontalAdvance(sep + rest)
+    if sep and room >= metrics.horizontalAdvance("veo…"):
+        return metrics.elidedText(model, Qt.TextElideMode.ElideRight, room) + sep + rest
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+
+
 @dataclass
 class Hover:
     """The card under the pointer: which part, and where across the thumbnail (0..1)."""
@@ -441,9 +453,7 @@ class CardDelegate(QStyledItemDelegate):
         secondary = QColor(color)
         secondary.setAlphaF(0.6)
         painter.setPen(secondary)
-        meta = QFontMetrics(option.font).elidedText(
-            card.meta, Qt.TextElideMode.ElideRight, rects.meta.width()
-        )
+        meta = fit_meta(card.meta, QFontMetrics(option.font), rects.meta.width())
         painter.drawText(
             rects.meta, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, meta
         )
