@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QStyleFactory
@@ -90,9 +90,8 @@ def build(data: Path) -> tuple[Journal, list[tuple[int, Activity]]]:
         kind = i % 10
         clip = clips[i % len(clips)]
         if kind in (0, 1, 2, 3, 4, 6) or batch:
-            outputs = (Output(0, str(clip), clip.stat().st_size, "x"),)
-            if i % 13 == 0:
-                outputs += (Output(1, str(clip), clip.stat().st_size, "x"),)
+            copies = 2 if i % 13 == 0 else 1
+            outputs = tuple(Output(n, str(clip), clip.stat().st_size, "x") for n in range(copies))
             journal.update(
                 record.local_id,
                 state=SAVED,
@@ -128,14 +127,25 @@ def build(data: Path) -> tuple[Journal, list[tuple[int, Activity]]]:
 
 
 def settle(app: QApplication, panel: LibraryPanel, within: float = 20.0) -> None:
-    """Let Qt run until no frame is being decoded for a while."""
+    """Let Qt run until every card in view that has a clip shows its poster."""
     deadline = time.monotonic() + within
-    loader = panel.thumbnails.loader if panel.thumbnails else None
-    quiet = 0
-    while time.monotonic() < deadline and quiet < 10:
+
+    def ready() -> bool:
+        first, last = panel.grid.visible_rows()
+        model = panel.model
+        return all(
+            model.index(row, 0).data(Qt.ItemDataRole.DecorationRole) is not None
+            for row in range(first, last + 1)
+            if model.record_at(row).state == SAVED
+        )
+
+    thumbs = panel.thumbnails
+    assert thumbs is not None  # noqa: S101 (the preview always has a loader)
+    while time.monotonic() < deadline and not (ready() and not thumbs.loader.busy()):
         app.processEvents()
-        quiet = quiet + 1 if loader is None or not loader.busy() else 0
         time.sleep(0.02)
+    for _ in range(10):
+        app.processEvents()
 
 
 def main(out: Path) -> int:

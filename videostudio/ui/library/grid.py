@@ -194,7 +194,8 @@ class LibraryGrid(QListView):
         wanted = {model.id_at(row) for row in range(first, ahead + 1)}
         if model.thumbnails is not None:
             model.thumbnails.keep(wanted | self._hovered_ids())
-            for row in range(last + 1, ahead + 1):  # decode just below the fold
+            # Ask for every card in view (memory hits once loaded) and just below the fold.
+            for row in range(first, ahead + 1):
                 model.index(row, 0).data(Qt.ItemDataRole.DecorationRole)
         self._update_ticker()
 
