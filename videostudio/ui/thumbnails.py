@@ -7,6 +7,7 @@ them on its own QThreadPool with a disk cache keyed by the clip's path, mtime
 and size, keeps at most a few decodes in flight, and drops queued requests the
 caller no longer wants (``keep``), so scrolling past a thousand clips never
 queues a thousand decodes. The library, the player and a compare view share it.
+``ThumbnailMaker`` keeps the job queue's small posters on the same machinery.
 """
 
 from __future__ import annotations

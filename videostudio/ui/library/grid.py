@@ -49,6 +49,7 @@ from videostudio.ui.library.delegate import (
     card_height,
 )
 from videostudio.ui.library.model import STRIP_ROLE, LibraryModel
+from videostudio.ui.thumbnails import STRIP_FRAMES
 
 LOOKAHEAD_ROWS = 1  # grid rows below the view whose posters are decoded ahead
 RESUBMITTABLE = frozenset({UNKNOWN, REJECTED, STOPPED, FAILED, EXPIRED})
@@ -86,7 +87,7 @@ class LibraryGrid(QListView):
         super().__init__(parent)
         self.library = model
         self.hover_scrub = hover_scrub
-        frames = model.thumbnails.strip_frames if model.thumbnails is not None else 16
+        frames = model.thumbnails.strip_frames if model.thumbnails is not None else STRIP_FRAMES
         self.card_delegate = CardDelegate(frames, self)
         self._visible: tuple[int, int] = (0, -1)
         self._setup_ui()
