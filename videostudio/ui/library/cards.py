@@ -1,0 +1,168 @@
+"""What a card says about a job: its badge, its details line, its files (no painting here).
+
+Pure functions of a JobRecord, its transient Activity and the time, so the
+texts are tested without a window and the delegate only paints them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from videostudio.core.jobs import (
+    DOWNLOADING,
+    NOT_SAVED,
+    QUEUED,
+    REJECTED,
+    SAVED,
+    STOPPED,
+    SUBMITTING,
+    UNKNOWN,
+    JobRecord,
+    state_label,
+)
+from videostudio.core.library import LibraryQuery
+from videostudio.core.models import CANCELLED, COMPLETED, EXPIRED, FAILED, IN_PROGRESS, PENDING
+from videostudio.core.spend import cost_text
+from videostudio.services.jobs import Activity
+
+# The state filter's groups (chips): what a user means by "running" or "failed".
+RUNNING_STATES = (QUEUED, SUBMITTING, PENDING, IN_PROGRESS, COMPLETED, DOWNLOADING)
+FAILED_STATES = (FAILED, REJECTED, EXPIRED, CANCELLED, NOT_SAVED, UNKNOWN)
+STATE_GROUPS: dict[str, tuple[str, ...] | None] = {
+    "all": None,
+    "saved": (SAVED,),
+    "running": RUNNING_STATES,
+    "failed": FAILED_STATES,
+}
+
+# Badge tones: the delegate blends each with the palette (never a fixed colour).
+OK, BUSY, WARN, BAD, NEUTRAL = "ok", "busy", "warn", "bad", "neutral"
+_TONES = {SAVED: OK, STOPPED: NEUTRAL, CANCELLED: BAD, **dict.fromkeys(RUNNING_STATES, BUSY)}
+
+
+@dataclass(frozen=True)
+class Timed:
+    """An Activity and when it arrived, so a "retrying in N s" counts down as time passes."""
+
+    activity: Activity
+    at: float
+
+
+def badge(record: JobRecord, timed: Timed | None, now: float) -> tuple[str, str]:
+    """The state pill's words and tone: "Downloading 40 %", "Retrying in 12 s", "Saved"..."""
+    activity = timed.activity if timed is not None else None
+    if activity is not None and activity.failure is not None and timed is not None:
+        wait = activity.failure.retry_in
+        if wait is None:
+            return "Retrying", WARN
+        left = max(0, math.ceil(wait - (now - timed.at)))
+        return (f"Retrying in {left} s" if left else "Retrying now"), WARN
+    if record.state == DOWNLOADING and activity is not None and activity.fraction is not None:
+        return f"Downloading {int(activity.fraction * 100)} %", BUSY
+    return state_label(record.state), _TONES.get(record.state, BAD)
+
+
+def is_live(record: JobRecord, timed: Timed | None) -> bool:
+    """True while the card's text changes with time (a job running or waiting to retry)."""
+    return not record.is_final or timed is not None
+
+
+def short_model(model: str) -> str:
+    """ "google/veo-3.1-fast" -> "veo-3.1-fast": the vendor is noise on a small card."""
+    return model.rsplit("/", 1)[-1]
+
+
+def when_text(stamp: float, now: float) -> str:
+    """14:05 today, "27 Nov" this year, "27 Nov 2025" before."""
+    then, today = datetime.fromtimestamp(stamp), datetime.fromtimestamp(now)
+    if then.date() == today.date():
+        return then.strftime("%H:%M")
+    if then.year == today.year:
+        return f"{then.day} {then.strftime('%b')}"
+    return f"{then.day} {then.strftime('%b %Y')}"
+
+
+def meta_text(record: JobRecord, now: float) -> str:
+    """The secondary line: model · duration · seed · cost · date."""
+    duration = record.request.get("duration")
+    parts = [
+        short_model(record.model),
+        f"{duration} s" if duration else "",
+        f"seed {record.seed}" if record.seed is not None else "",
+        cost_text(record),
+        when_text(record.created_at, now),
+    ]
+    return " · ".join(p for p in parts if p)
+
+
+def tooltip_text(record: JobRecord) -> str:
+    """The whole prompt, and what went wrong when something did."""
+    lines = [record.prompt or "(no prompt)", "", f"{record.model} — {record.label}"]
+    if record.error and record.state != SAVED:
+        lines.append(record.error)
+    if record.note:
+        lines.append(record.note)
+    return "\n".join(lines)
+
+
+def files(record: JobRecord) -> list[str]:
+    """Every saved output file of a saved job (output 0 first); [] otherwise."""
+    if record.state != SAVED:
+        return []
+    if record.outputs:
+        return [o.path for o in sorted(record.outputs, key=lambda o: o.index)]
+    return [record.path] if record.path else []
+
+
+def main_file(record: JobRecord) -> str | None:
+    """Output 0 of a saved job: what plays, what the thumbnail shows."""
+    found = files(record)
+    return found[0] if found else None
+
+
+def matches(query: LibraryQuery, record: JobRecord) -> bool:
+    """The library query's rule for one record (services/library.py's SQL, in Python), so a
+    job that arrives live is shown only when the current search and filters would list it."""
+    if record.deleted_at is not None and not query.include_deleted:
+        return False
+    text = query.text.strip()
+    if text:
+        needle = text.casefold()
+        in_text = needle in record.prompt.casefold() or needle in record.model.casefold()
+        if not in_text and str(record.seed) != text:
+            return False
+    if query.model and record.model != query.model:
+        return False
+    if query.states is not None and record.state not in query.states:
+        return False
+    if query.favourites and not record.favourite:
+        return False
+    if query.since is not None and record.created_at < query.since:
+        return False
+    if query.until is not None and record.created_at >= query.until:
+        return False
+    return query.batch is None or record.batch == query.batch
+
+
+def midnight(now: float) -> float:
+    """The start of today, local time."""
+    day = datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day.timestamp()
+
+
+DATE_RANGES = ("all", "today", "7 days", "30 days")
+
+
+def since_for(date_range: str, now: float | None = None) -> float | None:
+    """The ``since`` of a date filter choice."""
+    now = time.time() if now is None else now
+    if date_range == "today":
+        return midnight(now)
+    if date_range == "7 days":
+        return now - 7 * 86400
+    if date_range == "30 days":
+        return now - 30 * 86400
+    return None
