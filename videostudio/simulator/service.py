@@ -45,7 +45,7 @@ FAILURE_MESSAGE = "The provider could not generate this video (simulated failure
 
 
 def load_catalogue() -> list[dict[str, Any]]:
-    text = resources.files("videostudio.simulator").joinpath("catalogue.json").read_text()
+    text = resources.files("videostudio.core").joinpath("catalogue_snapshot.json").read_text()
     return list(json.loads(text)["data"])
 
 

@@ -1,23 +1,165 @@
-"""The window's look: a few rules on top of the platform style (Fusion on Linux)."""
+"""The window's look: a few rules on top of the platform style (Fusion on Linux).
+
+No literal colours that only work on one background: ``STYLE`` uses palette
+roles, and ``themed_style`` blends the state colours (error, warning, info)
+with the current palette, checking that text stays readable (WCAG contrast)
+in light and dark palettes alike. ``FocusRing`` draws a clear focus frame in
+the highlight colour around whatever has keyboard focus, which Fusion itself
+barely marks on buttons, combo boxes, check boxes and text areas.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QFocusFrame,
+    QMenu,
+    QMenuBar,
+    QWidget,
+)
 
 STYLE = """
-QLabel#hint { color: palette(mid); }
 QLabel#sectionTitle { font-weight: 600; margin-top: 6px; }
-QLabel#inlineMessage { color: #b3261e; }
-QLabel#inlineMessage[problem="false"] { color: palette(text); }
-QLabel[problem="true"] { color: #b3261e; }
-QComboBox[problem="true"], QSpinBox[problem="true"], QCheckBox[problem="true"],
-QPlainTextEdit[problem="true"] { border: 2px solid #b3261e; border-radius: 3px; }
 QFrame#imageZone { border: 2px dashed palette(mid); border-radius: 8px; }
 QFrame#imageZone[dragging="true"] { border-color: palette(highlight); }
 QFrame#imageTile { border: 1px solid palette(mid); border-radius: 4px; }
-QLabel#placeholder { color: palette(mid); background: palette(base); }
+QLabel#placeholder { background: palette(base); }
 QPushButton#generate { font-weight: 600; padding: 6px 18px; }
 QLabel#estimate { font-weight: 600; }
 QFrame#banner { border-radius: 4px; padding: 2px; }
-QFrame#banner[kind="info"] { background: #e8f0fe; color: #174ea6; }
-QFrame#banner[kind="demo"] { background: #fef7e0; color: #7a4f01; }
-QFrame#banner[kind="error"], QFrame#banner[kind="credits"] { background: #fce8e6; color: #a50e0e; }
-QFrame#banner[kind="offline"] { background: #fff4e5; color: #8a4b00; }
-QFrame#banner QLabel { color: inherit; }
+QFocusFrame { border: 2px solid palette(highlight); border-radius: 4px; }
 """
+
+# State colours, as hues: blended with the palette below, never used as they are.
+ERROR = QColor("#d93025")
+WARNING = QColor("#e37400")
+INFO = QColor("#1a73e8")
+DEMO = QColor("#f9ab00")
+BANNER_KINDS = {"error": ERROR, "credits": ERROR, "offline": WARNING, "info": INFO, "demo": DEMO}
+TEXT_CONTRAST = 4.5  # WCAG AA for body text
+BORDER_CONTRAST = 3.0  # WCAG for user interface components
+
+
+def mix(a: QColor, b: QColor, amount: float) -> QColor:
+    """``a`` blended into ``b``: amount 0 is ``b``, 1 is ``a``."""
+    return QColor.fromRgbF(
+        a.redF() * amount + b.redF() * (1 - amount),
+        a.greenF() * amount + b.greenF() * (1 - amount),
+        a.blueF() * amount + b.blueF() * (1 - amount),
+    )
+
+
+def _luminance(color: QColor) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return (
+        0.2126 * channel(color.redF())
+        + 0.7152 * channel(color.greenF())
+        + 0.0722 * channel(color.blueF())
+    )
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def readable(hue: QColor, background: QColor, text: QColor, minimum: float) -> QColor:
+    """``hue`` moved toward the palette's text colour until it reads on ``background``."""
+    for step in range(11):
+        color = mix(text, hue, step / 10)
+        if contrast(color, background) >= minimum:
+            return color
+    return text
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def themed_style(palette: QPalette) -> str:
+    """The rules whose colours depend on the palette: state colours blended with it."""
+    window = palette.color(QPalette.ColorRole.Window)
+    text = palette.color(QPalette.ColorRole.WindowText)
+    error = readable(ERROR, window, text, TEXT_CONTRAST).name()
+    border = readable(ERROR, window, text, BORDER_CONTRAST).name()
+    secondary = readable(mix(text, window, 0.55), window, text, TEXT_CONTRAST).name()
+    rules = [
+        f"QLabel#hint {{ color: {secondary}; }}",
+        f"QLabel#inlineMessage {{ color: {error}; }}",
+        'QLabel#inlineMessage[problem="false"], QLabel#note { color: palette(window-text); }',
+        f'QLabel[problem="true"] {{ color: {error}; }}',
+        'QComboBox[problem="true"], QSpinBox[problem="true"], QCheckBox[problem="true"],'
+        f' QPlainTextEdit[problem="true"] {{ border: 2px solid {border}; border-radius: 3px; }}',
+        f"QLabel#placeholder {{ color: {secondary}; }}",
+    ]
+    strength = 0.28 if is_dark(palette) else 0.14
+    for kind, hue in BANNER_KINDS.items():
+        background = mix(hue, window, strength)
+        foreground = readable(hue, background, text, TEXT_CONTRAST)
+        selector = f'QFrame#banner[kind="{kind}"]'
+        rules.append(f"{selector} {{ background: {background.name()}; }}")
+        rules.append(f"{selector} QLabel {{ color: {foreground.name()}; }}")
+    return "\n".join(rules)
+
+
+def dark_palette() -> QPalette:
+    """A dark Fusion palette (for screenshots and tests of the dark look)."""
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for which, color in (
+        (role.Window, "#2b2b2b"),
+        (role.WindowText, "#e8e8e8"),
+        (role.Base, "#1e1e1e"),
+        (role.AlternateBase, "#2f2f2f"),
+        (role.ToolTipBase, "#3a3a3a"),
+        (role.ToolTipText, "#e8e8e8"),
+        (role.PlaceholderText, "#9a9a9a"),
+        (role.Text, "#e8e8e8"),
+        (role.Button, "#353535"),
+        (role.ButtonText, "#e8e8e8"),
+        (role.BrightText, "#ff6b6b"),
+        (role.Highlight, "#3d8ee8"),
+        (role.HighlightedText, "#ffffff"),
+        (role.Link, "#7ab4f5"),
+        (role.LinkVisited, "#b48ef5"),
+        (role.Light, "#4a4a4a"),
+        (role.Midlight, "#404040"),
+        (role.Mid, "#5a5a5a"),
+        (role.Dark, "#202020"),
+        (role.Shadow, "#101010"),
+    ):
+        palette.setColor(which, QColor(color))
+    for which in (role.WindowText, role.Text, role.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, which, QColor("#7a7a7a"))
+    return palette
+
+
+class FocusRing(QObject):
+    """A highlight-coloured frame around the focused widget, in every window of the app."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_app_focus_changed)
+
+    def _on_app_focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
+        if now is None or isinstance(now, (QMenu, QMenuBar)) or now.isWindow():
+            return
+        target = now
+        owner = now.parentWidget()
+        if isinstance(owner, (QComboBox, QAbstractSpinBox)):
+            target = owner  # ring the whole editable combo or spin box, not its text field
+        window = target.window()
+        frame = window.findChild(QFocusFrame, "focusRing")
+        if frame is None:
+            frame = QFocusFrame(window)
+            frame.setObjectName("focusRing")
+        frame.setWidget(target)

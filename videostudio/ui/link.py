@@ -1,0 +1,96 @@
+"""What is true about the connection right now, in words for the status bar and banners.
+
+Built only from answers the service gave (the model list, the key check,
+polls, submits): having a key proves nothing, so a live connection starts as
+"connecting" until something answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from videostudio.core.failures import sentences
+
+DEMO = "demo"
+CONNECTING = "connecting"
+CONNECTED = "connected"
+UNREACHABLE = "unreachable"
+KEY_REFUSED = "key_refused"
+
+
+def service_name(base_url: str) -> str:
+    """ "OpenRouter" for openrouter.ai, else the host (and port) the app really talks to."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or base_url
+    if host == "openrouter.ai" or host.endswith(".openrouter.ai"):
+        return "OpenRouter"
+    return parts.netloc or host
+
+
+@dataclass(frozen=True)
+class Link:
+    """The connection to one backend. ``reachable`` and ``key_ok`` are None until known."""
+
+    demo: bool = True
+    base_url: str = ""
+    reachable: bool | None = None
+    key_ok: bool | None = None
+    key_problem: str = ""  # the server's words when it refused the key
+    retry_at: float = 0.0  # when the next try to reach it is due (clock time; 0 = none)
+
+    def with_(self, **changes: Any) -> Link:
+        if changes.get("reachable") is True or changes.get("key_ok") is not None:
+            changes.setdefault("retry_at", 0.0)
+        if changes.get("key_ok") is True:
+            changes.setdefault("key_problem", "")
+        return replace(self, **changes)
+
+    @property
+    def service(self) -> str:
+        return "the built-in simulator" if self.demo else service_name(self.base_url)
+
+    @property
+    def state(self) -> str:
+        if self.demo:
+            return DEMO
+        if self.key_ok is False:
+            return KEY_REFUSED
+        if self.reachable is False:
+            return UNREACHABLE
+        if self.reachable and self.key_ok:
+            return CONNECTED
+        return CONNECTING
+
+    @property
+    def status(self) -> str:
+        """The status bar's permanent words."""
+        name = self.service
+        other = "" if name == "OpenRouter" else " (not openrouter.ai)"
+        return {
+            DEMO: "Demo mode: built-in simulator, nothing is billed",
+            KEY_REFUSED: f"{name} refused the API key",
+            UNREACHABLE: f"{name} can't be reached",
+            CONNECTED: f"Connected to {name}{other}",
+            CONNECTING: f"Connecting to {name}{other}…",
+        }[self.state]
+
+    @property
+    def offline_text(self) -> str:
+        if self.demo or self.reachable is not False:
+            return ""
+        return (
+            f"{self.service} can't be reached. Jobs you start are journaled and sent when "
+            "it is back; running jobs continue by themselves."
+        )
+
+    @property
+    def key_text(self) -> str:
+        if self.demo or self.key_ok is not False:
+            return ""
+        return sentences(
+            f"{self.service} refused the API key:",
+            self.key_problem or "the key is not valid",
+            "Jobs waiting for it continue once a working key is saved",
+        )
