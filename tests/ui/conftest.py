@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import functools
 import gc
 import time
@@ -25,10 +26,11 @@ from PySide6.QtWidgets import QApplication
 from tests.conftest import states_of
 from tests.test_simulator_clips import _png
 from videostudio.api.client import VideoClient
+from videostudio.api.errors import NotFoundError
 from videostudio.api.retry import RetryPolicy
 from videostudio.core.jobs import JobRecord
 from videostudio.core.polling import PollPolicy
-from videostudio.services.backend import Backend, verify_key
+from videostudio.services.backend import Backend
 from videostudio.services.jobs import Activity
 from videostudio.services.keychain import KeyStore
 from videostudio.services.remote_image import fetch_image
@@ -86,6 +88,14 @@ class Studio:
         return states_of(self.events, local_id)
 
 
+async def check_key(base_url: str, key: str) -> None:
+    """The app's key check (a poll of a job that cannot exist), retrying as fast as the
+    window's client does in these tests."""
+    async with VideoClient(api_key=key, base_url=base_url, retry=FAST_RETRY) as client:
+        with contextlib.suppress(NotFoundError):
+            await client.get_generation("videostudio-key-check")
+
+
 def make_studio(
     server: SimulatorServer,
     data: Path,
@@ -120,7 +130,7 @@ def make_studio(
     controller = StudioController(
         connect,
         keys,
-        lambda k: verify_key(k, live_url or server.base_url),
+        functools.partial(check_key, live_url or server.base_url),
         fetch=functools.partial(fetch_image, allow_http_loopback=True),
         clock=clock,
         sleep=FAST_RECONNECT_SLEEP,

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from videostudio.api.client import VideoClient
+from videostudio.api.client import RetryCallback, VideoClient
 from videostudio.core.models import VideoModel, parse_model_list
 
 log = logging.getLogger("videostudio.services.catalog")
@@ -76,9 +76,13 @@ class Catalog:
         self.fetched_at = float(data.get("fetched_at") or 0)
         return models
 
-    async def refresh(self) -> list[VideoModel]:
-        """Fetch the live catalogue and cache it; raises the client's errors."""
-        models = await self.client.list_models()
+    async def refresh(self, on_retry: RetryCallback | None = None) -> list[VideoModel]:
+        """Fetch the live catalogue and cache it; raises the client's errors.
+
+        ``on_retry`` hears of each failed try before the next, so a window can say at
+        once that the service cannot be reached instead of after the last retry.
+        """
+        models = await self.client.list_models(on_retry=on_retry)
         self.models, self.source = models, LIVE
         self.fetched_at = time.time()
         await asyncio.to_thread(self._write, [dict(m.raw) for m in models])

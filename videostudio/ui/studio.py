@@ -193,7 +193,9 @@ class StudioController(QObject):
         self._pending: set[asyncio.Task[Any]] = set()
         self._reconnect: asyncio.Task[Any] | None = None
         self._sending = False
-        self._recent: dict[str, float] = {}  # request fingerprint -> when it was journaled
+        # request fingerprint -> (when it was journaled, its job): a repeat within the window
+        # asks first, unless that job was refused (nothing was created or billed)
+        self._recent: dict[str, tuple[float, int]] = {}
         self._announce: set[int] = set()  # jobs started here whose fate the status bar tells
         self._shown: tuple[Any, ...] = ()
 
@@ -255,8 +257,12 @@ class StudioController(QObject):
             self._reconnect_later(backend)
 
     async def _refresh_models(self, backend: Backend) -> None:
+        def on_retry(notice: Any) -> None:  # the first failed try already says it
+            if self.backend is backend and to_failure(notice.error).kind == failures.OFFLINE:
+                self._update_link(reachable=False, retry_at=self.clock() + notice.delay)
+
         try:
-            models = await backend.catalog.refresh()
+            models = await backend.catalog.refresh(on_retry=on_retry)
         except Exception as exc:  # noqa: BLE001 (every failure becomes a message)
             if self.backend is not backend:
                 return  # switched or closed meanwhile: not worth a message
@@ -300,7 +306,8 @@ class StudioController(QObject):
             if failure is None:
                 return "Updating the model list…"
             when = time.strftime("%d %b %Y", time.localtime(catalog.fetched_at or 0))
-            return sentences(f"Showing the model list saved on {when}", self._why_not(failure))
+            said = f"Showing the model list saved on {when}"
+            return sentences(said, self._why_not(failure, service))
         return "" if failure is None else self._why_not(failure)
 
     @staticmethod
@@ -415,6 +422,7 @@ class StudioController(QObject):
             )
 
     def _on_job_rejected(self, record: JobRecord) -> None:
+        self._recent = {k: v for k, v in self._recent.items() if v[1] != record.local_id}
         if record.local_id in self._announce:
             self._announce.discard(record.local_id)
             self.notice.emit("", "info")  # not "sending" any more; the banner says why
@@ -581,7 +589,7 @@ class StudioController(QObject):
             except Exception as exc:  # noqa: BLE001 (the journal could not be written)
                 self.notice.emit(sentences("The job was not started:", str(exc)), "error")
                 return
-            self._recent[_fingerprint(request)] = self.clock()
+            self._recent[_fingerprint(request)] = (self.clock(), record.local_id)
             self._announce.add(record.local_id)
             if not record.job_id and not record.is_final:
                 self.notice.emit(f"Sending the job to {self.link.service}…", "progress")
@@ -592,8 +600,8 @@ class StudioController(QObject):
     async def _not_a_repeat(self, request: GenerationRequest) -> bool:
         """True to go ahead: the request is new, or the user wants the same one again."""
         now = self.clock()
-        self._recent = {k: t for k, t in self._recent.items() if now - t < DUPLICATE_WINDOW_S}
-        sent = self._recent.get(_fingerprint(request))
+        self._recent = {k: v for k, v in self._recent.items() if now - v[0] < DUPLICATE_WINDOW_S}
+        sent, _local_id = self._recent.get(_fingerprint(request), (None, 0))
         if sent is None:
             return True
         return await self.ask(
