@@ -108,7 +108,7 @@ async def _follow(
 
 
 def _size(n: int) -> str:
-    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n / 2**10:.0f} KB"
+    return f"{n / 2**20:g} MB" if n >= 2**20 else f"{n / 2**10:g} KB"
 
 
 async def _read_bounded(resp: httpx.Response, name: str, max_bytes: int) -> bytes:
@@ -121,9 +121,18 @@ async def _read_bounded(resp: httpx.Response, name: str, max_bytes: int) -> byte
         raise too_big
     chunks: list[bytes] = []
     total = 0
-    async for chunk in resp.aiter_bytes():
-        total += len(chunk)
-        if total > max_bytes:
-            raise too_big
-        chunks.append(chunk)
+    try:
+        async for chunk in resp.aiter_bytes():
+            total += len(chunk)
+            if total > max_bytes:
+                # Close the response and let the iteration end from inside: breaking out of
+                # httpx's nested async generators would leave them to a loop-less finalizer.
+                await resp.aclose()
+                continue
+            chunks.append(chunk)
+    except (httpx.StreamClosed, httpx.TransportError):
+        if total <= max_bytes:
+            raise  # not our own closing: the network failed
+    if total > max_bytes:
+        raise too_big
     return b"".join(chunks)

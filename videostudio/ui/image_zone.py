@@ -37,7 +37,7 @@ class ImageTile(QFrame):
         super().__init__(parent)
         self.image_id = image_id
         self.setObjectName("imageTile")
-        thumb = QLabel(self)
+        thumb = self.thumbnail = QLabel(self)
         thumb.setPixmap(QPixmap.fromImage(thumbnail))
         thumb.setFixedSize(96, 72)
         thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -200,6 +200,7 @@ class ImageZone(QFrame):
         for text, kind in messages:
             label = QLabel(text, self._messages)
             label.setObjectName("inlineMessage" if kind == "error" else "note")
+            label.setProperty("kind", kind)
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self._messages_layout.addWidget(label)
@@ -212,6 +213,5 @@ class ImageZone(QFrame):
             item = self._messages_layout.itemAt(i)
             label = item.widget() if item is not None else None
             if isinstance(label, QLabel):
-                kind = "error" if label.objectName() == "inlineMessage" else "info"
-                found.append((label.text(), kind))
+                found.append((label.text(), str(label.property("kind"))))
         return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -637,7 +638,7 @@ class MainWindow(QMainWindow):
         logs = [
             h.baseFilename
             for h in logging.getLogger().handlers
-            if isinstance(h, logging.FileHandler)
+            if isinstance(h, logging.FileHandler) and h.baseFilename != os.devnull
         ]
         rows = [
             ("Version", __version__),
@@ -646,13 +647,10 @@ class MainWindow(QMainWindow):
             ("Data folder", str(data)),
             ("Log file", logs[0] if logs else "not written in this run"),
         ]
-        table = "".join(
-            f"<tr><td>{html.escape(k)}:&nbsp;</td><td>{html.escape(v)}</td></tr>" for k, v in rows
-        )
+        lines = "<br>".join(f"{html.escape(k)}: {html.escape(v)}" for k, v in rows)
         return (
             f"<b>{APP_NAME} {__version__}</b><br>A desktop studio for OpenRouter's video "
-            "generation API. Every job is journaled and saved with its settings."
-            f"<table>{table}</table>"
+            f"generation API. Every job is journaled and saved with its settings.<p>{lines}</p>"
             f"To report a problem, copy these lines into a new issue at "
             f"<a href='{ISSUES_URL}'>{ISSUES_URL}</a> and attach the log file "
             "(it never contains your API key)."
