@@ -37,7 +37,8 @@ async def answer(button_text: str) -> str:
     await until(question_box, what="the question")
     box = question_box()
     assert box is not None
-    text = box.text()
+    assert box.text() == "Send the same job again?"
+    text = box.informativeText()
     buttons = {b.text(): b for b in box.findChildren(QPushButton)}
     assert box.defaultButton() is buttons["Don't send"]  # Enter does not send it again
     QTest.mouseClick(buttons[button_text], Qt.MouseButton.LeftButton)

@@ -187,6 +187,11 @@ class ImageZone(QFrame):
     def tile_ids(self) -> list[int]:
         return list(self._tiles)
 
+    @property
+    def message_area(self) -> QWidget:
+        """The widget holding the message lines (to scroll it into view)."""
+        return self._messages
+
     def show_message(self, text: str, kind: str = "error") -> None:
         self.show_messages([(text, kind)] if text else [])
 

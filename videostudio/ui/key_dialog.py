@@ -131,6 +131,8 @@ class KeyDialog(QDialog):
         """The key in the field was refused: saving or using it is not offered until it changes."""
         self._rejected = True
         self._update_buttons(busy=False)
+        self.key_edit.setFocus()  # ready for the right key, not on Close
+        self.key_edit.selectAll()
 
     def _update_buttons(self, busy: bool) -> None:
         self.test_button.setEnabled(not busy)

@@ -177,7 +177,7 @@ class MainWindow(QMainWindow):
         form_layout.addWidget(_section("Images", form))
         form_layout.addWidget(self.images)
         form_layout.addStretch(1)
-        scroll = QScrollArea(self)
+        scroll = self.form_scroll = QScrollArea(self)
         scroll.setWidget(form)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -326,7 +326,7 @@ class MainWindow(QMainWindow):
         c.image_added.connect(self._on_controller_image_added)
         c.image_removed.connect(self.images.remove_tile)
         c.image_roles.connect(self.images.set_roles)
-        c.image_messages.connect(self.images.show_messages)
+        c.image_messages.connect(self._on_controller_image_messages)
         c.submitted.connect(self._on_controller_submitted)
 
     # -- the look ---------------------------------------------------------------------------
@@ -458,6 +458,16 @@ class MainWindow(QMainWindow):
         self.images.add_tile(image_id, thumb, name, note)
         self._update_estimate()
 
+    def _on_controller_image_messages(self, messages: list[tuple[str, str]]) -> None:
+        self.images.show_messages(messages)
+        if messages:  # on a short screen the lines may be below the fold: bring them up
+            QTimer.singleShot(0, self._show_image_messages)
+
+    def _show_image_messages(self) -> None:
+        area = self.images.message_area
+        if area.isVisible():
+            self.form_scroll.ensureWidgetVisible(area, 0, 8)
+
     def _on_images_remove_requested(self, image_id: int) -> None:
         self.controller.remove_image(image_id)
         self._update_estimate()
@@ -475,7 +485,9 @@ class MainWindow(QMainWindow):
 
     def _on_controller_question(self, question: Question) -> None:
         """Show the view-model's question; the chosen button is its answer (No by default)."""
-        box = QMessageBox(QMessageBox.Icon.Question, question.title, question.text, parent=self)
+        # The question is the text (a title bar may not show it), the details below it.
+        box = QMessageBox(QMessageBox.Icon.Question, question.title, question.title, parent=self)
+        box.setInformativeText(question.text)
         yes = box.addButton(question.yes, QMessageBox.ButtonRole.AcceptRole)
         no = box.addButton(question.no, QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(no)
@@ -663,6 +675,8 @@ class MainWindow(QMainWindow):
         box.setText(self.about_text())
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         box.setStandardButtons(QMessageBox.StandardButton.Close)
-        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        icon = self.windowIcon().pixmap(64, 64)
+        if not icon.isNull():
+            box.setIconPixmap(icon)
         box.finished.connect(box.deleteLater)
         box.open()

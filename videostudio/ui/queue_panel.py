@@ -267,6 +267,7 @@ class JobQueuePanel(QWidget):
             (COST, 60),
         ):
             header.resizeSection(col, width)
+        header.moveSection(header.visualIndex(STATUS), 1)  # what a job is doing, in view first
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_table_custom_context_menu_requested)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)

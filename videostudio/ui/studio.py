@@ -299,9 +299,8 @@ class StudioController(QObject):
             said = f"Showing the built-in model list ({catalog.snapshot_of or 'shipped'})"
             if failure is None:
                 return f"{said} until {service} sends the current one."
-            return sentences(
-                said, "models and prices may have changed since", self._why_not(failure, service)
-            )
+            changed = f"{said}; models and prices may have changed since"
+            return sentences(changed, self._why_not(failure, service))
         if catalog.source == CACHED:
             if failure is None:
                 return "Updating the model list…"
@@ -391,11 +390,7 @@ class StudioController(QObject):
             elif failure.kind == failures.AUTH:
                 self._update_link(reachable=True, key_ok=False, key_problem=failure.message)
             if failure is not None and record.local_id in self._announce and not record.job_id:
-                self.notice.emit(
-                    f"The job is journaled and will be sent when {self.link.service} "
-                    "can be reached.",
-                    "progress",
-                )
+                self.notice.emit(self._waiting_words(failure), "progress")
             return
         if record.job_id and record.state not in (UNKNOWN, STOPPED):
             self._update_link(reachable=True, key_ok=True)  # the service took our key
@@ -410,6 +405,17 @@ class StudioController(QObject):
                 "It was not sent again; see its row in the queue.",
                 "info",
             )
+
+    def _waiting_words(self, failure: Failure) -> str:
+        """Why a journaled job is not sent yet, for the status bar."""
+        service = self.link.service
+        if failure.kind == failures.OFFLINE:
+            return f"The job is journaled and will be sent when {service} can be reached."
+        return sentences(
+            f"{service} asked to wait:",
+            failure.message,
+            "The job is journaled and will be sent by itself",
+        )
 
     def _on_job_accepted(self, record: JobRecord) -> None:
         self.banner.emit("credits", "", 0.0)  # a submit was taken: those causes are gone

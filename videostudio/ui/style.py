@@ -3,20 +3,21 @@
 No literal colours that only work on one background: ``STYLE`` uses palette
 roles, and ``themed_style`` blends the state colours (error, warning, info)
 with the current palette, checking that text stays readable (WCAG contrast)
-in light and dark palettes alike. ``FocusRing`` draws a clear focus frame in
-the highlight colour around whatever has keyboard focus, which Fusion itself
+in light and dark palettes alike. ``FocusRing`` draws a clear ring in the
+highlight colour around whatever has keyboard focus, which Fusion itself
 barely marks on buttons, combo boxes, check boxes and text areas.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
-from PySide6.QtGui import QColor, QPalette
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
-    QFocusFrame,
+    QLabel,
     QMenu,
     QMenuBar,
     QWidget,
@@ -31,7 +32,6 @@ QLabel#placeholder { background: palette(base); }
 QPushButton#generate { font-weight: 600; padding: 6px 18px; }
 QLabel#estimate { font-weight: 600; }
 QFrame#banner { border-radius: 4px; padding: 2px; }
-QFocusFrame { border: 2px solid palette(highlight); border-radius: 4px; }
 """
 
 # State colours, as hues: blended with the palette below, never used as they are.
@@ -141,25 +141,67 @@ def dark_palette() -> QPalette:
     return palette
 
 
+class _Ring(QWidget):
+    """The ring itself: a see-through child over the focused widget's edge, so it moves,
+    scrolls and hides with it and no parent's edge ever clips it."""
+
+    def __init__(self, target: QWidget) -> None:
+        super().__init__(target)
+        self.setObjectName("focusRing")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setGeometry(target.rect())
+        target.installEventFilter(self)
+        self.raise_()
+        self.show()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        target = self.parentWidget()
+        if watched is target and target is not None:
+            if event.type() == QEvent.Type.Resize:
+                self.setGeometry(target.rect())
+            elif event.type() == QEvent.Type.ChildAdded:
+                self.raise_()
+        return False
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        colour = self.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight)
+        painter.setPen(QPen(colour, RING_WIDTH))
+        inset = RING_WIDTH / 2
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(inset, inset, -inset, -inset), 3, 3)
+
+
+RING_WIDTH = 2
+
+
 class FocusRing(QObject):
-    """A highlight-coloured frame around the focused widget, in every window of the app."""
+    """Keeps one ring on the widget that has keyboard focus, in every window of the app."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._ring: _Ring | None = None
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._on_app_focus_changed)
 
+    @property
+    def target(self) -> QWidget | None:
+        """The widget the ring is on (None when none is)."""
+        ring = self._ring
+        return ring.parentWidget() if ring is not None and shiboken6.isValid(ring) else None
+
     def _on_app_focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
-        if now is None or isinstance(now, (QMenu, QMenuBar)) or now.isWindow():
-            return
+        if self._ring is not None and shiboken6.isValid(self._ring):
+            self._ring.deleteLater()
+        self._ring = None
+        if now is None or isinstance(now, (QMenu, QMenuBar, QLabel)) or now.isWindow():
+            return  # a label with links marks its focused link itself
+        if now.window().windowFlags() & Qt.WindowType.Popup == Qt.WindowType.Popup:
+            return  # a completer's list or a menu: its own highlight shows the place
         target = now
         owner = now.parentWidget()
         if isinstance(owner, (QComboBox, QAbstractSpinBox)):
             target = owner  # ring the whole editable combo or spin box, not its text field
-        window = target.window()
-        frame = window.findChild(QFocusFrame, "focusRing")
-        if frame is None:
-            frame = QFocusFrame(window)
-            frame.setObjectName("focusRing")
-        frame.setWidget(target)
+        self._ring = _Ring(target)
