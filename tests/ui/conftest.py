@@ -13,7 +13,7 @@ import contextlib
 import functools
 import gc
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,6 +103,7 @@ def make_studio(
     *,
     live_url: str | None = None,
     clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> Studio:
     """The real window and view-model. Live mode talks to ``live_url`` (default: the
     simulator); demo mode always to the simulator, marked as demo."""
@@ -133,7 +134,7 @@ def make_studio(
         functools.partial(check_key, live_url or server.base_url),
         fetch=functools.partial(fetch_image, allow_http_loopback=True),
         clock=clock,
-        sleep=FAST_RECONNECT_SLEEP,
+        sleep=sleep or FAST_RECONNECT_SLEEP,
     )
     controller.reconnect_delays = (0.3,)
     settings = QSettings(str(data / "settings.ini"), QSettings.Format.IniFormat)

@@ -3,6 +3,7 @@ dialog say what the service really answered, and clear when the cause is gone.""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from pathlib import Path
@@ -87,6 +88,32 @@ async def test_offline_with_a_saved_key_says_so_and_clears_when_reachable(
             await until(lambda: "Connected to" in status_words(s), what="the connection back")
             await until(lambda: banners(s) == [], what="the offline banner to go")
     finally:
+        await close_studio(s)
+
+
+async def test_the_offline_banner_counts_down_to_the_next_try(
+    qapp: object, server: SimulatorServer, tmp_path: Path
+) -> None:
+    clock = Clock()
+    gate = asyncio.Event()
+
+    async def parked(_delay: float) -> None:  # the wait itself is not what is tested
+        await gate.wait()
+
+    url, _port = dead_url()
+    s = make_studio(server, tmp_path / "data", live_url=url, clock=clock, sleep=parked)
+    s.controller.reconnect_delays = (20.0,)
+    s.window.show()
+    await s.controller.start()
+    try:
+        banner = s.window.offline_banner.label
+        await until(lambda: "Next try in 20 s." in banner.text(), what="the countdown")
+        clock.now += 15
+        await until(lambda: "Next try in 5 s." in banner.text(), what="the next second")
+        clock.now += 10
+        await until(lambda: "Trying again now…" in banner.text(), what="the try")
+    finally:
+        gate.set()
         await close_studio(s)
 
 

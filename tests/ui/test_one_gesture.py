@@ -13,7 +13,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from tests.ui.conftest import Studio, until
-from videostudio.core.jobs import JobRecord
+from videostudio.core.jobs import UNKNOWN, JobRecord
+from videostudio.simulator.service import Fault
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -32,15 +33,17 @@ def question_box() -> QMessageBox | None:
     return next((b for b in boxes if b.isVisible()), None)
 
 
-async def answer(button_text: str) -> str:
-    """Wait for the window's question, click ``button_text`` with the mouse; its text."""
+async def answer(
+    button_text: str, question: str = "Send the same job again?", safe: str = "Don't send"
+) -> str:
+    """Wait for the window's question, click ``button_text`` with the mouse; its details."""
     await until(question_box, what="the question")
     box = question_box()
     assert box is not None
-    assert box.text() == "Send the same job again?"
+    assert box.text() == question
     text = box.informativeText()
     buttons = {b.text(): b for b in box.findChildren(QPushButton)}
-    assert box.defaultButton() is buttons["Don't send"]  # Enter does not send it again
+    assert box.defaultButton() is buttons[safe]  # Enter does not send it again
     QTest.mouseClick(buttons[button_text], Qt.MouseButton.LeftButton)
     await until(lambda: question_box() is None, what="the question to close")
     return text
@@ -153,3 +156,21 @@ async def test_a_different_request_is_not_questioned(studio: Studio) -> None:
     press_ctrl_enter(studio)
     await settled(studio, 2)
     assert posts(studio) == 2
+
+
+async def test_submitting_again_a_job_that_may_exist_asks_first(studio: Studio) -> None:
+    studio.sim.add_fault(Fault("submit", "reset"))  # created on the server, the reply lost
+    studio.window.prompt.set_text("a quiet harbour")
+    studio.window.generate_button.click()
+    await until(lambda: jobs(studio) and jobs(studio)[0].state == UNKNOWN, what="unknown")
+    queue = studio.window.queue
+    queue.select(jobs(studio)[0].local_id)
+    QTest.mouseClick(queue.resubmit_button, Qt.MouseButton.LeftButton)
+    details = await answer("Cancel", "Submit this job again?", "Cancel")
+    assert "may already exist on the server and be billed" in details
+    assert len(jobs(studio)) == 1
+    assert posts(studio) == 1
+    QTest.mouseClick(queue.resubmit_button, Qt.MouseButton.LeftButton)
+    await answer("Submit again", "Submit this job again?", "Cancel")
+    await until(lambda: len(jobs(studio)) == 2, what="the second job")
+    await until(lambda: posts(studio) == 2, what="its submit")

@@ -576,7 +576,10 @@ class StudioController(QObject):
 
     def generate(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> None:
         """One gesture, one job: ignored while the previous Generate is still on its way."""
-        if self._sending or self.backend is None:
+        if self._sending:
+            return
+        if self.backend is None:
+            self.notice.emit("Connecting; press Generate again in a moment.", "info")
             return
         self._set_sending(True)  # before any event can bring a second press
         self._own(self._generate(prompt, model, params))
