@@ -134,7 +134,7 @@ async def test_bad_drops_are_refused_cleanly(
     assert name in text
     assert kind == "error"
     assert studio.window.images.tile_ids() == []
-    assert studio.controller.image_count() == 0
+    assert studio.controller.images.count() == 0
 
 
 async def test_a_large_photo_is_scaled_down_off_the_ui_thread(

@@ -1,4 +1,4 @@
-"""What is true about the connection right now, in words for the status bar and banners.
+"""What is true about the connection right now, in words for the status bar, banners and notes.
 
 Built only from answers the service gave (the model list, the key check,
 polls, submits): having a key proves nothing, so a live connection starts as
@@ -7,11 +7,14 @@ polls, submits): having a key proves nothing, so a live connection starts as
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from videostudio.core.failures import sentences
+from videostudio.core import failures
+from videostudio.core.failures import Failure, sentences
+from videostudio.services.catalog import CACHED, SNAPSHOT
 
 DEMO = "demo"
 CONNECTING = "connecting"
@@ -94,3 +97,35 @@ class Link:
             self.key_problem or "the key is not valid",
             "Jobs waiting for it continue once a working key is saved",
         )
+
+    def waiting_words(self, failure: Failure) -> str:
+        """Why a journaled job is not sent yet, for the status bar."""
+        if failure.kind == failures.OFFLINE:
+            return f"The job is journaled and will be sent when {self.service} can be reached."
+        return sentences(
+            f"{self.service} asked to wait:",
+            failure.message,
+            "The job is journaled and will be sent by itself",
+        )
+
+    def catalog_note(
+        self, source: str, snapshot_of: str, fetched_at: float | None, failure: Failure | None
+    ) -> str:
+        """The note under the model picker: where the list comes from, while it is not live."""
+        if source == SNAPSHOT:
+            said = f"Showing the built-in model list ({snapshot_of or 'shipped'})"
+            if failure is None:
+                return f"{said} until {self.service} sends the current one."
+            changed = f"{said}; models and prices may have changed since"
+            return sentences(changed, self._why_not(failure))
+        if source == CACHED:
+            if failure is None:
+                return "Updating the model list…"
+            when = time.strftime("%d %b %Y", time.localtime(fetched_at or 0))
+            return sentences(f"Showing the model list saved on {when}", self._why_not(failure))
+        return "" if failure is None else self._why_not(failure)
+
+    def _why_not(self, failure: Failure) -> str:
+        if failure.kind == failures.OFFLINE:
+            return f"It updates when {self.service} can be reached."
+        return f"Could not update the model list: {sentences(failure.message)}"

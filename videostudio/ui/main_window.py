@@ -102,10 +102,6 @@ class Banner(QFrame):
         self.label.setText(html)
         self.setVisible(bool(html))
 
-    def set_kind(self, kind: str) -> None:
-        self.setProperty("kind", kind)
-        self.style().polish(self)
-
 
 def _linkify(text: str) -> str:
     """Plain text (a server's message) as safe HTML, with its web addresses clickable."""
@@ -299,9 +295,9 @@ class MainWindow(QMainWindow):
         self.generate_button.clicked.connect(self._on_generate)
         self.model_picker.model_chosen.connect(self._on_model_picker_model_chosen)
         self.params.changed.connect(self._update_estimate)
-        self.images.files_added.connect(c.add_files)
-        self.images.urls_added.connect(c.add_urls)
-        self.images.image_pasted.connect(c.add_qimage)
+        self.images.files_added.connect(c.images.add_files)
+        self.images.urls_added.connect(c.images.add_urls)
+        self.images.image_pasted.connect(c.images.add_qimage)
         self.images.remove_requested.connect(self._on_images_remove_requested)
         self.images.role_changed.connect(self._on_images_role_changed)
         self.queue.job_selected.connect(self._on_queue_job_selected)
@@ -323,10 +319,10 @@ class MainWindow(QMainWindow):
         c.sending.connect(self._on_controller_sending)
         c.key_needed.connect(self._on_controller_key_needed)
         c.problems.connect(self._on_controller_problems)
-        c.image_added.connect(self._on_controller_image_added)
-        c.image_removed.connect(self.images.remove_tile)
-        c.image_roles.connect(self.images.set_roles)
-        c.image_messages.connect(self._on_controller_image_messages)
+        c.images.added.connect(self._on_draft_images_added)
+        c.images.removed.connect(self.images.remove_tile)
+        c.images.roles.connect(self.images.set_roles)
+        c.images.messages.connect(self._on_draft_images_messages)
         c.submitted.connect(self._on_controller_submitted)
 
     # -- the look ---------------------------------------------------------------------------
@@ -452,13 +448,11 @@ class MainWindow(QMainWindow):
         if any(p.field == "prompt" for p in problems):
             self.prompt.focus()
 
-    def _on_controller_image_added(
-        self, image_id: int, thumb: QImage, name: str, note: str
-    ) -> None:
+    def _on_draft_images_added(self, image_id: int, thumb: QImage, name: str, note: str) -> None:
         self.images.add_tile(image_id, thumb, name, note)
         self._update_estimate()
 
-    def _on_controller_image_messages(self, messages: list[tuple[str, str]]) -> None:
+    def _on_draft_images_messages(self, messages: list[tuple[str, str]]) -> None:
         self.images.show_messages(messages)
         if messages:  # on a short screen the lines may be below the fold: bring them up
             QTimer.singleShot(0, self._show_image_messages)
@@ -469,11 +463,11 @@ class MainWindow(QMainWindow):
             self.form_scroll.ensureWidgetVisible(area, 0, 8)
 
     def _on_images_remove_requested(self, image_id: int) -> None:
-        self.controller.remove_image(image_id)
+        self.controller.images.remove(image_id)
         self._update_estimate()
 
     def _on_images_role_changed(self, image_id: int, role: str) -> None:
-        self.controller.set_image_role(image_id, role)
+        self.controller.images.set_role(image_id, role)
         self._update_estimate()
 
     def _on_paste_image(self) -> None:
@@ -584,7 +578,7 @@ class MainWindow(QMainWindow):
 
     def _on_controller_link_changed(self, state: str, text: str) -> None:
         self.link_label.setText(text)
-        self.link_label.setProperty("state", state)
+        self.link_label.setAccessibleDescription(state)
 
     def _on_controller_banner(self, cause: str, text: str, retry_at: float) -> None:
         if cause == "offline":

@@ -12,7 +12,6 @@ list, the key check, every poll and submit), never from merely having a key.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import itertools
 import json
@@ -22,42 +21,36 @@ import shutil
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Signal, Slot
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QObject, Signal
 
 from videostudio.core import failures
 from videostudio.core.failures import Failure, sentences
-from videostudio.core.images import MAX_INPUT_BYTES, ImageRejectedError
 from videostudio.core.jobs import REJECTED, STOPPED, UNKNOWN, JobRecord
 from videostudio.core.models import (
     COMPLETED,
     IN_PROGRESS,
     PENDING,
     GenerationRequest,
-    ImagePart,
     VideoModel,
 )
 from videostudio.core.pricing import estimate_for
 from videostudio.core.validation import Problem, validate_request
 from videostudio.services.backend import Backend
-from videostudio.services.catalog import CACHED, SNAPSHOT
 from videostudio.services.errors import to_failure
 from videostudio.services.jobs import Activity
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
 from videostudio.services.redact import register_secret
-from videostudio.services.remote_image import RemoteImageError, fetch_image, image_name
-from videostudio.ui.imaging import PreparedImage, prepare_image, prepare_remote
+from videostudio.services.remote_image import fetch_image
+from videostudio.ui.draft_images import DraftImages, ImageFetcher
 from videostudio.ui.link import Link
+from videostudio.ui.tasks import TaskGroup, owned_slot
 
 log = logging.getLogger("videostudio.ui")
 
-ROLES = ("reference", "first_frame", "last_frame")
 BackendFactory = Callable[[str | None, bool], Backend]  # (key, demo wanted) -> backend
 KeyTester = Callable[[str], Any]  # async: raises on a bad key
-ImageFetcher = Callable[[str], Awaitable[bytes]]
 # The same request again within this many seconds is probably a slip: ask first.
 DUPLICATE_WINDOW_S = 30.0
 # Trying to reach the service again while it cannot be reached (then every minute).
@@ -71,27 +64,6 @@ WHAT_NEXT = {
 }
 
 
-def owned_slot(*types: type) -> Callable[[Callable[..., Any]], Any]:
-    """An async Qt slot whose task the controller owns: closing cancels and awaits it,
-    so no job, journal or socket work outlives the window."""
-
-    def decorate(method: Callable[..., Any]) -> Any:
-        @Slot(*types)
-        @functools.wraps(method)
-        def slot(self: StudioController, *args: Any) -> asyncio.Task[Any]:
-            return self._own(method(self, *args))
-
-        return slot
-
-    return decorate
-
-
-@dataclass
-class DraftImage:
-    image: PreparedImage
-    role: str = "reference"
-
-
 @dataclass
 class Question:
     """A decision only the user can make (e.g. a second paid job). The window shows it
@@ -102,25 +74,6 @@ class Question:
     yes: str  # the button that goes ahead
     no: str
     answer: asyncio.Future[bool]
-
-
-def _read_image_file(path: str) -> PreparedImage:
-    file = Path(path)
-    size = file.stat().st_size
-    if size > MAX_INPUT_BYTES:
-        raise ImageRejectedError(
-            f"{file.name} is {size / 2**20:.0f} MB; images over "
-            f"{MAX_INPUT_BYTES // 2**20} MB are not read. Use a smaller image."
-        )
-    return prepare_image(file.read_bytes(), file.name)
-
-
-def _qimage_bytes(image: QImage) -> bytes:
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs say bytes; Qt wants str
-    return bytes(data.data())
 
 
 def _copy(src: str, dest: str) -> None:
@@ -136,7 +89,8 @@ def _fingerprint(request: GenerationRequest) -> str:
 
 
 class StudioController(QObject):
-    """Signals: see below; each one is a setter call on the window."""
+    """Signals: see below; each one is a setter call on the window. ``images`` is the
+    draft's images (their own view-model); ``tasks`` owns every async slot's work."""
 
     models_changed = Signal(list, str)  # models, a note on where they come from ("" = live)
     jobs_reset = Signal(list)  # every record of the (new) backend
@@ -149,10 +103,6 @@ class StudioController(QObject):
     sending = Signal(bool)  # a Generate is on its way to the journal
     key_needed = Signal(str, bool)  # why the key dialog should open, is it a problem
     problems = Signal(list)  # [Problem] for the draft
-    image_added = Signal(int, QImage, str, str)  # id, thumbnail, name, note
-    image_removed = Signal(int)
-    image_roles = Signal(int, list, str)  # id, allowed roles, current role
-    image_messages = Signal(list)  # [(text, kind)], kind: error | info | busy
     key_status = Signal(str, bool, bool)  # text, error, busy
     key_rejected = Signal()  # the key just tested was refused: do not offer to use it
     key_state = Signal(bool, bool, str)  # has key, session only, keychain error
@@ -174,7 +124,6 @@ class StudioController(QObject):
         self._connect = connect
         self._keys = keys
         self._test_key = test_key
-        self._fetch = fetch
         self.clock = clock
         self._sleep = sleep
         self.demo_wanted = demo
@@ -183,14 +132,10 @@ class StudioController(QObject):
         self.models: list[VideoModel] = []
         self.link = Link()
         self.reconnect_delays = RECONNECT_DELAYS
-        self._images: dict[int, DraftImage] = {}
-        self._image_ids = itertools.count(1)
-        self._image_notes: list[tuple[str, str]] = []
-        self._image_batches = 0
-        self._model: VideoModel | None = None
         self._keychain_error = ""
         self._switching = asyncio.Lock()
-        self._pending: set[asyncio.Task[Any]] = set()
+        self.tasks = TaskGroup(self._on_task_failed)
+        self.images = DraftImages(self.tasks, fetch, self)
         self._reconnect: asyncio.Task[Any] | None = None
         self._sending = False
         # request fingerprint -> (when it was journaled, its job): a repeat within the window
@@ -198,12 +143,6 @@ class StudioController(QObject):
         self._recent: dict[str, tuple[float, int]] = {}
         self._announce: set[int] = set()  # jobs started here whose fate the status bar tells
         self._shown: tuple[Any, ...] = ()
-
-    def _own(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
-        self._pending.add(task)
-        task.add_done_callback(self._slot_done)
-        return task
 
     # -- start-up and backends ------------------------------------------------------------
 
@@ -294,30 +233,14 @@ class StudioController(QObject):
             self._update_link(reachable=True, key_ok=True)
 
     def _catalog_note(self, backend: Backend, failure: Failure | None) -> str:
-        catalog, service = backend.catalog, self.link.service
-        if catalog.source == SNAPSHOT:
-            said = f"Showing the built-in model list ({catalog.snapshot_of or 'shipped'})"
-            if failure is None:
-                return f"{said} until {service} sends the current one."
-            changed = f"{said}; models and prices may have changed since"
-            return sentences(changed, self._why_not(failure, service))
-        if catalog.source == CACHED:
-            if failure is None:
-                return "Updating the model list…"
-            when = time.strftime("%d %b %Y", time.localtime(catalog.fetched_at or 0))
-            said = f"Showing the model list saved on {when}"
-            return sentences(said, self._why_not(failure, service))
-        return "" if failure is None else self._why_not(failure)
-
-    @staticmethod
-    def _why_not(failure: Failure, service: str = "") -> str:
-        if failure.kind == failures.OFFLINE and service:
-            return f"It updates when {service} can be reached."
-        return f"Could not update the model list: {sentences(failure.message)}"
+        catalog = backend.catalog
+        return self.link.catalog_note(
+            catalog.source, catalog.snapshot_of, catalog.fetched_at, failure
+        )
 
     def _reconnect_later(self, backend: Backend) -> None:
         if self._reconnect is None or self._reconnect.done():
-            self._reconnect = self._own(self._reconnecting(backend))
+            self._reconnect = self.tasks.spawn(self._reconnecting(backend))
 
     async def _reconnecting(self, backend: Backend) -> None:
         """While the service cannot be reached, try again now and then (the banner counts
@@ -345,19 +268,12 @@ class StudioController(QObject):
             self._stop_reconnecting()
             await self._check_link(backend)
 
-    def _slot_done(self, task: asyncio.Task[Any]) -> None:
-        self._pending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("a window action failed", exc_info=task.exception())
-            self.notice.emit(f"Something went wrong: {task.exception()}", "error")
+    def _on_task_failed(self, error: BaseException) -> None:
+        self.notice.emit(sentences("Something went wrong:", str(error)), "error")
 
     async def aclose(self) -> None:
         """Stop the window's pending work, then the backend (its jobs stay in the journal)."""
-        current = asyncio.current_task()
-        pending = [t for t in self._pending if t is not current]
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await self.tasks.aclose()
         async with self._switching:
             old, self.backend = self.backend, None
             if old is not None:
@@ -390,7 +306,7 @@ class StudioController(QObject):
             elif failure.kind == failures.AUTH:
                 self._update_link(reachable=True, key_ok=False, key_problem=failure.message)
             if failure is not None and record.local_id in self._announce and not record.job_id:
-                self.notice.emit(self._waiting_words(failure), "progress")
+                self.notice.emit(self.link.waiting_words(failure), "progress")
             return
         if record.job_id and record.state not in (UNKNOWN, STOPPED):
             self._update_link(reachable=True, key_ok=True)  # the service took our key
@@ -405,17 +321,6 @@ class StudioController(QObject):
                 "It was not sent again; see its row in the queue.",
                 "info",
             )
-
-    def _waiting_words(self, failure: Failure) -> str:
-        """Why a journaled job is not sent yet, for the status bar."""
-        service = self.link.service
-        if failure.kind == failures.OFFLINE:
-            return f"The job is journaled and will be sent when {service} can be reached."
-        return sentences(
-            f"{service} asked to wait:",
-            failure.message,
-            "The job is journaled and will be sent by itself",
-        )
 
     def _on_job_accepted(self, record: JobRecord) -> None:
         self.banner.emit("credits", "", 0.0)  # a submit was taken: those causes are gone
@@ -460,101 +365,19 @@ class StudioController(QObject):
     # -- the draft ---------------------------------------------------------------------------
 
     def set_model(self, model: VideoModel | None) -> None:
-        self._model = model
-        for image_id, draft in self._images.items():
-            allowed = self.allowed_roles()
-            if draft.role not in allowed:
-                draft.role = "reference"
-            self.image_roles.emit(image_id, allowed, draft.role)
-
-    def allowed_roles(self) -> list[str]:
-        frames = (self._model.supported_frame_images or ()) if self._model else ()
-        return ["reference", *[r for r in ROLES[1:] if r in frames]]
+        self.images.set_model(model)
 
     def build_request(
         self, prompt: str, model_id: str, params: dict[str, Any]
     ) -> GenerationRequest:
-        images = tuple(ImagePart(d.image.url, d.role) for d in self._images.values())
         return GenerationRequest(
-            model=model_id, prompt=prompt.strip() or None, images=images, **params
+            model=model_id, prompt=prompt.strip() or None, images=self.images.parts(), **params
         )
 
     def estimate(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> tuple[str, str]:
         """The label beside Generate and its tooltip (which SKU priced it)."""
         result = estimate_for(model, self.build_request(prompt, model.id, params))
         return result.label(), result.basis
-
-    @owned_slot(list)
-    async def add_files(self, paths: list[str]) -> None:
-        await self._add_batch([(Path(p).name, functools.partial(self._read, p)) for p in paths])
-
-    @owned_slot(list)
-    async def add_urls(self, urls: list[str]) -> None:
-        await self._add_batch([(image_name(u), functools.partial(self._remote, u)) for u in urls])
-
-    @owned_slot(QImage)
-    async def add_qimage(self, image: QImage) -> None:
-        copy = image.copy()  # the clipboard's image may change under us
-        name = "pasted image"
-        await self._add_batch(
-            [(name, lambda: asyncio.to_thread(lambda: prepare_image(_qimage_bytes(copy), name)))]
-        )
-
-    @staticmethod
-    async def _read(path: str) -> PreparedImage:
-        return await asyncio.to_thread(_read_image_file, path)
-
-    async def _remote(self, url: str) -> PreparedImage:
-        data = await self._fetch(url)  # on the loop: httpx, bounded in size and time
-        return await asyncio.to_thread(prepare_remote, data, url, image_name(url))
-
-    async def _add_batch(
-        self, items: list[tuple[str, Callable[[], Awaitable[PreparedImage]]]]
-    ) -> None:
-        """Add images one by one; every refusal and note of a drop stays listed."""
-        if self._image_batches == 0:
-            self._image_notes = []
-        self._image_batches += 1
-        try:
-            for name, load in items:
-                self.image_messages.emit([*self._image_notes, (f"Preparing {name}…", "busy")])
-                note = await self._add(name, load)
-                if note is not None:
-                    self._image_notes.append(note)
-        finally:
-            self._image_batches -= 1
-            self.image_messages.emit(list(self._image_notes))
-
-    async def _add(
-        self, name: str, load: Callable[[], Awaitable[PreparedImage]]
-    ) -> tuple[str, str] | None:
-        try:
-            image = await load()
-        except (ImageRejectedError, RemoteImageError) as exc:
-            return str(exc), "error"
-        except OSError as exc:
-            return sentences(f"Cannot read {name}: {exc.strerror or exc}"), "error"
-        image_id = next(self._image_ids)
-        draft = DraftImage(image)
-        allowed = self.allowed_roles()
-        used = {d.role for d in self._images.values()}
-        if "first_frame" in allowed and "first_frame" not in used:
-            draft.role = "first_frame"  # the most common wish: start the clip from it
-        self._images[image_id] = draft
-        self.image_added.emit(image_id, image.thumbnail, image.name, image.note)
-        self.image_roles.emit(image_id, allowed, draft.role)
-        return (sentences(f"{image.name}: {image.note}"), "info") if image.note else None
-
-    def remove_image(self, image_id: int) -> None:
-        if self._images.pop(image_id, None) is not None:
-            self.image_removed.emit(image_id)
-
-    def set_image_role(self, image_id: int, role: str) -> None:
-        if image_id in self._images:
-            self._images[image_id].role = role
-
-    def image_count(self) -> int:
-        return len(self._images)
 
     # -- asking the user ---------------------------------------------------------------------
 
@@ -565,10 +388,6 @@ class StudioController(QObject):
         return await question.answer
 
     # -- generating ------------------------------------------------------------------------
-
-    @property
-    def is_sending(self) -> bool:
-        return self._sending
 
     def _set_sending(self, sending: bool) -> None:
         self._sending = sending
@@ -582,7 +401,7 @@ class StudioController(QObject):
             self.notice.emit("Connecting; press Generate again in a moment.", "info")
             return
         self._set_sending(True)  # before any event can bring a second press
-        self._own(self._generate(prompt, model, params))
+        self.tasks.spawn(self._generate(prompt, model, params))
 
     async def _generate(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> None:
         try:

@@ -37,9 +37,8 @@ QFrame#banner { border-radius: 4px; padding: 2px; }
 # State colours, as hues: blended with the palette below, never used as they are.
 ERROR = QColor("#d93025")
 WARNING = QColor("#e37400")
-INFO = QColor("#1a73e8")
 DEMO = QColor("#f9ab00")
-BANNER_KINDS = {"error": ERROR, "credits": ERROR, "offline": WARNING, "info": INFO, "demo": DEMO}
+BANNER_KINDS = {"error": ERROR, "credits": ERROR, "offline": WARNING, "demo": DEMO}
 TEXT_CONTRAST = 4.5  # WCAG AA for body text
 BORDER_CONTRAST = 3.0  # WCAG for user interface components
 
