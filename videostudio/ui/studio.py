@@ -15,7 +15,6 @@ import asyncio
 import hashlib
 import itertools
 import json
-import logging
 import os
 import shutil
 import time
@@ -27,7 +26,7 @@ from PySide6.QtCore import QObject, Signal
 
 from videostudio.core import failures
 from videostudio.core.failures import Failure, sentences
-from videostudio.core.jobs import REJECTED, STOPPED, UNKNOWN, JobRecord
+from videostudio.core.jobs import QUEUED, REJECTED, STOPPED, SUBMITTING, UNKNOWN, JobRecord
 from videostudio.core.models import (
     COMPLETED,
     IN_PROGRESS,
@@ -46,8 +45,6 @@ from videostudio.services.remote_image import fetch_image
 from videostudio.ui.draft_images import DraftImages, ImageFetcher
 from videostudio.ui.link import Link
 from videostudio.ui.tasks import TaskGroup, owned_slot
-
-log = logging.getLogger("videostudio.ui")
 
 BackendFactory = Callable[[str | None, bool], Backend]  # (key, demo wanted) -> backend
 KeyTester = Callable[[str], Any]  # async: raises on a bad key
@@ -142,6 +139,7 @@ class StudioController(QObject):
         # asks first, unless that job was refused (nothing was created or billed)
         self._recent: dict[str, tuple[float, int]] = {}
         self._announce: set[int] = set()  # jobs started here whose fate the status bar tells
+        self._in_flight: set[int] = set()  # jobs seen on their way to the server
         self._shown: tuple[Any, ...] = ()
 
     # -- start-up and backends ------------------------------------------------------------
@@ -178,6 +176,7 @@ class StudioController(QObject):
             self.backend = backend
             self._recent.clear()
             self._announce.clear()
+            self._in_flight.clear()
             backend.jobs.subscribe(self._on_job)
             backend.jobs.subscribe_connectivity(self._on_connectivity)
             self.mode_changed.emit(backend.demo)
@@ -310,8 +309,11 @@ class StudioController(QObject):
             return
         if record.job_id and record.state not in (UNKNOWN, STOPPED):
             self._update_link(reachable=True, key_ok=True)  # the service took our key
-        if record.state in ACCEPTED:
-            self._on_job_accepted(record)
+        if record.state in (QUEUED, SUBMITTING):
+            self._in_flight.add(record.local_id)
+        elif record.state in ACCEPTED and record.local_id in self._in_flight:
+            self._in_flight.discard(record.local_id)
+            self._on_submit_accepted(record)
         elif record.state == REJECTED:
             self._on_job_rejected(record)
         elif record.state == UNKNOWN and record.local_id in self._announce:
@@ -322,7 +324,7 @@ class StudioController(QObject):
                 "info",
             )
 
-    def _on_job_accepted(self, record: JobRecord) -> None:
+    def _on_submit_accepted(self, record: JobRecord) -> None:
         self.banner.emit("credits", "", 0.0)  # a submit was taken: those causes are gone
         self.banner.emit("refused", "", 0.0)
         if record.local_id in self._announce:
@@ -333,6 +335,7 @@ class StudioController(QObject):
             )
 
     def _on_job_rejected(self, record: JobRecord) -> None:
+        self._in_flight.discard(record.local_id)
         self._recent = {k: v for k, v in self._recent.items() if v[1] != record.local_id}
         if record.local_id in self._announce:
             self._announce.discard(record.local_id)
