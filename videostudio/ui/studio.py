@@ -435,10 +435,11 @@ class StudioController(QObject):
         sent, _local_id = self._recent.get(_fingerprint(request), (None, 0))
         if sent is None:
             return True
+        billed = "" if self.link.demo else ", billed again"
         return await self.ask(
             "Send the same job again?",
             f"You sent this exact request {max(1, round(now - sent))} s ago. Sending it again "
-            "starts a second job, billed again.",
+            f"starts a second job{billed}.",
             "Send again",
             "Don't send",
         )
