@@ -1,39 +1,75 @@
-"""Screenshots of the real window in its main states, for docs/ (run under Xvfb).
+"""Screenshots of the real window, driven with real input, for docs/ (run under Xvfb).
 
     xvfb-run -a -s "-screen 0 1440x900x24" .venv/bin/python scripts/screenshots.py docs/screenshots
+    xvfb-run -a -s "-screen 0 1024x640x24" .venv/bin/python scripts/screenshots.py \\
+        --tour states --dark /tmp/shots
 
-It drives the app as a user would (demo mode, a fresh data folder) and takes
-each picture of the whole screen with ImageMagick's `import`, so the video
-surface is captured as it is shown.
+Tours: "basics" (the README's pictures: empty, model and images, jobs running,
+playing, errors) and "states" (offline with a saved key, key refused, the key
+dialog, a retry counting down, the same job twice, several bad images, a
+dropped image address, About). The window fills the screen; ``--dark`` gives
+it a dark Fusion palette. Keys and clicks go through the X server with
+xdotool, and each picture is the whole screen (ImageMagick's `import`), so
+what is captured is what a user would see.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import shutil
-import subprocess
+import socket
 import sys
 import tempfile
+import threading
+from functools import partial
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
+import keyring
+from keyring.backend import KeyringBackend
 from PySide6.QtCore import QMimeData, QSettings, QUrl
-from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QLinearGradient, QPainter
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from qasync import QEventLoop
 
 from videostudio import paths as app_paths
 from videostudio.api.client import VideoClient
-from videostudio.services.backend import Backend
+from videostudio.services.backend import Backend, verify_key
 from videostudio.services.keychain import KeyStore
+from videostudio.services.redact import configure_logging
+from videostudio.services.remote_image import fetch_image
 from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Fault, Simulator
 from videostudio.ui.main_window import MainWindow
 from videostudio.ui.studio import StudioController
-from videostudio.ui.style import STYLE
+from videostudio.ui.style import STYLE, dark_palette
 from videostudio.ui.thumbnails import ThumbnailMaker
 
+KEY = "sk-or-v1-screenshots"
 
-async def until(condition, within: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+
+class MemoryKeyring(KeyringBackend):
+    """The shots never touch the user's keychain."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+async def until(condition: Any, within: float = 60.0) -> None:
     deadline = asyncio.get_running_loop().time() + within
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
@@ -41,20 +77,45 @@ async def until(condition, within: float = 60.0) -> None:  # type: ignore[no-unt
         await asyncio.sleep(0.05)
 
 
-def shoot(out: Path, name: str) -> None:
-    QApplication.processEvents()
-    grabber = shutil.which("import")  # ImageMagick, installed by scripts/bootstrap
-    if grabber is None:
-        raise SystemExit("ImageMagick's `import` is missing: run scripts/bootstrap")
-    subprocess.run([grabber, "-window", "root", str(out / f"{name}.png")], check=True)  # noqa: S603
-    print("wrote", out / f"{name}.png")
+async def xdotool(*args: str) -> None:
+    """Real input through the X server (the loop keeps running while it types)."""
+    tool = shutil.which("xdotool")
+    if tool is None:
+        raise SystemExit("xdotool is missing: apt-get install xdotool")
+    proc = await asyncio.create_subprocess_exec(tool, *args)
+    await proc.wait()
+    await asyncio.sleep(0.3)  # let the window handle what arrived before the next step
 
 
-def sample_image(path: Path) -> Path:
-    image = QImage(1280, 720, QImage.Format.Format_RGB32)
-    gradient = QLinearGradient(0, 0, 1280, 720)
-    gradient.setColorAt(0, QColor("#ff7e5f"))
-    gradient.setColorAt(1, QColor("#2b5876"))
+async def click(widget: QWidget) -> None:
+    centre = widget.mapToGlobal(widget.rect().center())
+    await xdotool("mousemove", str(centre.x()), str(centre.y()), "click", "1")
+
+
+class Shooter:
+    def __init__(self, out: Path, prefix: str) -> None:
+        self.out = out
+        self.prefix = prefix
+
+    async def __call__(self, name: str) -> None:
+        await asyncio.sleep(0.6)  # a frame or two: what is on screen is what was asked for
+        QApplication.processEvents()
+        grabber = shutil.which("import")  # ImageMagick
+        if grabber is None:
+            raise SystemExit("ImageMagick's `import` is missing: run scripts/bootstrap")
+        path = self.out / f"{self.prefix}{name}.png"
+        proc = await asyncio.create_subprocess_exec(grabber, "-window", "root", str(path))
+        await proc.wait()
+        print("wrote", path)
+
+
+def sample_image(
+    path: Path, w: int = 1280, h: int = 720, colours: tuple[str, str] = ("#ff7e5f", "#2b5876")
+) -> Path:
+    image = QImage(w, h, QImage.Format.Format_RGB32)
+    gradient = QLinearGradient(0, 0, w, h)
+    gradient.setColorAt(0, QColor(colours[0]))
+    gradient.setColorAt(1, QColor(colours[1]))
     painter = QPainter(image)
     painter.fillRect(image.rect(), gradient)
     painter.end()
@@ -62,16 +123,46 @@ def sample_image(path: Path) -> Path:
     return path
 
 
-async def drive(
-    window: MainWindow, controller: StudioController, sim: Simulator, out: Path, tmp: Path
-) -> None:
-    window.show()
-    window.move(0, 0)
-    await controller.start()
-    await until(lambda: window.model_picker.count() > 0)
-    await asyncio.sleep(0.5)
-    shoot(out, "1-empty")
+def serve_folder(folder: Path) -> str:
+    """A tiny web server for the dropped image address (loopback, for the shots only)."""
 
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            file = folder / self.path.lstrip("/")
+            body = file.read_bytes() if file.is_file() else b""
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def paste(urls: list[str] | None = None, text: str | None = None) -> None:
+    mime = QMimeData()
+    if urls:
+        mime.setUrls([QUrl(u) for u in urls])
+    if text:
+        mime.setText(text)
+    QGuiApplication.clipboard().setMimeData(mime)
+
+
+async def basics(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) -> None:
+    """The README's pictures, in demo mode."""
+    await window.controller.start()
+    await until(lambda: window.model_picker.count() > 0)
+    await shoot("1-empty")
     window.model_picker.select("google/veo-3.1")
     window.prompt.set_text(
         "A paper boat drifting down a rainy street at golden hour, "
@@ -79,33 +170,28 @@ async def drive(
     )
     window.params.duration.setCurrentIndex(window.params.duration.findData(8))
     window.params.resolution.setCurrentIndex(window.params.resolution.findData("1080p"))
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(sample_image(tmp / "sunset.png")))])
-    window.images.accept_mime(mime)
+    paste(urls=[QUrl.fromLocalFile(str(sample_image(tmp / "sunset.png"))).toString()])
+    await xdotool("key", "ctrl+shift+v")
     await until(lambda: window.images.tile_ids())
-    await asyncio.sleep(0.3)
-    shoot(out, "2-model-and-images")
-
-    window._on_generate()
-    await asyncio.sleep(0.5)
+    await shoot("2-model-and-images")
+    await xdotool("key", "ctrl+Return")
+    await until(window.generate_button.isEnabled)
     window.prompt.set_text("Timelapse of clouds over a mountain lake, 4K, calm")
     window.model_picker.select("alibaba/wan-2.7")
-    window._on_generate()
+    await xdotool("key", "ctrl+Return")
     await asyncio.sleep(1.5)
     window.model_picker.select("google/veo-3.1-fast")
     window.prompt.set_text("A red kite over green hills")
-    window._on_generate()
+    await xdotool("key", "ctrl+Return")
     await asyncio.sleep(2.5)
-    shoot(out, "3-jobs-running")
-
+    await shoot("3-jobs-running")
     await until(lambda: window.player.path is not None, within=90)
     await asyncio.sleep(2.0)
-    shoot(out, "4-clip-playing")
-
+    await shoot("4-clip-playing")
     sim.credits_usd = 0.0
     window.prompt.set_text("One more clip")
-    window._on_generate()
-    await until(lambda: window.message_banner.isVisible())
+    await xdotool("key", "ctrl+Return")
+    await until(lambda: window.credits_banner.isVisible())
     sim.add_fault(
         Fault(
             "submit",
@@ -116,46 +202,169 @@ async def drive(
         )
     )
     sim.credits_usd = None
-    window._on_generate()
+    await xdotool("key", "ctrl+Return")
     await until(lambda: window.params.duration.property("problem") is True)
-    await asyncio.sleep(0.5)
-    shoot(out, "5-errors")
-    window.close()
+    await shoot("5-errors")
+
+
+async def states(
+    window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path, live_port: int
+) -> None:
+    """Each state the window must tell the truth about, reached with real input."""
+    c = window.controller
+    await c.start()  # a saved key, no network: the live API's port has nobody listening
+    await until(lambda: window.offline_banner.isVisible(), within=90)
+    await shoot("offline-saved-key")
+
+    sim.api_key = "sk-or-v1-the-working-one"  # the network is back; the saved key is revoked
+    with SimulatorServer(sim, port=live_port):
+        await xdotool("key", "F5")
+        await until(lambda: window.key_banner.isVisible(), within=60)
+        await shoot("key-refused")
+
+        await xdotool("key", "ctrl+comma")
+        await until(lambda: window.key_dialog is not None and window.key_dialog.isVisible())
+        dialog = window.key_dialog
+        if dialog is None:
+            raise SystemExit("the key dialog did not open")
+        await xdotool("type", "--delay", "20", "sk-or-v1-typo")
+        await click(dialog.test_button)
+        await until(lambda: "refused this key" in dialog.status.text())
+        await shoot("key-dialog-refused")
+        await click(dialog.key_edit)
+        await xdotool("key", "ctrl+a")
+        await xdotool("type", "--delay", "20", "sk-or-v1-the-working-one")
+        await click(dialog.save_button)
+        await until(lambda: c.link.state == "connected", within=60)
+        await xdotool("key", "Escape")
+
+        sim.pending_s, sim.running_s = 30.0, 60.0
+        sim.add_fault(Fault("submit", "status", status=429, retry_after=40))
+        await click(window.prompt.editor)
+        await xdotool("type", "--delay", "10", "A paper boat drifting down a rainy street")
+        await xdotool("key", "ctrl+Return")
+        await until(lambda: "retrying in" in str(window.queue.model.index(0, 4).data()))
+        await asyncio.sleep(6)  # the countdown moves on
+        await shoot("retry-countdown")
+
+        await until(window.generate_button.isEnabled)
+        await xdotool("key", "ctrl+Return")  # the same request again, seconds later
+        await until(lambda: _question(window) is not None)
+        await shoot("same-job-question")
+        await xdotool("key", "Return")  # the default answer: do not send
+
+        bad = tmp / "notes.png"
+        bad.write_bytes(b"this is not a picture")
+        whole = sample_image(tmp / "whole.png", 640, 360).read_bytes()
+        (tmp / "half.png").write_bytes(whole[: len(whole) // 3])
+        big = sample_image(tmp / "big-photo.png", 4000, 2250)
+        files = [bad, tmp / "half.png", big]
+        paste(urls=[QUrl.fromLocalFile(str(f)).toString() for f in files])
+        await click(window.prompt.editor)
+        await xdotool("key", "ctrl+shift+v")
+        await until(lambda: len(window.images.messages()) == 3, within=60)
+        await until(lambda: all(k != "busy" for _t, k in window.images.messages()))
+        await shoot("several-bad-images")
+
+        web = tmp / "web"
+        web.mkdir()
+        sample_image(web / "harbour.jpg", 1920, 1080, ("#a8e063", "#2c3e50"))
+        paste(text=f"{serve_folder(web)}/harbour.jpg")
+        await xdotool("key", "ctrl+shift+v")
+        await until(lambda: len(window.images.tile_ids()) == 2, within=60)
+        await shoot("remote-image")
+
+        await xdotool("key", "alt+h")
+        await xdotool("key", "a")
+        await until(lambda: _box(window, "About") is not None)
+        await shoot("about")
+        await xdotool("key", "Escape")
+
+
+def _box(window: MainWindow, title: str) -> QWidget | None:
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible() and title in widget.windowTitle() and widget is not window:
+            return widget
+    return None
+
+
+def _question(window: MainWindow) -> QWidget | None:
+    box = _box(window, "Send the same job again?")
+    return box if box is not None and box.findChildren(QPushButton) else None
 
 
 def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots").resolve()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("out", nargs="?", default="docs/screenshots")
+    parser.add_argument("--tour", choices=("basics", "states"), default="basics")
+    parser.add_argument("--dark", action="store_true", help="a dark Fusion palette")
+    parser.add_argument("--prefix", default="", help="put before each file name")
+    args = parser.parse_args()
+    out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    app = QApplication(sys.argv)
+    keyring.set_keyring(MemoryKeyring())
+    app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
+    app.setStyle("Fusion")
+    app.setWindowIcon(QIcon(str(Path(__file__).resolve().parents[1] / "resources/videostudio.svg")))
+    if args.dark:
+        app.setPalette(dark_palette())
     app.setStyleSheet(STYLE)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        paths = app_paths.resolve(tmp / "data").for_demo().ensure()
-        sim = Simulator(pending_s=3, running_s=5, cache_dir=paths.simulator_cache)
+        paths = app_paths.resolve(tmp / "data").ensure()
+        configure_logging(str(paths.log_file))  # as the app does: About names the file
+        sim = Simulator(pending_s=3, running_s=5, cache_dir=paths.cache_dir / "simulator")
         server = SimulatorServer(sim)
         server.start()
+        live_port = free_port()
+        live_url = (
+            server.base_url if args.tour == "basics" else f"http://127.0.0.1:{live_port}/api/v1"
+        )
 
-        def connect(_key: str | None) -> Backend:
-            client = VideoClient(api_key="demo-key", base_url=server.base_url)
+        def connect(key: str | None, demo: bool) -> Backend:
+            demo = demo or key is None
+            where = paths.for_demo().ensure() if demo else paths
+            client = VideoClient(
+                api_key=lambda: key or "demo-key", base_url=server.base_url if demo else live_url
+            )
             return Backend.open(
                 client,
-                journal_path=paths.journal,
-                clips_dir=paths.clips_dir,
-                cache_dir=paths.cache_dir,
-                demo=True,
+                journal_path=where.journal,
+                clips_dir=where.clips_dir,
+                cache_dir=where.cache_dir,
+                demo=demo,
             )
 
-        controller = StudioController(connect, KeyStore(), lambda key: asyncio.sleep(0))
+        keys = KeyStore()
+        if args.tour == "states":
+            keys.set(KEY)
+        controller = StudioController(
+            connect,
+            keys,
+            partial(verify_key, base_url=live_url),
+            demo=args.tour == "basics",
+            fetch=partial(fetch_image, allow_http_loopback=True),  # the shots' web is loopback
+        )
         settings = QSettings(str(paths.settings), QSettings.Format.IniFormat)
         window = MainWindow(controller, settings, ThumbnailMaker(paths.cache_dir / "thumbs"))
+        screen = app.primaryScreen().geometry()
+        window.setGeometry(screen)
         loop = QEventLoop(app)
         asyncio.set_event_loop(loop)
+        shoot = Shooter(out, args.prefix)
 
         async def run() -> None:
+            window.show()
+            window.activateWindow()
+            await xdotool("mousemove", str(screen.width() // 3), str(screen.height() // 3))
             try:
-                await drive(window, controller, sim, out, tmp)
+                if args.tour == "basics":
+                    await basics(window, sim, shoot, tmp)
+                else:
+                    await states(window, sim, shoot, tmp, live_port)
             finally:
+                window.close()
                 await controller.aclose()
                 server.stop()
 

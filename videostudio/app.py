@@ -35,14 +35,15 @@ DEMO_PENDING_S = float(os.environ.get("VIDEOSTUDIO_DEMO_PENDING", "2"))
 DEMO_RUNNING_S = float(os.environ.get("VIDEOSTUDIO_DEMO_RUNNING", "6"))
 
 
-def backend_factory(paths: app_paths.Paths, *, force_demo: bool = False):  # type: ignore[no-untyped-def]
-    """How the window connects: to OpenRouter with a key, else to the built-in simulator."""
+def backend_factory(paths: app_paths.Paths):  # type: ignore[no-untyped-def]
+    """How the window connects: to OpenRouter with a key, else (or when demo mode is
+    wanted) to the built-in simulator. The window switches between them at any time."""
 
-    def connect(key: str | None) -> Backend:
+    def connect(key: str | None, demo: bool) -> Backend:
         from videostudio.api.client import VideoClient
         from videostudio.services.backend import Backend
 
-        if key and not force_demo:
+        if key and not demo:
             client = VideoClient(
                 api_key=lambda: key, base_url=os.environ.get("OPENROUTER_BASE_URL")
             )
@@ -56,12 +57,12 @@ def backend_factory(paths: app_paths.Paths, *, force_demo: bool = False):  # typ
         from videostudio.simulator.server import SimulatorServer  # demo only
         from videostudio.simulator.service import Simulator
 
-        demo = paths.for_demo().ensure()
+        demo_paths = paths.for_demo().ensure()
         sim = Simulator(
             pending_s=DEMO_PENDING_S,
             running_s=DEMO_RUNNING_S,
-            cache_dir=demo.simulator_cache,
-            jobs_file=demo.simulator_cache / "jobs.jsonl",
+            cache_dir=demo_paths.simulator_cache,
+            jobs_file=demo_paths.simulator_cache / "jobs.jsonl",
             record_requests=False,
         )
         server = SimulatorServer(sim)
@@ -69,9 +70,9 @@ def backend_factory(paths: app_paths.Paths, *, force_demo: bool = False):  # typ
         client = VideoClient(api_key=DEMO_KEY, base_url=server.base_url)
         return Backend.open(
             client,
-            journal_path=demo.journal,
-            clips_dir=demo.clips_dir,
-            cache_dir=demo.cache_dir,
+            journal_path=demo_paths.journal,
+            clips_dir=demo_paths.clips_dir,
+            cache_dir=demo_paths.cache_dir,
             demo=True,
             on_close=server.stop,
         )
@@ -173,9 +174,10 @@ def run_app(demo: bool = False, data_dir: str | None = None) -> int:
     configure_logging(str(paths.log_file))
     settings = QSettings(str(paths.settings), QSettings.Format.IniFormat)
     controller = StudioController(
-        backend_factory(paths, force_demo=demo),
+        backend_factory(paths),
         KeyStore(),
         _test_key,
+        demo=demo,
     )
     window = MainWindow(controller, settings, ThumbnailMaker(paths.cache_dir / "thumbnails"))
     loop = QEventLoop(app)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import functools
 import gc
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,14 +26,17 @@ from PySide6.QtWidgets import QApplication
 from tests.conftest import states_of
 from tests.test_simulator_clips import _png
 from videostudio.api.client import VideoClient
+from videostudio.api.errors import NotFoundError
 from videostudio.api.retry import RetryPolicy
 from videostudio.core.jobs import JobRecord
 from videostudio.core.polling import PollPolicy
-from videostudio.services.backend import Backend, verify_key
+from videostudio.services.backend import Backend
 from videostudio.services.jobs import Activity
 from videostudio.services.keychain import KeyStore
+from videostudio.services.remote_image import fetch_image
 from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Simulator
+from videostudio.ui.link import CONNECTED
 from videostudio.ui.main_window import MainWindow
 from videostudio.ui.studio import StudioController
 from videostudio.ui.style import STYLE
@@ -40,6 +46,11 @@ FAST_POLLS = PollPolicy(first=0.2, steps=(), ceiling=0.2)
 # Real time in the window: waits as in production, only shorter.
 FAST_RETRY = RetryPolicy(initial=0.05, max_interval=0.2, jitter=0.0)
 FAST_OUTAGE = RetryPolicy(initial=0.3, factor=1.0, max_interval=0.3, jitter=0.0)
+
+
+async def FAST_RECONNECT_SLEEP(delay: float) -> None:  # noqa: N802 (a constant, in effect)
+    """The window's reconnect waits, real but short."""
+    await asyncio.sleep(min(delay, 0.3))
 
 
 def pytest_asyncio_loop_factories(config: Any, item: Any) -> dict[str, Callable[[], Any]]:
@@ -77,17 +88,39 @@ class Studio:
         return states_of(self.events, local_id)
 
 
-def make_studio(server: SimulatorServer, data: Path, key: str | None = "sk-or-v1-ui") -> Studio:
-    def connect(k: str | None) -> Backend:
+async def check_key(base_url: str, key: str) -> None:
+    """The app's key check (a poll of a job that cannot exist), retrying as fast as the
+    window's client does in these tests."""
+    async with VideoClient(api_key=key, base_url=base_url, retry=FAST_RETRY) as client:
+        with contextlib.suppress(NotFoundError):
+            await client.get_generation("videostudio-key-check")
+
+
+def make_studio(
+    server: SimulatorServer,
+    data: Path,
+    key: str | None = "sk-or-v1-ui",
+    *,
+    live_url: str | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> Studio:
+    """The real window and view-model. Live mode talks to ``live_url`` (default: the
+    simulator); demo mode always to the simulator, marked as demo."""
+
+    def connect(k: str | None, demo: bool) -> Backend:
+        demo = demo or k is None
         client = VideoClient(
-            api_key=lambda: k or "anonymous", base_url=server.base_url, retry=FAST_RETRY
+            api_key=lambda: k or "anonymous",
+            base_url=server.base_url if demo or live_url is None else live_url,
+            retry=FAST_RETRY,
         )
         return Backend.open(
             client,
-            journal_path=data / "journal.sqlite3",
+            journal_path=data / ("demo" if demo else "") / "journal.sqlite3",
             clips_dir=data / "clips",
             cache_dir=data / "cache",
-            demo=k is None,
+            demo=demo,
             poll_policy=FAST_POLLS,
             outage=FAST_OUTAGE,
         )
@@ -95,7 +128,15 @@ def make_studio(server: SimulatorServer, data: Path, key: str | None = "sk-or-v1
     keys = KeyStore()
     if key:
         keys.set(key)
-    controller = StudioController(connect, keys, lambda k: verify_key(k, server.base_url))
+    controller = StudioController(
+        connect,
+        keys,
+        functools.partial(check_key, live_url or server.base_url),
+        fetch=functools.partial(fetch_image, allow_http_loopback=True),
+        clock=clock,
+        sleep=sleep or FAST_RECONNECT_SLEEP,
+    )
+    controller.reconnect_delays = (0.3,)
     settings = QSettings(str(data / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(controller, settings, ThumbnailMaker(data / "thumbs"))
     studio = Studio(window, controller, server.sim, server, data, settings)
@@ -118,7 +159,7 @@ async def studio(
     s.window.resize(1280, 800)
     s.window.show()
     await s.controller.start()
-    await until(lambda: s.window.model_picker.count() > 0, what="the model list")
+    await until(lambda: s.controller.link.state == CONNECTED, what="the live connection")
     yield s
     await close_studio(s)
 

@@ -80,7 +80,7 @@ async def test_save_test_and_remove_the_key_from_the_dialog(
     studio.sim.api_key = "sk-or-v1-good"
     dialog.key_edit.setText("sk-or-v1-wrong")
     dialog.test_button.click()
-    await until(lambda: "did not work" in dialog.status.text(), what="the failed test")
+    await until(lambda: "refused this key" in dialog.status.text(), what="the failed test")
     dialog.key_edit.setText("sk-or-v1-good")
     dialog.test_button.click()
     await until(lambda: dialog.status.text() == "The key works.", what="the passing test")

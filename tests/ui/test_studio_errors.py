@@ -28,17 +28,22 @@ async def test_401_opens_the_key_dialog(studio: Studio) -> None:
         lambda: studio.window.key_dialog is not None and studio.window.key_dialog.isVisible(),
         what="the key dialog",
     )
-    assert "did not accept the API key" in studio.window.message_banner.label.text()
+    dialog = studio.window.key_dialog
+    port = studio.server.port
+    assert dialog.status.text() == f"127.0.0.1:{port} refused the key: Invalid API key."
+    assert studio.window.key_banner.isVisible()
     assert _status(studio).startswith("Refused")
 
 
 async def test_402_explains_credits_with_the_link(studio: Studio) -> None:
     studio.sim.credits_usd = 0.0
     _generate(studio)
-    await until(lambda: studio.window.message_banner.isVisible(), what="the credits banner")
-    text = studio.window.message_banner.label.text()
+    banner = studio.window.credits_banner
+    await until(banner.isVisible, what="the credits banner")
+    text = banner.label.text()
     assert "Insufficient credits" in text
-    assert "https://openrouter.ai/credits" in text
+    assert text.count("https://openrouter.ai/credits") == 2  # one link: its href and its text
+    assert banner.actions_[0].text() == "Add credits…"
 
 
 async def test_429_shows_retrying_in_n_seconds_on_the_row(studio: Studio) -> None:
@@ -89,7 +94,7 @@ async def test_offline_shows_a_banner_and_resumes_by_itself(studio: Studio) -> N
     _generate(studio)
     banner = studio.window.offline_banner
     await until(banner.isVisible, what="the offline banner")
-    assert "No connection" in banner.label.text()
+    assert "can't be reached" in banner.label.text()
     await until(lambda: _status(studio) == "Saved", within=60, what="polling to resume")
     assert not banner.isVisible()
 
@@ -120,11 +125,16 @@ async def test_bad_drops_are_refused_cleanly(
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     studio.window.images.accept_mime(mime)
-    message = studio.window.images.message
-    await until(lambda: reason in message.text(), what=f"the refusal ({reason})")
-    assert name in message.text()
+    zone = studio.window.images
+    await until(
+        lambda: any(reason in text for text, _kind in zone.messages()),
+        what=f"the refusal ({reason})",
+    )
+    ((text, kind),) = zone.messages()
+    assert name in text
+    assert kind == "error"
     assert studio.window.images.tile_ids() == []
-    assert studio.controller.image_count() == 0
+    assert studio.controller.images.count() == 0
 
 
 async def test_a_large_photo_is_scaled_down_off_the_ui_thread(
@@ -135,7 +145,7 @@ async def test_a_large_photo_is_scaled_down_off_the_ui_thread(
     mime.setUrls([QUrl.fromLocalFile(str(big))])
     studio.window.images.accept_mime(mime)
     await until(lambda: studio.window.images.tile_ids(), what="the tile")
-    assert "scaled down from 4000 x 2250" in studio.window.images.message.text()
+    assert studio.window.images.messages() == [("big.png: scaled down from 4000 x 2250.", "info")]
     request = studio.controller.build_request("x", "google/veo-3.1-fast", {})
     assert request.images[0].url.startswith("data:image/jpeg;base64,")
 
@@ -143,9 +153,9 @@ async def test_a_large_photo_is_scaled_down_off_the_ui_thread(
 @pytest.mark.parametrize(
     ("status", "message", "hint"),
     [
-        (403, "This key may not use google/veo-3.1-fast.", "This key may not use this model."),
-        (404, "No video model named 'google/veo-3.1-fast'.", ""),
-        (413, "Request body too large.", "Use fewer or smaller images."),
+        (403, "This key may not use google/veo-3.1-fast.", "Choose another model"),
+        (404, "No video model named 'google/veo-3.1-fast'.", "Refresh the model list (F5)"),
+        (413, "Request body too large.", "Remove an image or use smaller ones"),
     ],
 )
 async def test_other_refusals_say_what_happened_and_what_to_do(
@@ -155,6 +165,6 @@ async def test_other_refusals_say_what_happened_and_what_to_do(
     _generate(studio)
     banner = studio.window.message_banner
     await until(banner.isVisible, what="the refusal banner")
-    assert message.replace("'", "&#x27;") in banner.label.text()
+    assert message in banner.label.text()
     assert hint in banner.label.text()
     assert _status(studio) == f"Refused: {message}"

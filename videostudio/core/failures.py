@@ -6,6 +6,7 @@ an action: open the key dialog, point at the credits page, mark a control.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 AUTH = "auth"  # 401: the key is missing or wrong
@@ -36,6 +37,33 @@ HINTS = {
 }
 
 
+_URL = re.compile(r"https?://[^\s<>]+[^\s<>.,;:!?)]")
+
+
+def sentences(*parts: str) -> str:
+    """Join a server's message and our hints as full sentences, each said once.
+
+    Every part ends with a full stop unless it has its own (a part ending in ":"
+    leads into the next); empty parts, a part already said, and a part that
+    only repeats a web address already given are left out; a part that starts
+    with the one before replaces it.
+    """
+    said: list[str] = []
+    for raw in parts:
+        part = raw.strip()
+        text = " ".join(said)
+        core = part.rstrip(".!?:").strip().casefold()
+        if not core or core in text.casefold():
+            continue
+        urls = _URL.findall(part)
+        if urls and all(url in text for url in urls):
+            continue
+        if said and part.casefold().startswith(said[-1].rstrip(".!?:").casefold()):
+            said.pop()  # "Stopped watching" + "Stopped watching. The API...": say it once
+        said.append(part if part.endswith((".", "!", "?", ":", "…")) else part + ".")
+    return " ".join(said)
+
+
 @dataclass(frozen=True)
 class Failure:
     """A problem with a kind (what to do), the server's own words, and the field it concerns."""
@@ -55,4 +83,4 @@ class Failure:
         return self.kind in (RATE_LIMITED, SERVER, OFFLINE, BAD_REPLY)
 
     def __str__(self) -> str:
-        return f"{self.message} {self.hint}".strip()
+        return sentences(self.message, self.hint)

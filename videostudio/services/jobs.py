@@ -291,7 +291,7 @@ class JobService:
         note = (
             "Not sent: removed from the queue."
             if record.state == QUEUED
-            else "The API has no cancel: the job may still finish and be billed."
+            else "Stopped watching. The API has no cancel: the job may still finish and be billed."
         )
         return await self._update(record, state=STOPPED, error=note)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import functools
 import hashlib
 import hmac
@@ -23,7 +24,6 @@ import time
 import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-import dataclasses
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from importlib import resources
@@ -80,7 +80,7 @@ FAILURE_MESSAGE = "The provider could not generate this video (simulated failure
 
 
 def load_catalogue() -> list[dict[str, Any]]:
-    text = resources.files("videostudio.simulator").joinpath("catalogue.json").read_text()
+    text = resources.files("videostudio.core").joinpath("catalogue_snapshot.json").read_text()
     return list(json.loads(text)["data"])
 
 

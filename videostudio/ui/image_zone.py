@@ -37,7 +37,7 @@ class ImageTile(QFrame):
         super().__init__(parent)
         self.image_id = image_id
         self.setObjectName("imageTile")
-        thumb = QLabel(self)
+        thumb = self.thumbnail = QLabel(self)
         thumb.setPixmap(QPixmap.fromImage(thumbnail))
         thumb.setFixedSize(96, 72)
         thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -96,10 +96,12 @@ class ImageZone(QFrame):
         self.hint.setWordWrap(True)
         self.add_button = QPushButton("Add image…", self)
         self.add_button.clicked.connect(self._on_add_button_clicked)
-        self.message = QLabel(self)
-        self.message.setObjectName("inlineMessage")
-        self.message.setWordWrap(True)
-        self.message.hide()
+        # One line per image of the last drop: refusals in the error colour, notes plain.
+        self._messages = QWidget(self)
+        self._messages_layout = QVBoxLayout(self._messages)
+        self._messages_layout.setContentsMargins(0, 0, 0, 0)
+        self._messages_layout.setSpacing(2)
+        self._messages.hide()
         self._strip = QWidget(self)
         self._strip_layout = QHBoxLayout(self._strip)
         self._strip_layout.setContentsMargins(0, 0, 0, 0)
@@ -118,7 +120,7 @@ class ImageZone(QFrame):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(row)
         layout.addWidget(scroll)
-        layout.addWidget(self.message)
+        layout.addWidget(self._messages)
 
     # -- what arrives -----------------------------------------------------------------------
 
@@ -185,6 +187,36 @@ class ImageZone(QFrame):
     def tile_ids(self) -> list[int]:
         return list(self._tiles)
 
-    def show_message(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
+    @property
+    def message_area(self) -> QWidget:
+        """The widget holding the message lines (to scroll it into view)."""
+        return self._messages
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        self.show_messages([(text, kind)] if text else [])
+
+    def show_messages(self, messages: list[tuple[str, str]]) -> None:
+        """Lines of (text, kind), kind "error" (a refusal), "info" (a note) or "busy"."""
+        while self._messages_layout.count():
+            item = self._messages_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for text, kind in messages:
+            label = QLabel(text, self._messages)
+            label.setObjectName("inlineMessage" if kind == "error" else "note")
+            label.setProperty("kind", kind)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self._messages_layout.addWidget(label)
+        self._messages.setVisible(bool(messages))
+
+    def messages(self) -> list[tuple[str, str]]:
+        """What the zone says now, as (text, kind)."""
+        found = []
+        for i in range(self._messages_layout.count()):
+            item = self._messages_layout.itemAt(i)
+            label = item.widget() if item is not None else None
+            if isinstance(label, QLabel):
+                found.append((label.text(), str(label.property("kind"))))
+        return found

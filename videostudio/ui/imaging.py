@@ -28,7 +28,7 @@ class PreparedImage:
     thumbnail: QImage
     width: int
     height: int
-    note: str = ""  # e.g. "scaled down from 6000 x 4000"
+    note: str = ""  # information, e.g. "scaled down from 6000 x 4000"
 
 
 def _encode(image: QImage) -> tuple[str, bytes]:
@@ -48,12 +48,9 @@ def _fit(image: QImage, side: int) -> QImage:
     )
 
 
-def prepare_image(data: bytes, name: str) -> PreparedImage:
-    """Check by content, decode with a bounded reader, downscale if large, build a data URL.
-
-    Raises ImageRejectedError with a sentence for the user.
-    """
-    info = inspect_image(data, name)  # type and header size: refuses bombs undecoded
+def _decode(data: bytes, name: str) -> tuple[QImage, str]:
+    """Check by content (refusing bombs undecoded), then decode; the image and its type."""
+    mime = inspect_image(data, name).mime
     array = QByteArray(data)
     buffer = QBuffer(array)
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -64,26 +61,32 @@ def prepare_image(data: bytes, name: str) -> PreparedImage:
         raise ImageRejectedError(
             f"{name} is damaged and cannot be opened ({reader.errorString()})."
         )
+    return image, mime
+
+
+def prepare_image(data: bytes, name: str) -> PreparedImage:
+    """Check by content, decode with a bounded reader, downscale if large, build a data URL.
+
+    Raises ImageRejectedError with a sentence for the user.
+    """
+    image, mime = _decode(data, name)
     note = ""
     if max(image.width(), image.height()) > MAX_SEND_SIDE:
         original = f"{image.width()} x {image.height()}"
         image = _fit(image, MAX_SEND_SIDE)
         note = f"scaled down from {original}"
-    if note or len(data) > MAX_IMAGE_BYTES or info.mime == "image/gif":
+    if note or len(data) > MAX_IMAGE_BYTES or mime == "image/gif":
         mime, payload = _encode(image)  # re-encode: smaller, and a still for GIFs
     else:
-        mime, payload = info.mime, data
+        payload = data
     thumb = _fit(image, THUMB_SIDE)
     url = f"data:{mime};base64,{base64.b64encode(payload).decode()}"
     return PreparedImage(name, url, thumb, image.width(), image.height(), note)
 
 
-def remote_image(url: str) -> PreparedImage:
-    """A dropped https image URL: sent as is (the provider fetches it), no thumbnail yet."""
-    if not url.startswith("https://"):
-        raise ImageRejectedError(
-            "Only https:// image addresses can be sent; drop the file instead."
-        )
-    placeholder = QImage(THUMB_SIDE, THUMB_SIDE * 9 // 16, QImage.Format.Format_RGB32)
-    placeholder.fill(Qt.GlobalColor.darkGray)
-    return PreparedImage(url.rsplit("/", 1)[-1] or url, url, placeholder, 0, 0, "web address")
+def prepare_remote(data: bytes, url: str, name: str) -> PreparedImage:
+    """An image fetched from ``url``: checked and thumbnailed; the address itself is sent
+    (the provider fetches it), so the request stays small and the sidecar keeps the link."""
+    image, _mime = _decode(data, name)
+    note = f"web address, {image.width()} x {image.height()}"
+    return PreparedImage(name, url, _fit(image, THUMB_SIDE), image.width(), image.height(), note)

@@ -33,6 +33,7 @@ class KeyDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._keychain_ok = True
+        self._rejected = False  # Test just got a 401 for the key in the field
         self._setup_ui()
 
     def _setup_ui(self) -> None:
@@ -54,6 +55,7 @@ class KeyDialog(QDialog):
         self.show_button = QPushButton("Show", self)
         self.show_button.setCheckable(True)
         self.show_button.toggled.connect(self._on_show_button_toggled)
+        self.key_edit.textChanged.connect(self._on_key_edit_text_changed)
         row = QHBoxLayout()
         row.addWidget(self.key_edit, 1)
         row.addWidget(self.show_button)
@@ -91,6 +93,11 @@ class KeyDialog(QDialog):
             return
         signal.emit(key)
 
+    def _on_key_edit_text_changed(self) -> None:
+        if self._rejected:
+            self._rejected = False  # a different key: it may be offered again
+            self._update_buttons(busy=False)
+
     def _on_show_button_toggled(self, shown: bool) -> None:
         mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
         self.key_edit.setEchoMode(mode)
@@ -111,16 +118,32 @@ class KeyDialog(QDialog):
             )
         self.session_button.setVisible(bool(keychain_error))
         self._keychain_ok = not keychain_error
-        self.save_button.setEnabled(self._keychain_ok)
+        self._update_buttons(busy=False)
         self.remove_button.setEnabled(has_key)
 
     def set_status(self, text: str, *, error: bool = False, busy: bool = False) -> None:
         self.status.setText(text)
         self.status.setProperty("problem", error)
         self.status.style().polish(self.status)
-        for button in (self.test_button, self.session_button):
-            button.setEnabled(not busy)
-        self.save_button.setEnabled(not busy and self._keychain_ok)
+        self._update_buttons(busy)
+
+    def set_rejected(self) -> None:
+        """The key in the field was refused: saving or using it is not offered until it changes."""
+        self._rejected = True
+        self._update_buttons(busy=False)
+        self.key_edit.setFocus()  # ready for the right key, not on Close
+        self.key_edit.selectAll()
+
+    def _update_buttons(self, busy: bool) -> None:
+        self.test_button.setEnabled(not busy)
+        usable = not busy and not self._rejected
+        self.session_button.setEnabled(usable)
+        self.save_button.setEnabled(usable and self._keychain_ok)
+        why = "OpenRouter refused this key; paste another one." if self._rejected else ""
+        self.session_button.setToolTip(why)
+        self.save_button.setToolTip(why)
 
     def clear_key(self) -> None:
         self.key_edit.clear()
+        self._rejected = False
+        self._update_buttons(busy=False)

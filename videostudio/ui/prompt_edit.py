@@ -15,7 +15,8 @@ class _Editor(QPlainTextEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         ctrl = event.modifiers() & Qt.KeyboardModifier.ControlModifier
         if ctrl and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.submitted.emit()
+            if not event.isAutoRepeat():  # a held key is one press: one job, not a stream
+                self.submitted.emit()
             return
         super().keyPressEvent(event)
 

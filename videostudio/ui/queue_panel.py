@@ -2,8 +2,8 @@
 
 The rows mirror the journal (through the view-model's signals); transient
 activity (download progress, "retrying in N s") is shown but never stored.
-A one-second timer ticks the elapsed column only while some job is running,
-so an idle window uses no CPU.
+The window's one-second ticker calls ``tick()`` only while some job is
+running, so elapsed times and countdowns move and an idle window uses no CPU.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from PySide6.QtCore import (
     QRect,
     QSize,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import QAction, QPainter, QPixmap
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from videostudio.core.failures import sentences
 from videostudio.core.jobs import DOWNLOADING, REJECTED, SAVED, STOPPED, UNKNOWN, JobRecord
 from videostudio.services.jobs import Activity
 
@@ -66,20 +66,30 @@ def _params_text(record: JobRecord) -> str:
 
 def _elapsed(record: JobRecord, now: float) -> str:
     start = record.submitted_at or record.created_at
-    end = record.saved_at or record.finished_at
-    if record.is_final and end is None:
-        end = record.updated_at
-    seconds = int((end or now) - start)
+    end = None  # still going (downloading included): count up to now
+    if record.state == SAVED:
+        end = record.saved_at
+    elif record.is_final:
+        end = record.finished_at or record.updated_at
+    seconds = max(0, int((end or now) - start))
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def status_text(record: JobRecord, activity: Activity | None) -> str:
+def labelled(label: str, detail: str) -> str:
+    """ "Label: detail", without saying the label twice when the detail starts with it."""
+    if detail.casefold().startswith(label.casefold()):
+        return sentences(detail)
+    return f"{label}: {sentences(detail)}"
+
+
+def status_text(record: JobRecord, activity: Activity | None, waited: float = 0.0) -> str:
+    """The row's status; a retry counts down by ``waited`` seconds since it was announced."""
     if activity is not None and activity.failure is not None:
-        wait = activity.failure.retry_in
-        when = f"retrying in {wait:.0f} s" if wait else "retrying"
-        return f"{record.label} — {when}: {activity.failure.message}"
+        wait = (activity.failure.retry_in or 0) - waited
+        when = f"retrying in {wait:.0f} s" if wait >= 0.5 else "retrying now"
+        return f"{record.label} — {when}: {sentences(activity.failure.message)}"
     if record.error and record.state not in (SAVED,):
-        return f"{record.label}: {record.error}"
+        return labelled(record.label, record.error)
     if record.remote_status and record.remote_status not in (record.state, "completed"):
         return f"{record.label} ({record.remote_status})"  # a status the docs do not list
     return record.label
@@ -92,7 +102,7 @@ class JobQueueModel(QAbstractTableModel):
         super().__init__(parent)
         self._ids: list[int] = []
         self._records: dict[int, JobRecord] = {}
-        self._activity: dict[int, Activity] = {}
+        self._activity: dict[int, tuple[Activity, float]] = {}  # and when it came
         self._thumbs: dict[int, QPixmap] = {}
         self.now = time.time
 
@@ -130,7 +140,7 @@ class JobQueueModel(QAbstractTableModel):
         if not index.isValid():
             return None
         record = self.record_at(index.row())
-        activity = self._activity.get(record.local_id)
+        activity, since = self._activity.get(record.local_id, (None, 0.0))
         col = index.column()
         if role == LOCAL_ID_ROLE:
             return record.local_id
@@ -139,14 +149,14 @@ class JobQueueModel(QAbstractTableModel):
         if role == PROGRESS_ROLE and col == PROGRESS:
             if record.state == SAVED:
                 return 1.0
-            if record.state == DOWNLOADING and activity is not None:
+            if record.state == DOWNLOADING and activity is not None and activity.failure is None:
                 return activity.fraction
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == PROMPT:
                 return record.prompt
             if col == STATUS:
-                return status_text(record, activity)
+                return status_text(record, activity, self.now() - since)
             if col == MODEL:
                 return record.job_id or "not submitted yet"
         if role != Qt.ItemDataRole.DisplayRole:
@@ -159,7 +169,7 @@ class JobQueueModel(QAbstractTableModel):
         if col == PARAMS:
             return _params_text(record)
         if col == STATUS:
-            return status_text(record, activity)
+            return status_text(record, activity, self.now() - since)
         if col == ELAPSED:
             return _elapsed(record, self.now())
         if col == COST:
@@ -173,7 +183,7 @@ class JobQueueModel(QAbstractTableModel):
         if activity is None:
             self._activity.pop(local_id, None)
         else:
-            self._activity[local_id] = activity
+            self._activity[local_id] = (activity, self.now())
         if local_id not in self._records:
             self.beginInsertRows(QModelIndex(), 0, 0)
             self._ids.insert(0, local_id)
@@ -195,10 +205,10 @@ class JobQueueModel(QAbstractTableModel):
         return any(not r.is_final for r in self._records.values())
 
     def tick(self) -> None:
-        """Refresh the elapsed time of the running rows."""
+        """Refresh the status (countdowns) and elapsed time of the running rows."""
         for row, local_id in enumerate(self._ids):
             if not self._records[local_id].is_final:
-                self.dataChanged.emit(self.index(row, ELAPSED), self.index(row, ELAPSED))
+                self.dataChanged.emit(self.index(row, STATUS), self.index(row, ELAPSED))
 
 
 class _ProgressDelegate(QStyledItemDelegate):
@@ -244,6 +254,7 @@ class JobQueuePanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(44)
         self.table.setItemDelegateForColumn(PROGRESS, _ProgressDelegate(self.table))
         self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list; arrows move within it
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(PROMPT, QHeaderView.ResizeMode.Stretch)
         for col, width in (
@@ -256,6 +267,7 @@ class JobQueuePanel(QWidget):
             (COST, 60),
         ):
             header.resizeSection(col, width)
+        header.moveSection(header.visualIndex(STATUS), 1)  # what a job is doing, in view first
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_table_custom_context_menu_requested)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
@@ -276,20 +288,12 @@ class JobQueuePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
-        self._ticker = QTimer(self)
-        self._ticker.setInterval(1000)
-        self._ticker.timeout.connect(self._on_ticker_timeout)
         self._update_buttons()
 
     # -- feeding ----------------------------------------------------------------------------
 
     def upsert(self, record: JobRecord, activity: Activity | None) -> None:
         self.model.upsert(record, activity)
-        if self.model.running():
-            if not self._ticker.isActive():
-                self._ticker.start()
-        else:
-            self._ticker.stop()
         self._update_buttons()
 
     def select(self, local_id: int) -> None:
@@ -351,6 +355,3 @@ class JobQueuePanel(QWidget):
             action.triggered.connect(button.click)
             menu.addAction(action)
         menu.exec(self.table.viewport().mapToGlobal(pos))
-
-    def _on_ticker_timeout(self) -> None:
-        self.model.tick()

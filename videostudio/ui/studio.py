@@ -4,29 +4,36 @@ Widgets emit intents and take setters; this QObject holds the async slots, the
 current backend (demo or live), the draft's images and the key. Everything
 slow (network, journal commits, image decoding, file copies) is awaited here,
 off the UI thread or on the event loop, never blocking it.
+
+What the window says about the connection comes from real answers (the model
+list, the key check, every poll and submit), never from merely having a key.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
+import hashlib
 import itertools
-import logging
+import json
 import os
 import shutil
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Signal, Slot
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QObject, Signal
 
 from videostudio.core import failures
-from videostudio.core.failures import Failure
-from videostudio.core.images import MAX_INPUT_BYTES, ImageRejectedError
-from videostudio.core.jobs import REJECTED, JobRecord
-from videostudio.core.models import GenerationRequest, ImagePart, VideoModel
+from videostudio.core.failures import Failure, sentences
+from videostudio.core.jobs import QUEUED, REJECTED, STOPPED, SUBMITTING, UNKNOWN, JobRecord
+from videostudio.core.models import (
+    COMPLETED,
+    IN_PROGRESS,
+    PENDING,
+    GenerationRequest,
+    VideoModel,
+)
 from videostudio.core.pricing import estimate_for
 from videostudio.core.validation import Problem, validate_request
 from videostudio.services.backend import Backend
@@ -34,56 +41,36 @@ from videostudio.services.errors import to_failure
 from videostudio.services.jobs import Activity
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
 from videostudio.services.redact import register_secret
-from videostudio.ui.imaging import PreparedImage, prepare_image, remote_image
+from videostudio.services.remote_image import fetch_image
+from videostudio.ui.draft_images import DraftImages, ImageFetcher
+from videostudio.ui.link import Link
+from videostudio.ui.tasks import TaskGroup, owned_slot
 
-log = logging.getLogger("videostudio.ui")
-
-ROLES = ("reference", "first_frame", "last_frame")
-BackendFactory = Callable[[str | None], Backend]
+BackendFactory = Callable[[str | None, bool], Backend]  # (key, demo wanted) -> backend
 KeyTester = Callable[[str], Any]  # async: raises on a bad key
-
-
-def owned_slot(*types: type) -> Callable[[Callable[..., Any]], Any]:
-    """An async Qt slot whose task the controller owns: closing cancels and awaits it,
-    so no job, journal or socket work outlives the window."""
-
-    def decorate(method: Callable[..., Any]) -> Any:
-        @Slot(*types)
-        @functools.wraps(method)
-        def slot(self: StudioController, *args: Any) -> asyncio.Task[Any]:
-            task = asyncio.ensure_future(method(self, *args))
-            self._pending.add(task)
-            task.add_done_callback(self._slot_done)
-            return task
-
-        return slot
-
-    return decorate
+# The same request again within this many seconds is probably a slip: ask first.
+DUPLICATE_WINDOW_S = 30.0
+# Trying to reach the service again while it cannot be reached (then every minute).
+RECONNECT_DELAYS = (5.0, 10.0, 20.0, 40.0, 60.0)
+ACCEPTED = frozenset({PENDING, IN_PROGRESS, COMPLETED})
+# What to do next, as the window offers it (the CLI has its own words).
+WHAT_NEXT = {
+    failures.FORBIDDEN: "Choose another model, or check this key's limits on openrouter.ai.",
+    failures.TOO_LARGE: "Remove an image or use smaller ones, then press Generate again.",
+    failures.NOT_FOUND: "Refresh the model list (F5) and choose another model.",
+}
 
 
 @dataclass
-class DraftImage:
-    image: PreparedImage
-    role: str = "reference"
+class Question:
+    """A decision only the user can make (e.g. a second paid job). The window shows it
+    and sets ``answer``; closing it any other way answers the safe ``False``."""
 
-
-def _read_image_file(path: str) -> PreparedImage:
-    file = Path(path)
-    size = file.stat().st_size
-    if size > MAX_INPUT_BYTES:
-        raise ImageRejectedError(
-            f"{file.name} is {size / 2**20:.0f} MB; images over "
-            f"{MAX_INPUT_BYTES // 2**20} MB are not read. Use a smaller image."
-        )
-    return prepare_image(file.read_bytes(), file.name)
-
-
-def _qimage_bytes(image: QImage) -> bytes:
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs say bytes; Qt wants str
-    return bytes(data.data())
+    title: str
+    text: str
+    yes: str  # the button that goes ahead
+    no: str
+    answer: asyncio.Future[bool]
 
 
 def _copy(src: str, dest: str) -> None:
@@ -93,22 +80,28 @@ def _copy(src: str, dest: str) -> None:
     os.replace(tmp, dest)
 
 
-class StudioController(QObject):
-    """Signals: see below; each one is a setter call on the window."""
+def _fingerprint(request: GenerationRequest) -> str:
+    body = json.dumps(request.to_json(), sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
 
-    models_changed = Signal(list, str)  # models, status text ("" when live and fresh)
+
+class StudioController(QObject):
+    """Signals: see below; each one is a setter call on the window. ``images`` is the
+    draft's images (their own view-model); ``tasks`` owns every async slot's work."""
+
+    models_changed = Signal(list, str)  # models, a note on where they come from ("" = live)
     jobs_reset = Signal(list)  # every record of the (new) backend
     job_changed = Signal(object, object)  # JobRecord, Activity | None
     mode_changed = Signal(bool)  # demo?
-    connectivity = Signal(str)  # banner text; "" when connected
-    notice = Signal(str, str)  # text, kind: info | error | credits
-    key_needed = Signal(str)  # why the key dialog should open
+    link_changed = Signal(str, str)  # state (see ui.link), status-bar text
+    banner = Signal(str, str, float)  # cause, text ("" = gone), next try at (clock; 0 = none)
+    notice = Signal(str, str)  # text, kind: info | progress (status bar) | error (banner)
+    question = Signal(object)  # Question
+    sending = Signal(bool)  # a Generate is on its way to the journal
+    key_needed = Signal(str, bool)  # why the key dialog should open, is it a problem
     problems = Signal(list)  # [Problem] for the draft
-    image_added = Signal(int, QImage, str, str)  # id, thumbnail, name, note
-    image_removed = Signal(int)
-    image_roles = Signal(int, list, str)  # id, allowed roles, current role
-    image_message = Signal(str)
     key_status = Signal(str, bool, bool)  # text, error, busy
+    key_rejected = Signal()  # the key just tested was refused: do not offer to use it
     key_state = Signal(bool, bool, str)  # has key, session only, keychain error
     submitted = Signal(int)  # local id of the newest job
 
@@ -118,20 +111,36 @@ class StudioController(QObject):
         keys: KeyStore,
         test_key: KeyTester,
         parent: QObject | None = None,
+        *,
+        demo: bool = False,
+        fetch: ImageFetcher = fetch_image,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         super().__init__(parent)
         self._connect = connect
         self._keys = keys
         self._test_key = test_key
+        self.clock = clock
+        self._sleep = sleep
+        self.demo_wanted = demo
         self.key: str | None = None
         self.backend: Backend | None = None
         self.models: list[VideoModel] = []
-        self._images: dict[int, DraftImage] = {}
-        self._image_ids = itertools.count(1)
-        self._model: VideoModel | None = None
+        self.link = Link()
+        self.reconnect_delays = RECONNECT_DELAYS
         self._keychain_error = ""
         self._switching = asyncio.Lock()
-        self._pending: set[asyncio.Task[Any]] = set()
+        self.tasks = TaskGroup(self._on_task_failed)
+        self.images = DraftImages(self.tasks, fetch, self)
+        self._reconnect: asyncio.Task[Any] | None = None
+        self._sending = False
+        # request fingerprint -> (when it was journaled, its job): a repeat within the window
+        # asks first, unless that job was refused (nothing was created or billed)
+        self._recent: dict[str, tuple[float, int]] = {}
+        self._announce: set[int] = set()  # jobs started here whose fate the status bar tells
+        self._in_flight: set[int] = set()  # jobs seen on their way to the server
+        self._shown: tuple[Any, ...] = ()
 
     # -- start-up and backends ------------------------------------------------------------
 
@@ -146,115 +155,226 @@ class StudioController(QObject):
         register_secret(self.key)
         await self._switch_backend()
 
+    @owned_slot(bool)
+    async def set_demo(self, demo: bool) -> None:
+        """The menu's toggle: the built-in simulator or the real service, at any time."""
+        if not demo and self.key is None:
+            self.mode_changed.emit(True)  # still demo: nothing to connect with
+            self.key_needed.emit("Add your OpenRouter API key to make real clips.", False)
+            return
+        self.demo_wanted = demo
+        if self.backend is None or self.backend.demo != demo:
+            await self._switch_backend()
+
     async def _switch_backend(self) -> None:
         async with self._switching:  # one switch (or close) at a time
+            self._stop_reconnecting()
             old, self.backend = self.backend, None  # nothing may use it while it closes
             if old is not None:
                 await old.aclose()
-            backend = self._connect(self.key)
+            backend = self._connect(self.key, self.demo_wanted or self.key is None)
             self.backend = backend
+            self._recent.clear()
+            self._announce.clear()
+            self._in_flight.clear()
             backend.jobs.subscribe(self._on_job)
             backend.jobs.subscribe_connectivity(self._on_connectivity)
             self.mode_changed.emit(backend.demo)
-            self.connectivity.emit("")
-            cached = backend.catalog.load_cached()
-            if cached:
-                self.models = cached
-                self.models_changed.emit(cached, "Updating the model list…")
+            self.link = Link(demo=backend.demo, base_url=backend.client.base_url)
+            self._show_link()
+            self.models = backend.catalog.load_offline()
+            self.models_changed.emit(self.models, self._catalog_note(backend, None))
             self.jobs_reset.emit(await asyncio.to_thread(backend.journal.find))
             await backend.jobs.resume()
-        await self.refresh_models()
+        await self._check_link(backend)
 
-    async def refresh_models(self) -> None:
-        backend = self.backend
-        if backend is None:
-            return
+    async def _check_link(self, backend: Backend) -> None:
+        """Ask the service for its model list and whether the key works, together."""
+        await asyncio.gather(self._refresh_models(backend), self._check_key(backend))
+        if self.backend is backend and self.link.reachable is False:
+            self._reconnect_later(backend)
+
+    async def _refresh_models(self, backend: Backend) -> None:
+        def on_retry(notice: Any) -> None:  # the first failed try already says it
+            if self.backend is backend and to_failure(notice.error).kind == failures.OFFLINE:
+                self._update_link(reachable=False, retry_at=self.clock() + notice.delay)
+
         try:
-            models = await backend.catalog.refresh()
+            models = await backend.catalog.refresh(on_retry=on_retry)
         except Exception as exc:  # noqa: BLE001 (every failure becomes a message)
             if self.backend is not backend:
                 return  # switched or closed meanwhile: not worth a message
             failure = to_failure(exc)
-            status = f"Could not update the model list: {failure.message}" + (
-                " Showing the saved list." if self.models else ""
-            )
-            self.models_changed.emit(self.models, status)
-            if failure.kind == failures.AUTH:
-                self.key_needed.emit(failure.message)
+            if failure.kind == failures.OFFLINE:
+                self._update_link(reachable=False)
+            self.models_changed.emit(self.models, self._catalog_note(backend, failure))
             return
         if self.backend is backend:
             self.models = models
+            self._update_link(reachable=True)
             self.models_changed.emit(models, "")
+
+    async def _check_key(self, backend: Backend) -> None:
+        if backend.demo or self.key is None:
+            return
+        try:
+            await self._test_key(self.key)
+        except Exception as exc:  # noqa: BLE001 (the answer is shown, not raised)
+            if self.backend is not backend:
+                return
+            failure = to_failure(exc)
+            if failure.kind == failures.AUTH:
+                self._update_link(reachable=True, key_ok=False, key_problem=failure.message)
+            elif failure.kind == failures.OFFLINE:
+                self._update_link(reachable=False)
+            return
+        if self.backend is backend:
+            self._update_link(reachable=True, key_ok=True)
+
+    def _catalog_note(self, backend: Backend, failure: Failure | None) -> str:
+        catalog = backend.catalog
+        return self.link.catalog_note(
+            catalog.source, catalog.snapshot_of, catalog.fetched_at, failure
+        )
+
+    def _reconnect_later(self, backend: Backend) -> None:
+        if self._reconnect is None or self._reconnect.done():
+            self._reconnect = self.tasks.spawn(self._reconnecting(backend))
+
+    async def _reconnecting(self, backend: Backend) -> None:
+        """While the service cannot be reached, try again now and then (the banner counts
+        down), so the window says so as soon as it is back, even with no job running."""
+        delays = itertools.chain(self.reconnect_delays, itertools.repeat(self.reconnect_delays[-1]))
+        for delay in delays:
+            self._update_link(reachable=False, retry_at=self.clock() + delay)
+            await self._sleep(delay)
+            if self.backend is not backend:
+                return
+            await asyncio.gather(self._refresh_models(backend), self._check_key(backend))
+            if self.link.reachable is not False:
+                return
+
+    def _stop_reconnecting(self) -> None:
+        if self._reconnect is not None:
+            self._reconnect.cancel()
+            self._reconnect = None
 
     @owned_slot()
     async def retry_models(self) -> None:
-        await self.refresh_models()
+        """F5 and the banner's Try again: ask the service now."""
+        backend = self.backend
+        if backend is not None:
+            self._stop_reconnecting()
+            await self._check_link(backend)
 
-    def _slot_done(self, task: asyncio.Task[Any]) -> None:
-        self._pending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("a window action failed", exc_info=task.exception())
-            self.notice.emit(f"Something went wrong: {task.exception()}", "error")
+    def _on_task_failed(self, error: BaseException) -> None:
+        self.notice.emit(sentences("Something went wrong:", str(error)), "error")
 
     async def aclose(self) -> None:
         """Stop the window's pending work, then the backend (its jobs stay in the journal)."""
-        current = asyncio.current_task()
-        pending = [t for t in self._pending if t is not current]
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await self.tasks.aclose()
         async with self._switching:
             old, self.backend = self.backend, None
             if old is not None:
                 await old.aclose()
 
+    # -- what the window says about the connection -----------------------------------------
+
+    def _update_link(self, **changes: Any) -> None:
+        self.link = self.link.with_(**changes)
+        self._show_link()
+
+    def _show_link(self) -> None:
+        link = self.link
+        shown = (link.state, link.status, link.offline_text, link.retry_at, link.key_text)
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self.link_changed.emit(link.state, link.status)
+        self.banner.emit("offline", link.offline_text, link.retry_at)
+        self.banner.emit("auth", link.key_text, 0.0)
+
     # -- job events -------------------------------------------------------------------------
 
     def _on_job(self, record: JobRecord, activity: Activity | None) -> None:
         self.job_changed.emit(record, activity)
-        if activity is not None or record.error_kind is None:
+        if activity is not None:
+            failure = activity.failure
+            if failure is None:
+                self._update_link(reachable=True)  # bytes are arriving
+            elif failure.kind == failures.AUTH:
+                self._update_link(reachable=True, key_ok=False, key_problem=failure.message)
+            if failure is not None and record.local_id in self._announce and not record.job_id:
+                self.notice.emit(self.link.waiting_words(failure), "progress")
             return
-        if record.state == REJECTED and record.error_kind == failures.AUTH:
-            self.key_needed.emit(record.error or "The API key was refused.")
-        elif record.state == REJECTED and record.error_kind == failures.CREDITS:
-            self.notice.emit(record.error or "Not enough credits.", "credits")
-        elif record.state == REJECTED and record.error_kind == failures.INVALID:
-            message = record.error or "The server refused the request."
-            self.problems.emit([Problem(record.error_field or "", message)])
+        if record.job_id and record.state not in (UNKNOWN, STOPPED):
+            self._update_link(reachable=True, key_ok=True)  # the service took our key
+        if record.state in (QUEUED, SUBMITTING):
+            self._in_flight.add(record.local_id)
+        elif record.state in ACCEPTED and record.local_id in self._in_flight:
+            self._in_flight.discard(record.local_id)
+            self._on_submit_accepted(record)
         elif record.state == REJECTED:
-            failure = Failure(record.error_kind, record.error or "The server refused the job.")
-            self.notice.emit(f"The job was refused: {failure}", "error")
+            self._on_job_rejected(record)
+        elif record.state == UNKNOWN and record.local_id in self._announce:
+            self._announce.discard(record.local_id)
+            self.notice.emit(
+                "No answer came to the submit: the job may exist and be billed. "
+                "It was not sent again; see its row in the queue.",
+                "info",
+            )
+
+    def _on_submit_accepted(self, record: JobRecord) -> None:
+        self.banner.emit("credits", "", 0.0)  # a submit was taken: those causes are gone
+        self.banner.emit("refused", "", 0.0)
+        if record.local_id in self._announce:
+            self._announce.discard(record.local_id)
+            self.notice.emit(
+                f"Job started: {self.link.service} accepted it; the clip is saved when done.",
+                "info",
+            )
+
+    def _on_job_rejected(self, record: JobRecord) -> None:
+        self._in_flight.discard(record.local_id)
+        self._recent = {k: v for k, v in self._recent.items() if v[1] != record.local_id}
+        if record.local_id in self._announce:
+            self._announce.discard(record.local_id)
+            self.notice.emit("", "info")  # not "sending" any more; the banner says why
+        kind = record.error_kind or ""
+        message = record.error or "The server refused the job."
+        if kind == failures.AUTH:
+            self._update_link(reachable=True, key_ok=False, key_problem=message)
+            self.key_needed.emit(sentences(f"{self.link.service} refused the key:", message), True)
+            return
+        self._update_link(reachable=True, key_ok=True)
+        if kind == failures.CREDITS:
+            self.banner.emit(
+                "credits",
+                sentences(message, "Then press Generate again: your prompt and settings are kept"),
+                0.0,
+            )
+        elif kind == failures.INVALID:
+            self.problems.emit([Problem(record.error_field or "", message)])
+        else:
+            what_next = WHAT_NEXT.get(kind, Failure(kind, message).hint)
+            self.banner.emit("refused", sentences("The job was refused:", message, what_next), 0.0)
 
     def _on_connectivity(self, failure: Failure | None) -> None:
         if failure is None:
-            self.connectivity.emit("")
+            self._update_link(reachable=True)
         else:
-            wait = f" Retrying in {failure.retry_in:.0f} s." if failure.retry_in else ""
-            self.connectivity.emit(
-                f"No connection to the video service.{wait} "
-                "Your jobs are safe and will continue by themselves."
-            )
+            self._update_link(reachable=False, retry_at=self.clock() + (failure.retry_in or 0))
 
     # -- the draft ---------------------------------------------------------------------------
 
     def set_model(self, model: VideoModel | None) -> None:
-        self._model = model
-        for image_id, draft in self._images.items():
-            allowed = self.allowed_roles()
-            if draft.role not in allowed:
-                draft.role = "reference"
-            self.image_roles.emit(image_id, allowed, draft.role)
-
-    def allowed_roles(self) -> list[str]:
-        frames = (self._model.supported_frame_images or ()) if self._model else ()
-        return ["reference", *[r for r in ROLES[1:] if r in frames]]
+        self.images.set_model(model)
 
     def build_request(
         self, prompt: str, model_id: str, params: dict[str, Any]
     ) -> GenerationRequest:
-        images = tuple(ImagePart(d.image.url, d.role) for d in self._images.values())
         return GenerationRequest(
-            model=model_id, prompt=prompt.strip() or None, images=images, **params
+            model=model_id, prompt=prompt.strip() or None, images=self.images.parts(), **params
         )
 
     def estimate(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> tuple[str, str]:
@@ -262,70 +382,67 @@ class StudioController(QObject):
         result = estimate_for(model, self.build_request(prompt, model.id, params))
         return result.label(), result.basis
 
-    @owned_slot(list)
-    async def add_files(self, paths: list[str]) -> None:
-        for path in paths:
-            await self._add(functools.partial(_read_image_file, path), Path(path).name)
+    # -- asking the user ---------------------------------------------------------------------
 
-    @owned_slot(list)
-    async def add_urls(self, urls: list[str]) -> None:
-        for url in urls:
-            await self._add(functools.partial(remote_image, url), url)
-
-    @owned_slot(QImage)
-    async def add_qimage(self, image: QImage) -> None:
-        copy = image.copy()  # the clipboard's image may change under us
-        await self._add(lambda: prepare_image(_qimage_bytes(copy), "pasted image"), "pasted image")
-
-    async def _add(self, prepare: Callable[[], PreparedImage], name: str) -> None:
-        self.image_message.emit(f"Preparing {name}…")
-        try:
-            image = await asyncio.to_thread(prepare)
-        except (ImageRejectedError, OSError) as exc:
-            text = str(exc) if isinstance(exc, ImageRejectedError) else f"Cannot read {name}: {exc}"
-            self.image_message.emit(text)
-            return
-        image_id = next(self._image_ids)
-        draft = DraftImage(image)
-        allowed = self.allowed_roles()
-        used = {d.role for d in self._images.values()}
-        if "first_frame" in allowed and "first_frame" not in used:
-            draft.role = "first_frame"  # the most common wish: start the clip from it
-        self._images[image_id] = draft
-        self.image_added.emit(image_id, image.thumbnail, image.name, image.note)
-        self.image_roles.emit(image_id, allowed, draft.role)
-        self.image_message.emit(f"{image.name}: {image.note}." if image.note else "")
-
-    def remove_image(self, image_id: int) -> None:
-        if self._images.pop(image_id, None) is not None:
-            self.image_removed.emit(image_id)
-
-    def set_image_role(self, image_id: int, role: str) -> None:
-        if image_id in self._images:
-            self._images[image_id].role = role
-
-    def image_count(self) -> int:
-        return len(self._images)
+    async def ask(self, title: str, text: str, yes: str, no: str = "Cancel") -> bool:
+        """The user's answer to a question the window shows (False when dismissed)."""
+        question = Question(title, text, yes, no, asyncio.get_running_loop().create_future())
+        self.question.emit(question)
+        return await question.answer
 
     # -- generating ------------------------------------------------------------------------
 
-    @owned_slot(str, object, dict)
-    async def generate(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> None:
-        backend = self.backend
-        if backend is None:
+    def _set_sending(self, sending: bool) -> None:
+        self._sending = sending
+        self.sending.emit(sending)
+
+    def generate(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> None:
+        """One gesture, one job: ignored while the previous Generate is still on its way."""
+        if self._sending:
             return
-        request = self.build_request(prompt, model.id, params)
-        problems = validate_request(request, model)
-        self.problems.emit(problems)
-        if problems:
+        if self.backend is None:
+            self.notice.emit("Connecting; press Generate again in a moment.", "info")
             return
-        estimate = estimate_for(model, request).usd
+        self._set_sending(True)  # before any event can bring a second press
+        self.tasks.spawn(self._generate(prompt, model, params))
+
+    async def _generate(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> None:
         try:
-            (record,) = await backend.jobs.enqueue([request], estimates=[estimate])
-        except Exception as exc:  # noqa: BLE001 (the journal could not be written)
-            self.notice.emit(f"The job was not started: {exc}", "error")
-            return
-        self.submitted.emit(record.local_id)
+            backend = self.backend
+            request = self.build_request(prompt, model.id, params)
+            problems = validate_request(request, model)
+            self.problems.emit(problems)
+            if backend is None or problems or not await self._not_a_repeat(request):
+                return
+            estimate = estimate_for(model, request).usd
+            try:
+                (record,) = await backend.jobs.enqueue([request], estimates=[estimate])
+            except Exception as exc:  # noqa: BLE001 (the journal could not be written)
+                self.notice.emit(sentences("The job was not started:", str(exc)), "error")
+                return
+            self._recent[_fingerprint(request)] = (self.clock(), record.local_id)
+            self._announce.add(record.local_id)
+            if not record.job_id and not record.is_final:
+                self.notice.emit(f"Sending the job to {self.link.service}…", "progress")
+            self.submitted.emit(record.local_id)
+        finally:
+            self._set_sending(False)
+
+    async def _not_a_repeat(self, request: GenerationRequest) -> bool:
+        """True to go ahead: the request is new, or the user wants the same one again."""
+        now = self.clock()
+        self._recent = {k: v for k, v in self._recent.items() if now - v[0] < DUPLICATE_WINDOW_S}
+        sent, _local_id = self._recent.get(_fingerprint(request), (None, 0))
+        if sent is None:
+            return True
+        billed = "" if self.link.demo else ", billed again"
+        return await self.ask(
+            "Send the same job again?",
+            f"You sent this exact request {max(1, round(now - sent))} s ago. Sending it again "
+            f"starts a second job{billed}.",
+            "Send again",
+            "Don't send",
+        )
 
     @owned_slot(int)
     async def stop_job(self, local_id: int) -> None:
@@ -334,21 +451,30 @@ class StudioController(QObject):
 
     @owned_slot(int)
     async def resubmit(self, local_id: int) -> None:
-        if self.backend is None:
+        record = self.record_for(local_id)
+        if self.backend is None or record is None:
+            return
+        if record.state == UNKNOWN and not await self.ask(
+            "Submit this job again?",
+            "This job may already exist on the server and be billed. Submitting it again "
+            "starts a second job, billed again.",
+            "Submit again",
+        ):
             return
         try:
-            record = await self.backend.jobs.submit_again(local_id)
+            new = await self.backend.jobs.submit_again(local_id)
         except ValueError as exc:
             self.notice.emit(str(exc), "error")
             return
-        self.submitted.emit(record.local_id)
+        self._announce.add(new.local_id)
+        self.submitted.emit(new.local_id)
 
     @owned_slot(str, str)
     async def save_copy(self, src: str, dest: str) -> None:
         try:
             await asyncio.to_thread(_copy, src, dest)
         except OSError as exc:
-            self.notice.emit(f"Could not save a copy: {exc.strerror or exc}", "error")
+            self.notice.emit(sentences("Could not save a copy:", str(exc.strerror or exc)), "error")
             return
         self.notice.emit(f"Saved a copy to {dest}", "info")
 
@@ -372,7 +498,27 @@ class StudioController(QObject):
             await self._test_key(key)
         except Exception as exc:  # noqa: BLE001 (shown to the user)
             failure = to_failure(exc)
-            self.key_status.emit(f"The key did not work: {failure}", True, False)
+            if failure.kind == failures.AUTH:
+                self.key_status.emit(
+                    sentences(
+                        "OpenRouter refused this key:",
+                        failure.message,
+                        "Check that you copied all of it, or create a new key",
+                    ),
+                    True,
+                    False,
+                )
+                self.key_rejected.emit()
+            else:
+                self.key_status.emit(
+                    sentences(
+                        "The key could not be tested:",
+                        failure.message,
+                        "You can still save it; it is checked again when the app connects",
+                    ),
+                    True,
+                    False,
+                )
             return
         self.key_status.emit("The key works.", False, False)
 
@@ -398,6 +544,7 @@ class StudioController(QObject):
         register_secret(self.key)
         self.key_status.emit(status, False, False)
         self.emit_key_state()
+        self.demo_wanted = False  # a new key is a wish to make real clips
         await self._switch_backend()
 
     @owned_slot()

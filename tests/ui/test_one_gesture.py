@@ -1,0 +1,176 @@
+"""One gesture, one paid job: double clicks, repeated and held Ctrl+Enter, in the real window.
+
+Every job here really goes to the simulator over loopback; the counts are the
+journal's rows and the POSTs the simulator received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+
+from tests.ui.conftest import Studio, until
+from videostudio.core.jobs import UNKNOWN, JobRecord
+from videostudio.simulator.service import Fault
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def jobs(studio: Studio) -> list[JobRecord]:
+    backend = studio.controller.backend
+    return backend.journal.find() if backend is not None else []
+
+
+def posts(studio: Studio) -> int:
+    return sum(1 for r in studio.sim.requests if r["method"] == "POST")
+
+
+def question_box() -> QMessageBox | None:
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+    return next((b for b in boxes if b.isVisible()), None)
+
+
+async def answer(
+    button_text: str, question: str = "Send the same job again?", safe: str = "Don't send"
+) -> str:
+    """Wait for the window's question, click ``button_text`` with the mouse; its details."""
+    await until(question_box, what="the question")
+    box = question_box()
+    assert box is not None
+    assert box.text() == question
+    text = box.informativeText()
+    buttons = {b.text(): b for b in box.findChildren(QPushButton)}
+    assert box.defaultButton() is buttons[safe]  # Enter does not send it again
+    QTest.mouseClick(buttons[button_text], Qt.MouseButton.LeftButton)
+    await until(lambda: question_box() is None, what="the question to close")
+    return text
+
+
+async def settled(studio: Studio, count: int) -> None:
+    """Until ``count`` jobs are journaled and every journaled job was accepted."""
+    await until(
+        lambda: len(jobs(studio)) >= count and all(r.job_id for r in jobs(studio)),
+        what=f"{count} accepted job(s)",
+    )
+    await ready(studio)
+
+
+def press_ctrl_enter(studio: Studio) -> None:
+    QTest.keyClick(studio.window.prompt.editor, Qt.Key.Key_Return, CTRL)
+
+
+async def ready(studio: Studio) -> None:
+    """Until Generate can be pressed again (a person's next press comes later than this)."""
+    await until(studio.window.generate_button.isEnabled, what="Generate to be ready")
+
+
+def double_click(button: QPushButton) -> None:
+    """What a real double click delivers: press, release, press + double-click, release."""
+    QTest.mousePress(button, Qt.MouseButton.LeftButton)
+    QTest.mouseRelease(button, Qt.MouseButton.LeftButton)
+    QTest.mousePress(button, Qt.MouseButton.LeftButton)
+    QTest.mouseDClick(button, Qt.MouseButton.LeftButton)
+    QTest.mouseRelease(button, Qt.MouseButton.LeftButton)
+
+
+async def test_a_double_click_on_generate_sends_one_job(studio: Studio) -> None:
+    studio.window.prompt.set_text("a paper boat on a rainy street")
+    double_click(studio.window.generate_button)
+    await settled(studio, 1)
+    assert len(jobs(studio)) == 1
+    assert posts(studio) == 1
+    assert question_box() is None  # the second click met a busy button, nothing to ask
+
+
+async def test_generate_is_busy_until_the_job_is_journaled(studio: Studio) -> None:
+    w = studio.window
+    assert not w.generate_action.autoRepeat()
+    w.prompt.set_text("a red kite over green hills")
+    QTest.mouseClick(w.generate_button, Qt.MouseButton.LeftButton)
+    # At once, before the journal is written: visibly busy, the shortcut too.
+    assert w.generate_button.text() == "Sending…"
+    assert not w.generate_button.isEnabled()
+    assert not w.generate_action.isEnabled()
+    assert jobs(studio) == []
+    await until(lambda: jobs(studio), what="the journaled job")
+    await until(lambda: w.generate_button.isEnabled(), what="Generate to be ready again")
+    assert w.generate_button.text() == "Generate"
+    assert w.generate_action.isEnabled()
+
+
+async def test_three_quick_ctrl_enter_send_one_job_when_the_repeat_is_declined(
+    studio: Studio,
+) -> None:
+    studio.window.prompt.set_text("a lighthouse in a storm")
+    press_ctrl_enter(studio)
+    await until(lambda: jobs(studio), what="the first job")
+    await ready(studio)
+    press_ctrl_enter(studio)
+    text = await answer("Don't send")
+    assert "You sent this exact request" in text
+    assert "billed again" in text
+    await ready(studio)
+    press_ctrl_enter(studio)
+    await answer("Don't send")
+    await settled(studio, 1)
+    assert len(jobs(studio)) == 1
+    assert posts(studio) == 1
+
+
+async def test_answering_yes_sends_the_same_job_again(studio: Studio) -> None:
+    studio.window.prompt.set_text("a lighthouse in a storm")
+    press_ctrl_enter(studio)
+    await until(lambda: jobs(studio), what="the first job")
+    await ready(studio)
+    press_ctrl_enter(studio)
+    await answer("Send again")
+    await settled(studio, 2)
+    assert len(jobs(studio)) == 2
+    assert posts(studio) == 2
+
+
+async def test_a_held_key_sends_one_job(studio: Studio) -> None:
+    editor = studio.window.prompt.editor
+    studio.window.prompt.set_text("a field of sunflowers")
+    QTest.simulateEvent(editor, True, Qt.Key.Key_Return, CTRL, "", False)
+    await until(lambda: jobs(studio), what="the first job")
+    for _ in range(12):  # the keyboard's auto-repeat while the key stays down
+        QTest.simulateEvent(editor, True, Qt.Key.Key_Return, CTRL, "", True)
+        await asyncio.sleep(0)  # the loop runs between repeats, as it would
+    QTest.simulateEvent(editor, False, Qt.Key.Key_Return, CTRL, "", False)
+    await settled(studio, 1)
+    assert len(jobs(studio)) == 1
+    assert posts(studio) == 1
+    assert question_box() is None  # nothing to answer: a held key is one press
+
+
+async def test_a_different_request_is_not_questioned(studio: Studio) -> None:
+    studio.window.prompt.set_text("a quiet harbour")
+    press_ctrl_enter(studio)
+    await until(lambda: jobs(studio), what="the first job")
+    await ready(studio)
+    studio.window.prompt.set_text("a quiet harbour at night")
+    press_ctrl_enter(studio)
+    await settled(studio, 2)
+    assert posts(studio) == 2
+
+
+async def test_submitting_again_a_job_that_may_exist_asks_first(studio: Studio) -> None:
+    studio.sim.add_fault(Fault("submit", "reset"))  # created on the server, the reply lost
+    studio.window.prompt.set_text("a quiet harbour")
+    studio.window.generate_button.click()
+    await until(lambda: jobs(studio) and jobs(studio)[0].state == UNKNOWN, what="unknown")
+    queue = studio.window.queue
+    queue.select(jobs(studio)[0].local_id)
+    QTest.mouseClick(queue.resubmit_button, Qt.MouseButton.LeftButton)
+    details = await answer("Cancel", "Submit this job again?", "Cancel")
+    assert "may already exist on the server and be billed" in details
+    assert len(jobs(studio)) == 1
+    assert posts(studio) == 1
+    QTest.mouseClick(queue.resubmit_button, Qt.MouseButton.LeftButton)
+    await answer("Submit again", "Submit this job again?", "Cancel")
+    await until(lambda: len(jobs(studio)) == 2, what="the second job")
+    await until(lambda: posts(studio) == 2, what="its submit")
