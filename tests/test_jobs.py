@@ -16,8 +16,9 @@ from videostudio.api.retry import RetryPolicy
 from videostudio.core import failures
 from videostudio.core.jobs import QUEUED, REJECTED, SAVED, STOPPED, SUBMITTING, UNKNOWN, JobRecord
 from videostudio.core.models import GenerationRequest, VideoJob
+from videostudio.services.activity import Activity
 from videostudio.services.clips import partial_path
-from videostudio.services.jobs import Activity, JobService
+from videostudio.services.jobs import JobService
 from videostudio.services.journal import Journal
 from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Fault, Simulator

@@ -13,8 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 DRIVER = """
 import json, sys, time
 from pathlib import Path
@@ -83,11 +81,6 @@ def test_the_window_paints_before_the_backend_opens_and_without_the_cli(tmp_path
     assert "videostudio.cli" not in at_paint["modules"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ui/main_window, ui/queue_panel and ui/studio import services.jobs / "
-    "services.keychain at module level, which load httpx and keyring before the first paint",
-)
 def test_the_network_side_is_loaded_after_the_first_paint(tmp_path: Path) -> None:
     at_paint = _start(tmp_path)["paint"]
     assert isinstance(at_paint, dict)

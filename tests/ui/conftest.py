@@ -30,8 +30,8 @@ from videostudio.api.errors import NotFoundError
 from videostudio.api.retry import RetryPolicy
 from videostudio.core.jobs import JobRecord
 from videostudio.core.polling import PollPolicy
+from videostudio.services.activity import Activity
 from videostudio.services.backend import Backend
-from videostudio.services.jobs import Activity
 from videostudio.services.keychain import KeyStore
 from videostudio.services.remote_image import fetch_image
 from videostudio.simulator.server import SimulatorServer

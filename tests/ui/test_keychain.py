@@ -88,7 +88,7 @@ async def test_save_test_and_remove_the_key_from_the_dialog(
     await until(lambda: dialog.status.text() == "Saved in your keychain.", what="the save")
     assert memory_keyring.store == {(SERVICE, ACCOUNT): "sk-or-v1-good"}
     assert dialog.key_edit.text() == ""  # not left on screen
-    assert w.windowTitle() == "videostudio"  # live, no demo label
+    await until(lambda: w.windowTitle() == "videostudio", what="live, no demo label")
     assert "A key is saved" in dialog.stored.text()
     dialog.remove_button.click()
     await until(lambda: w.windowTitle().endswith("Demo mode"), what="back to demo mode")

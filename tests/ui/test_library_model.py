@@ -21,7 +21,7 @@ from videostudio.core.jobs import DOWNLOADING, SAVED, JobRecord
 from videostudio.core.library import LibraryQuery
 from videostudio.core.models import FAILED, IN_PROGRESS
 from videostudio.services import library as service
-from videostudio.services.jobs import Activity
+from videostudio.services.activity import Activity
 from videostudio.ui.library.cards import FAILED_STATES, matches
 from videostudio.ui.library.delegate import fit_meta
 from videostudio.ui.library.grid import LibraryGrid

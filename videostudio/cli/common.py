@@ -30,10 +30,11 @@ from videostudio.core import failures
 from videostudio.core.jobs import NOT_SAVED, SAVED, UNKNOWN, JobRecord
 from videostudio.core.models import VideoModel
 from videostudio.core.text import printable
+from videostudio.services.activity import Activity
 from videostudio.services.catalog import Catalog
 from videostudio.services.errors import to_failure
 from videostudio.services.instance import DataFolder
-from videostudio.services.jobs import Activity, JobService
+from videostudio.services.jobs import JobService
 from videostudio.services.journal import Journal
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
 from videostudio.services.redact import configure_logging, redact, register_secret

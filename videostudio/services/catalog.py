@@ -19,13 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from videostudio.api.client import RetryCallback, VideoClient
+from videostudio.core.catalogue import CACHED, LIVE, SNAPSHOT
 from videostudio.core.models import VideoModel, parse_model_list
 
 log = logging.getLogger("videostudio.services.catalog")
-
-LIVE = "live"  # fetched from the API in this run
-CACHED = "cached"  # the last list fetched, from disk
-SNAPSHOT = "snapshot"  # the list shipped with the app
 
 
 def load_snapshot() -> tuple[list[VideoModel], str]:

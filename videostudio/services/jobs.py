@@ -29,7 +29,6 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +60,7 @@ from videostudio.core.models import (
     is_terminal,
 )
 from videostudio.core.polling import PollPolicy
+from videostudio.services.activity import Activity
 from videostudio.services.clips import (
     clip_path,
     matches,
@@ -85,23 +85,6 @@ MAX_BAD_DOWNLOADS = 5
 NOT_FOUND_GRACE_S = 120.0
 # Submit replies that prove no job was created; any other error may hide a created job.
 REFUSED_STATUSES = frozenset({400, 401, 402, 403, 404, 413, 422})
-
-
-@dataclass(frozen=True)
-class Activity:
-    """What a job is doing right now (not journaled): a transfer, or a wait before a retry."""
-
-    received: int = 0
-    total: int | None = None
-    failure: Failure | None = None  # the transient problem being waited out
-    index: int = 0  # which output is being downloaded
-    outputs: int = 1
-
-    @property
-    def fraction(self) -> float | None:
-        if not self.total:
-            return None
-        return (self.index + self.received / self.total) / max(self.outputs, 1)
 
 
 JobListener = Callable[[JobRecord, Activity | None], None]

@@ -7,14 +7,20 @@ never written to a file as a fallback.
 from __future__ import annotations
 
 import logging
-
-import keyring
-import keyring.errors
+from typing import Any
 
 log = logging.getLogger("videostudio.services")
 
 SERVICE = "videostudio"
 ACCOUNT = "openrouter-api-key"
+
+
+def _keyring() -> Any:
+    """keyring, imported on first use: finding its backends takes ~0.2 s, off the UI thread."""
+    import keyring
+    import keyring.errors
+
+    return keyring
 
 
 class KeychainUnavailableError(RuntimeError):
@@ -39,8 +45,9 @@ class KeyStore:
     def get(self) -> str | None:
         if self._session_key is not None:
             return self._session_key
+        keyring = _keyring()
         try:
-            return keyring.get_password(self._service, self._account)
+            return keyring.get_password(self._service, self._account)  # type: ignore[no-any-return]
         except keyring.errors.KeyringError as exc:
             raise KeychainUnavailableError(_unavailable(exc)) from None
 
@@ -48,6 +55,7 @@ class KeyStore:
         key = key.strip()
         if not key:
             raise ValueError("The API key is empty.")
+        keyring = _keyring()
         try:
             keyring.set_password(self._service, self._account, key)
             kept = keyring.get_password(self._service, self._account)
@@ -63,6 +71,7 @@ class KeyStore:
 
     def delete(self) -> None:
         self._session_key = None
+        keyring = _keyring()
         try:
             keyring.delete_password(self._service, self._account)
         except keyring.errors.PasswordDeleteError:

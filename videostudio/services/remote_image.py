@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-
 from videostudio import __version__
+
+if TYPE_CHECKING:
+    import httpx
 from videostudio.core.images import MAX_IMAGE_BYTES
 
 MAX_REDIRECTS = 5
@@ -69,6 +71,8 @@ async def fetch_image(
     name = image_name(url)
     _check(url, allow_http_loopback)
     headers = {"User-Agent": f"videostudio/{__version__}", "Accept": "image/*"}
+    import httpx  # only when an image address is dropped: not before the first paint
+
     # trust_env off: no proxy credentials or netrc from the environment reach a stranger.
     async with httpx.AsyncClient(
         headers=headers, follow_redirects=False, timeout=time_limit, trust_env=False
@@ -112,6 +116,8 @@ def _size(n: int) -> str:
 
 
 async def _read_bounded(resp: httpx.Response, name: str, max_bytes: int) -> bytes:
+    import httpx
+
     too_big = RemoteImageError(
         f"{name} is larger than {_size(max_bytes)}; save it and drop the file "
         "instead (it will be scaled down)."

@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from videostudio.core import failures
+from videostudio.core.catalogue import CACHED, SNAPSHOT
 from videostudio.core.failures import Failure, sentences
-from videostudio.services.catalog import CACHED, SNAPSHOT
 
 DEMO = "demo"
 CONNECTING = "connecting"

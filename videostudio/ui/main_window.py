@@ -46,7 +46,7 @@ from videostudio.core.failures import CREDITS_URL
 from videostudio.core.jobs import SAVED, JobRecord
 from videostudio.core.models import VideoModel
 from videostudio.core.validation import Problem
-from videostudio.services.jobs import Activity
+from videostudio.services.activity import Activity
 from videostudio.ui.image_zone import ImageZone
 from videostudio.ui.key_dialog import KeyDialog
 from videostudio.ui.model_picker import ModelPicker

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from videostudio.core.failures import sentences
 from videostudio.core.jobs import DOWNLOADING, REJECTED, SAVED, STOPPED, UNKNOWN, JobRecord
-from videostudio.services.jobs import Activity
+from videostudio.services.activity import Activity
 
 COLUMNS = ("", "Prompt", "Model", "Parameters", "Status", "Elapsed", "Progress", "Cost")
 THUMB, PROMPT, MODEL, PARAMS, STATUS, ELAPSED, PROGRESS, COST = range(len(COLUMNS))

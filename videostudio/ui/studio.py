@@ -20,7 +20,7 @@ import shutil
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -36,9 +36,8 @@ from videostudio.core.models import (
 )
 from videostudio.core.pricing import estimate_for
 from videostudio.core.validation import Problem, validate_request
-from videostudio.services.backend import Backend
+from videostudio.services.activity import Activity
 from videostudio.services.errors import to_failure
-from videostudio.services.jobs import Activity
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
 from videostudio.services.redact import register_secret
 from videostudio.services.remote_image import fetch_image
@@ -46,7 +45,10 @@ from videostudio.ui.draft_images import DraftImages, ImageFetcher
 from videostudio.ui.link import Link
 from videostudio.ui.tasks import TaskGroup, owned_slot
 
-BackendFactory = Callable[[str | None, bool], Backend]  # (key, demo wanted) -> backend
+if TYPE_CHECKING:  # the backend (httpx, the journal) is opened after the first paint
+    from videostudio.services.backend import Backend
+
+BackendFactory = Callable[[str | None, bool], "Backend"]  # (key, demo wanted) -> backend
 KeyTester = Callable[[str], Any]  # async: raises on a bad key
 # The same request again within this many seconds is probably a slip: ask first.
 DUPLICATE_WINDOW_S = 30.0
@@ -172,7 +174,10 @@ class StudioController(QObject):
             old, self.backend = self.backend, None  # nothing may use it while it closes
             if old is not None:
                 await old.aclose()
-            backend = self._connect(self.key, self.demo_wanted or self.key is None)
+            # Off the UI thread: TLS set-up, the journal's check and the demo server's start.
+            backend = await asyncio.to_thread(
+                self._connect, self.key, self.demo_wanted or self.key is None
+            )
             self.backend = backend
             self._recent.clear()
             self._announce.clear()

@@ -26,7 +26,7 @@ from videostudio.core.jobs import (
 from videostudio.core.library import LibraryQuery
 from videostudio.core.models import CANCELLED, COMPLETED, EXPIRED, FAILED, IN_PROGRESS, PENDING
 from videostudio.core.spend import cost_text
-from videostudio.services.jobs import Activity
+from videostudio.services.activity import Activity
 
 # The state filter's groups (chips): what a user means by "running" or "failed".
 RUNNING_STATES = (QUEUED, SUBMITTING, PENDING, IN_PROGRESS, COMPLETED, DOWNLOADING)

@@ -29,7 +29,7 @@ from PySide6.QtCore import (
 
 from videostudio.core.jobs import DOWNLOADING, JobRecord
 from videostudio.core.library import LibraryQuery
-from videostudio.services.jobs import Activity
+from videostudio.services.activity import Activity
 from videostudio.ui.library import cards
 from videostudio.ui.library.cards import Timed
 from videostudio.ui.library.thumbs import CardThumbnails

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from videostudio.core.jobs import JobRecord
 from videostudio.core.library import LibraryQuery
-from videostudio.services.jobs import Activity
+from videostudio.services.activity import Activity
 from videostudio.ui.library.cards import STATE_GROUPS, since_for
 from videostudio.ui.library.grid import LibraryGrid
 from videostudio.ui.library.model import (
