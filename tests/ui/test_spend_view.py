@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from videostudio.core.budget import Budget
@@ -92,7 +93,7 @@ def test_the_panel_lists_periods_and_models_reported_and_estimated(
     assert not panel.demo_note.isVisibleTo(panel)
     panel.set_spend(spend, demo=True)
     assert panel.demo_note.isVisibleTo(panel)
-    assert "not real money" in panel.demo_note.text()
+    assert DEMO_NOTE in [label.text() for label in panel.demo_note.findChildren(QLabel)]
 
 
 def test_the_budget_form_emits_the_new_budget_on_save(qtbot: QtBot) -> None:

@@ -196,13 +196,13 @@ class AdvancedOptions(QWidget):
         self._model: VideoModel | None = None
         self._rows: dict[str, _OptionRow] = {}
         self._quiet = False  # while rebuilding or applying: one changed() at the end
+        self._expanded = False
         self._setup_ui()
 
     def _setup_ui(self) -> None:
         self.setObjectName("advancedOptions")
         self.header = QToolButton(self)
         self.header.setObjectName("advancedHeader")
-        self.header.setCheckable(True)
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.header.setArrowType(Qt.ArrowType.RightArrow)
         self.header.setAutoRaise(True)
@@ -222,7 +222,7 @@ class AdvancedOptions(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.header)
         layout.addWidget(self.body)
-        self.header.toggled.connect(self._on_header_toggled)
+        self.header.clicked.connect(self._on_header_clicked)
         self.body.setVisible(False)
         self._update_header()
 
@@ -334,14 +334,15 @@ class AdvancedOptions(QWidget):
     # -- collapsing ------------------------------------------------------------------------
 
     def set_expanded(self, on: bool) -> None:
-        self.header.setChecked(on)
-
-    def is_expanded(self) -> bool:
-        return self.header.isChecked()
-
-    def _on_header_toggled(self, on: bool) -> None:
+        self._expanded = on
         self.body.setVisible(on)
         self.header.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+
+    def is_expanded(self) -> bool:
+        return self._expanded
+
+    def _on_header_clicked(self) -> None:
+        self.set_expanded(not self._expanded)
 
     def _on_row_changed(self) -> None:
         if self._quiet:

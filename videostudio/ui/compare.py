@@ -40,13 +40,16 @@ from PySide6.QtGui import (
     QColor,
     QEnterEvent,
     QFocusEvent,
+    QFont,
     QFontDatabase,
+    QIcon,
     QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPalette,
+    QPixmap,
     QResizeEvent,
 )
 from PySide6.QtMultimedia import QAudioOutput, QMediaMetaData, QMediaPlayer, QVideoFrame
@@ -94,12 +97,11 @@ def frame_index(ms: float, frame_ms: float) -> int:
     return max(0, int((ms + 1) // frame_ms))
 
 
-def timecode(ms: int, fps: float) -> str:
-    """m:ss.ff (minutes, seconds, frames within the second)."""
-    ms = max(ms, 0)
-    seconds = ms // 1000
-    frames = int((ms % 1000) * fps / 1000)
-    return f"{seconds // 60}:{seconds % 60:02d}.{frames:02d}"
+def timecode(ms: int) -> str:
+    """m:ss.cc (minutes, seconds and hundredths), as a clip's length reads."""
+    hundredths = round(max(ms, 0) / 10)
+    seconds = hundredths // 100
+    return f"{seconds // 60}:{seconds % 60:02d}.{hundredths % 100:02d}"
 
 
 def frame_file_name(clip: Path, ms: int, fps: float) -> str:
@@ -107,6 +109,21 @@ def frame_file_name(clip: Path, ms: int, fps: float) -> str:
     seconds = max(ms, 0) // 1000
     frames = int((max(ms, 0) % 1000) * fps / 1000)
     return f"{clip.stem}_{seconds // 60:02d}m{seconds % 60:02d}s{frames:02d}f.png"
+
+
+def tinted_icon(widget: QWidget, pixmap: QStyle.StandardPixmap, size: int = 16) -> QIcon:
+    """A style icon redrawn in the widget's button-text colour: the style's own media
+    icons are dark glyphs that vanish on a dark palette."""
+    source = widget.style().standardIcon(pixmap).pixmap(size, size)
+    out = QPixmap(source.size())
+    out.setDevicePixelRatio(source.devicePixelRatio())
+    out.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(out)
+    painter.drawPixmap(0, 0, source)
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+    painter.fillRect(out.rect(), widget.palette().color(QPalette.ColorRole.ButtonText))
+    painter.end()
+    return QIcon(out)
 
 
 def _seconds(ms: int) -> str:
@@ -197,9 +214,6 @@ class CompareTile(QFrame):
         self.caption = _ElidedLabel(self)
         self.caption.setObjectName("compareCaption")
         self.speaker = QLabel(self)
-        self.speaker.setPixmap(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaVolume).pixmap(16, 16)
-        )
         self.speaker.setToolTip("Sound comes from this clip (hover another clip to hear it)")
         self.speaker.setVisible(False)
         self.favourite = self._tool("☆", "Mark as favourite")
@@ -223,6 +237,7 @@ class CompareTile(QFrame):
         layout.addWidget(self.video, 1)
         layout.addLayout(caption_row)
         self._update_caption()
+        self._update_icons()
 
         self.favourite.toggled.connect(self._on_favourite_toggled)
         self.save_frame.clicked.connect(self.save_frame_clicked)
@@ -367,10 +382,19 @@ class CompareTile(QFrame):
             image = image.convertToFormat(QImage.Format.Format_RGB32)
             painter = QPainter(image)
             painter.fillRect(image.rect(), QColor(0, 0, 0, 110))
+            font = QFont(self.font())
+            font.setPixelSize(max(12, image.height() // 12))
+            font.setBold(True)
+            painter.setFont(font)
+            text = f"Ended at {_seconds(self.duration())}"
+            flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
+            box = image.rect().adjusted(0, 0, 0, -image.height() // 10)
+            painter.setPen(QColor(0, 0, 0))
+            painter.drawText(box.translated(2, 2), flags, text)
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(box, flags, text)
             painter.end()
-            greyed = QVideoFrame(image)
-            greyed.setSubtitleText(f"Ended at {_seconds(self.duration())}")
-            self._greyed = (start, greyed)
+            self._greyed = (start, QVideoFrame(image))
         return self._greyed[1]
 
     # -- caption -----------------------------------------------------------------------------
@@ -430,6 +454,15 @@ class CompareTile(QFrame):
     def enterEvent(self, event: QEnterEvent) -> None:
         super().enterEvent(event)
         self.hovered.emit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._update_icons()
+
+    def _update_icons(self) -> None:
+        icon = tinted_icon(self, QStyle.StandardPixmap.SP_MediaVolume)
+        self.speaker.setPixmap(icon.pixmap(16, 16))
 
 
 class ScrubBar(QWidget):
@@ -509,8 +542,7 @@ class ScrubBar(QWidget):
             self._seek_to(x)
         if self._duration:
             ms = self.ms_at(x)
-            fps = 1000.0 / self._frame_ms
-            text = f"{timecode(ms, fps)}  (frame {frame_index(ms, self._frame_ms)})"
+            text = f"{timecode(ms)}  (frame {frame_index(ms, self._frame_ms)})"
             QToolTip.showText(event.globalPosition().toPoint(), text, self)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -614,11 +646,9 @@ class CompareGrid(QWidget):
         self.empty.setObjectName("placeholder")
         self.grid.addWidget(self.empty, 0, 0)
 
-        icon = self.style().standardIcon
-        sp = QStyle.StandardPixmap
-        self.play_button = self._tool("Play (Space)", icon(sp.SP_MediaPlay))
-        self.back_button = self._tool("Previous frame (,)", icon(sp.SP_MediaSeekBackward))
-        self.forward_button = self._tool("Next frame (.)", icon(sp.SP_MediaSeekForward))
+        self.play_button = self._tool("Play (Space)")
+        self.back_button = self._tool("Previous frame (,)")
+        self.forward_button = self._tool("Next frame (.)")
         self.scrub = ScrubBar(self)
         self.scrub.setFocusProxy(self)
         self.time_label = QLabel(self)
@@ -634,7 +664,7 @@ class CompareGrid(QWidget):
         for rate in SPEEDS:
             self.speed.addItem(f"×{rate:g}", rate)
         self.speed.setCurrentIndex(SPEEDS.index(1.0))
-        self.mute_button = self._tool("Mute (M)", icon(sp.SP_MediaVolume))
+        self.mute_button = self._tool("Mute (M)")
         self.mute_button.setCheckable(True)
 
         transport = QHBoxLayout()
@@ -664,10 +694,8 @@ class CompareGrid(QWidget):
         self._saver.done.connect(self._on_saver_done)
         self._update_transport()
 
-    def _tool(self, tip: str, icon: object = None, text: str = "") -> QToolButton:
+    def _tool(self, tip: str, text: str = "") -> QToolButton:
         button = QToolButton(self)
-        if icon is not None:
-            button.setIcon(icon)  # type: ignore[arg-type]
         if text:
             button.setText(text)
         button.setToolTip(tip)
@@ -836,6 +864,7 @@ class CompareGrid(QWidget):
         self._muted = muted
         if self.mute_button.isChecked() != muted:
             self.mute_button.setChecked(muted)
+        self._update_icons()
         self._set_audible(self._audible)
 
     def audible_tile(self) -> CompareTile | None:
@@ -911,26 +940,38 @@ class CompareGrid(QWidget):
     # -- transport ----------------------------------------------------------------------------
 
     def _show_time(self, ms: int) -> None:
-        fps = 1000.0 / self.frame_ms()
-        total = self.duration()
         frame = frame_index(ms, self.frame_ms())
-        self.time_label.setText(f"{timecode(ms, fps)} / {timecode(total, fps)}  #{frame:<4d}")
+        start = round(frame * self.frame_ms())  # the time of the frame shown
+        self.time_label.setText(
+            f"{timecode(start)} / {timecode(self.duration())}  frame {frame:<4d}"
+        )
 
     def _update_transport(self) -> None:
         loaded = self._leader is not None
         for w in (self.play_button, self.back_button, self.forward_button, self.scrub):
             w.setEnabled(loaded)
-        pixmap = (
-            QStyle.StandardPixmap.SP_MediaPause
-            if self._playing
-            else QStyle.StandardPixmap.SP_MediaPlay
-        )
-        self.play_button.setIcon(self.style().standardIcon(pixmap))
+        self._update_icons()
         self.play_button.setToolTip("Pause (Space)" if self._playing else "Play (Space)")
         if not loaded:
-            self.time_label.setText("-:--.-- / -:--.--")
+            self.time_label.setText("-:--.-- / -:--.--  frame -   ")
         else:
             self._show_time(self.position())
+
+    def _update_icons(self) -> None:
+        sp = QStyle.StandardPixmap
+        play = sp.SP_MediaPause if self._playing else sp.SP_MediaPlay
+        for button, pixmap in (
+            (self.play_button, play),
+            (self.back_button, sp.SP_MediaSeekBackward),
+            (self.forward_button, sp.SP_MediaSeekForward),
+            (self.mute_button, sp.SP_MediaVolumeMuted if self._muted else sp.SP_MediaVolume),
+        ):
+            button.setIcon(tinted_icon(self, pixmap))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._update_icons()
 
     def _on_play_button_clicked(self) -> None:
         self.toggle_play()

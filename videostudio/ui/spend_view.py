@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -138,6 +139,7 @@ class BudgetForm(QGroupBox):
             spin.setRange(0.01, MAX_CAP)
             spin.setSingleStep(1.0)
             spin.setAccessibleName(name)
+            spin.setMinimumWidth(120)
             spin.setEnabled(False)
             check.toggled.connect(spin.setEnabled)
             check.toggled.connect(self._on_edited)
@@ -165,6 +167,7 @@ class BudgetForm(QGroupBox):
         self.revert_button = QPushButton("Revert", self)
 
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow(self.daily_on, self.daily)
         form.addRow(self.monthly_on, self.monthly)
         form.addRow(self.ask_on, self.ask_above)
@@ -271,8 +274,11 @@ class SpendPanel(QWidget):
 
     def _setup_ui(self) -> None:
         self.setObjectName("spendPanel")
-        self.demo_note = QLabel(DEMO_NOTE, self)
-        self.demo_note.setObjectName("inlineMessage")
+        self.demo_note = QFrame(self)
+        self.demo_note.setObjectName("banner")  # the window's demo banner look
+        self.demo_note.setProperty("kind", "demo")
+        banner = QHBoxLayout(self.demo_note)
+        banner.addWidget(QLabel(DEMO_NOTE, self.demo_note))
         self.demo_note.setVisible(False)
         self.periods = _table(self, "Period")
         self.models = _table(self, "Model")
