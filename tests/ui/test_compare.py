@@ -193,6 +193,45 @@ def test_a_tile_that_drifts_is_brought_back_to_the_leader(qtbot: QtBot, grid: Co
     grid.pause()
 
 
+class FakeClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_resync_waits_for_its_frame_and_then_aims_ahead(qtbot: QtBot, grid: CompareGrid) -> None:
+    """Re-seeking a tile again before its last seek showed a frame only sets it back further
+    (the decoder restarts from a keyframe each time): the grid waits, then aims ahead."""
+    clock = FakeClock(100.0)
+    grid.clock = clock
+    for t in grid.tiles:
+        t.clock = clock
+    grid.play()
+    qtbot.waitUntil(lambda: grid.position() > 300, timeout=WAIT)
+    tile = grid.tile(13)
+    tile.player.setPosition(grid.position() + 800)
+    grid._on_sync_timer_timeout()
+    assert tile.resyncs == 1
+    clock.now += 0.25  # the seek takes a (fake) quarter second to show its frame
+    tile.player.setPosition(grid.position() + 800)  # off again before that frame came
+    grid._on_sync_timer_timeout()
+    assert tile.resyncs == 1  # no second seek on top of the first
+    qtbot.waitUntil(lambda: tile.seek_lead_ms == 250, timeout=WAIT)
+    grid._on_sync_timer_timeout()
+    assert tile.resyncs == 1  # within the cooldown
+    clock.now += 1.0
+    tile.player.setPosition(grid.position() + 800)
+    lead = grid.leader()
+    assert lead is not None
+    before = lead.position()
+    grid._on_sync_timer_timeout()
+    assert tile.resyncs == 2
+    assert before + 200 <= tile.player.position() <= lead.position() + 300  # aimed ahead
+    grid.pause()
+
+
 def test_loop_restarts_all_together(qtbot: QtBot, grid: CompareGrid) -> None:
     grid.set_loop(True)
     grid.seek(3600)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,10 @@ MAX_TILES = 4
 DEFAULT_FPS = 24.0
 SYNC_INTERVAL_MS = 250
 DRIFT_FRAMES = 1.5  # a tile two or more frames off the leader is re-seeked
+# A re-seek makes the decoder start again from a keyframe; re-seeking a tile again before
+# it has shown a frame (or within the cooldown) only sets it further back.
+RESYNC_COOLDOWN_S = 1.0
+MAX_SEEK_LEAD_MS = 1000.0
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0)
 _Status = QMediaPlayer.MediaStatus
 
@@ -185,12 +190,17 @@ class CompareTile(QFrame):
         self.item = item
         self.held = False  # past its end while the grid runs on: last frame, greyed
         self.error = ""
+        self.clock: Callable[[], float] = time.monotonic  # seconds; the grid's clock
         self._frame = QVideoFrame()  # the newest decoded frame, at native size
         self._greyed: tuple[int, QVideoFrame] | None = None  # (frame start, greyed copy)
         self._pushing = False  # our own setVideoFrame, not a decoded frame
         self._closing = False
         self._loaded = False
         self._fps = DEFAULT_FPS
+        self._resync_started: float | None = None  # clock time of the last re-seek
+        self._resync_waiting = False  # no frame since that re-seek yet
+        self.seek_lead_ms = 0.0  # how long its last re-seek took to show a frame
+        self.resyncs = 0  # re-seeks the grid's sync timer made on this tile
         self._setup_ui()
 
     def _setup_ui(self) -> None:
@@ -311,6 +321,20 @@ class CompareTile(QFrame):
         if not self.error:
             self.player.play()
 
+    def resync(self, ms: float, now: float) -> None:
+        """Jump to the leader's time ``ms`` while playing, aiming ahead by how long the
+        last jump took to show a frame (the leader runs on meanwhile)."""
+        self._resync_started, self._resync_waiting = now, True
+        self.resyncs += 1
+        lead = self.seek_lead_ms * self.player.playbackRate()
+        self.show_time(min(ms + lead, max(self.duration() - 1, 0)))
+        self.play()
+
+    def resync_settling(self, now: float) -> bool:
+        """True while a re-seek has shown no frame yet, or is too recent to judge."""
+        started = self._resync_started
+        return started is not None and (self._resync_waiting or now - started < RESYNC_COOLDOWN_S)
+
     def pause(self) -> None:
         # pause() at the end of media would rewind to the start: stay on the last frame.
         if not self.error and not self.at_end():
@@ -359,6 +383,10 @@ class CompareTile(QFrame):
                 QTimer.singleShot(0, self, self._restore_frame)
             return
         self._frame = QVideoFrame(frame)
+        if self._resync_waiting and self._resync_started is not None:
+            self._resync_waiting = False
+            took = (self.clock() - self._resync_started) * 1000
+            self.seek_lead_ms = min(took, MAX_SEEK_LEAD_MS)
         if self.held:
             self._restore_frame()
 
@@ -621,6 +649,7 @@ class CompareGrid(QWidget):
             None  # where "Save frame…" starts; the clip's own folder if None
         )
         self.resyncs = 0  # corrective re-seeks so far (the drift the timer fixed)
+        self.clock: Callable[[], float] = time.monotonic  # seconds, for re-seek cooldowns
         self._leader: CompareTile | None = None
         self._playing = False
         self._loop = True
@@ -715,6 +744,7 @@ class CompareGrid(QWidget):
         columns = 1 if len(items) == 1 else 2
         for i, item in enumerate(items):
             tile = CompareTile(item, self)
+            tile.clock = self.clock
             tile.setFocusProxy(self)
             self.grid.addWidget(tile, i // columns, i % columns)
             self.tiles.append(tile)
@@ -927,15 +957,17 @@ class CompareGrid(QWidget):
         if not self._playing or lead is None or not lead.is_playing():
             return
         pos = lead.position()
-        now = (frame_index(pos, lead.frame_ms()) + 0.5) * lead.frame_ms()
+        at = (frame_index(pos, lead.frame_ms()) + 0.5) * lead.frame_ms()
+        now = self.clock()
         for tile in self.tiles:
             if tile is lead or tile.error or tile.held or pos >= tile.duration():
+                continue
+            if tile.resync_settling(now):
                 continue
             # Positions are truncated frame starts: one frame apart reads as 41 or 42 ms.
             if abs(tile.position() - pos) > DRIFT_FRAMES * tile.frame_ms():
                 self.resyncs += 1
-                tile.show_time(now)
-                tile.play()
+                tile.resync(at, now)
 
     # -- transport ----------------------------------------------------------------------------
 
