@@ -260,7 +260,12 @@ def test_without_loop_the_grid_stops_at_the_end(qtbot: QtBot, grid: CompareGrid)
     qtbot.waitUntil(
         lambda: all(QVideoFrame(t.sink.videoFrame()).isValid() for t in grid.tiles), timeout=WAIT
     )
-    grid.play()  # from the end: all start again
+    grid.step(-1)  # from the end, a frame back: the players leave their end state
+    qtbot.waitUntil(lambda: on_frame(grid, 94), timeout=WAIT)
+    assert grid.tile(11).held  # the 2 s clip still holds its last frame
+    grid.step(1)
+    qtbot.waitUntil(lambda: on_frame(grid, 95), timeout=WAIT)
+    grid.play()  # from the last frame: all start again
     qtbot.waitUntil(lambda: 0 < grid.position() < 2000 and grid.is_playing(), timeout=WAIT)
     grid.pause()
 
@@ -480,3 +485,15 @@ def test_transport_icons_follow_the_palette(grid: CompareGrid) -> None:
         ]
         assert ink
         assert all(c.lightness() > 200 for c in ink)
+
+
+def test_autoplay_starts_every_tile(qtbot: QtBot, clips: dict[str, Path]) -> None:
+    grid = CompareGrid()
+    grid.show()
+    try:
+        grid.set_items(items(clips), autoplay=True)
+        assert grid.is_playing()
+        qtbot.waitUntil(lambda: all(t.is_playing() for t in grid.tiles), timeout=WAIT)
+        qtbot.waitUntil(lambda: grid.duration() == 4000 and grid.position() > 200, timeout=WAIT)
+    finally:
+        close(grid, grid)

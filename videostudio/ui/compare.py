@@ -752,8 +752,9 @@ class CompareGrid(QWidget):
             tile.pause()  # decodes and shows the first frame
         self._leader = self.tiles[0]
         self._set_audible(self.tiles[0])
-        self._set_playing(autoplay)
         self._update_transport()
+        if autoplay:
+            self.play()
 
     def _connect_tile(self, tile: CompareTile) -> None:
         tile.loaded.connect(self._on_tile_loaded)
