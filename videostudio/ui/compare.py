@@ -463,6 +463,9 @@ class CompareTile(QFrame):
             self._update_caption()
             self.loaded.emit()
         elif status == _Status.EndOfMedia:
+            # The player clears its sink at the end, sometimes before it reports Stopped
+            # (then the restore queued by the cleared frame saw it still playing).
+            self._restore_frame()
             self.ended.emit()
         elif status == _Status.InvalidMedia and not self.error:
             self._fail("the file is damaged or not a video")
