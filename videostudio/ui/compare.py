@@ -1,0 +1,1186 @@
+"""The compare grid: 2 to 4 clips side by side, played in sync under one transport bar.
+
+Several QMediaPlayers drift apart (each keeps its own clock), so one clock rules:
+the longest clip's player leads, every command (play, pause, seek, rate) goes to
+all tiles, and a 250 ms timer re-seeks any tile more than one frame off the
+leader. A shorter clip holds its last frame, greyed, until the grid comes back
+into its length; looping restarts all tiles together.
+
+Frames are shown by QVideoWidget: Qt converts YUV to RGB at tile size in a shader
+(GPU, or Mesa's llvmpipe). Converting four 1080p streams to QImages in Python
+starves the GUI thread (benchmarks/bench_compare.py). Each tile's sink is only
+watched for the shown frame's time, and the frame is kept to save it at native size.
+
+Seeks aim at the middle of a frame: a paused player asked for a frame's exact
+start time shows the frame before it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QEvent,
+    QObject,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    QThreadPool,
+    QTimer,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import (
+    QColor,
+    QEnterEvent,
+    QFocusEvent,
+    QFont,
+    QFontDatabase,
+    QIcon,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPixmap,
+    QResizeEvent,
+)
+from PySide6.QtMultimedia import QAudioOutput, QMediaMetaData, QMediaPlayer, QVideoFrame
+from PySide6.QtMultimediaWidgets import QVideoWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStyle,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_TILES = 4
+DEFAULT_FPS = 24.0
+SYNC_INTERVAL_MS = 250
+DRIFT_FRAMES = 1.5  # a tile two or more frames off the leader is re-seeked
+# A re-seek makes the decoder start again from a keyframe; re-seeking a tile again before
+# it has shown a frame (or within the cooldown) only sets it further back.
+RESYNC_COOLDOWN_S = 1.0
+MAX_SEEK_LEAD_MS = 1000.0
+SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0)
+_Status = QMediaPlayer.MediaStatus
+
+
+@dataclass(frozen=True)
+class CompareItem:
+    """One clip of the grid: the job it came from, its file, and what its caption says."""
+
+    local_id: int
+    path: Path
+    model: str = ""  # the model's display name
+    seed: int | None = None
+    cost: str = ""  # as the queue shows it ("$0.40", "≈ $0.40")
+    favourite: bool = False
+    prompt: str = ""  # shown in the tile's tooltip
+
+
+def frame_index(ms: float, frame_ms: float) -> int:
+    """The frame shown at ``ms``; positions are frame starts truncated to whole ms, or centres."""
+    return max(0, int((ms + 1) // frame_ms))
+
+
+def timecode(ms: int) -> str:
+    """m:ss.cc (minutes, seconds and hundredths), as a clip's length reads."""
+    hundredths = round(max(ms, 0) / 10)
+    seconds = hundredths // 100
+    return f"{seconds // 60}:{seconds % 60:02d}.{hundredths % 100:02d}"
+
+
+def frame_file_name(clip: Path, ms: int, fps: float) -> str:
+    """The suggested name for a saved frame: <clip>_<mm>m<ss>s<ff>f.png."""
+    seconds = max(ms, 0) // 1000
+    frames = int((max(ms, 0) % 1000) * fps / 1000)
+    return f"{clip.stem}_{seconds // 60:02d}m{seconds % 60:02d}s{frames:02d}f.png"
+
+
+def tinted_icon(widget: QWidget, pixmap: QStyle.StandardPixmap, size: int = 16) -> QIcon:
+    """A style icon redrawn in the widget's button-text colour: the style's own media
+    icons are dark glyphs that vanish on a dark palette."""
+    source = widget.style().standardIcon(pixmap).pixmap(size, size)
+    out = QPixmap(source.size())
+    out.setDevicePixelRatio(source.devicePixelRatio())
+    out.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(out)
+    painter.drawPixmap(0, 0, source)
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+    painter.fillRect(out.rect(), widget.palette().color(QPalette.ColorRole.ButtonText))
+    painter.end()
+    return QIcon(out)
+
+
+def _seconds(ms: int) -> str:
+    return f"{ms / 1000:.1f} s"
+
+
+def write_png(image: QImage, dest: Path) -> None:
+    """Write ``image`` to ``dest`` whole or not at all (a temporary file, then a rename)."""
+    tmp = dest.with_name(f".{dest.name}.part")
+    try:
+        if not image.save(str(tmp), "PNG"):  # type: ignore[call-overload]
+            raise OSError(f"Could not write {tmp}")
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class _ElidedLabel(QLabel):
+    """A one-line label that elides instead of widening its column; the full text in a tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._full = ""
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(self.width(), 20)
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+
+
+class CompareTile(QFrame):
+    """One clip of the grid: its own player and video surface, a caption and three actions.
+
+    Signals: favourite_toggled(bool), save_frame_clicked(), use_settings_clicked(),
+    hovered(), loaded() (duration and frame rate known, or the clip failed), ended().
+    """
+
+    favourite_toggled = Signal(bool)
+    save_frame_clicked = Signal()
+    use_settings_clicked = Signal()
+    hovered = Signal()
+    loaded = Signal()
+    ended = Signal()
+
+    def __init__(self, item: CompareItem, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.item = item
+        self.held = False  # past its end while the grid runs on: last frame, greyed
+        self.error = ""
+        self.clock: Callable[[], float] = time.monotonic  # seconds; the grid's clock
+        self._frame = QVideoFrame()  # the newest decoded frame, at native size
+        self._greyed: tuple[int, QVideoFrame] | None = None  # (frame start, greyed copy)
+        self._pushing = False  # our own setVideoFrame, not a decoded frame
+        self._closing = False
+        self._loaded = False
+        self._fps = DEFAULT_FPS
+        self._resync_started: float | None = None  # clock time of the last re-seek
+        self._resync_waiting = False  # no frame since that re-seek yet
+        self.seek_lead_ms = 0.0  # how long its last re-seek took to show a frame
+        self.resyncs = 0  # re-seeks the grid's sync timer made on this tile
+        self._setup_ui()
+
+    def _setup_ui(self) -> None:
+        self.setObjectName("compareTile")
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setToolTip(self.item.prompt)
+        self.player = QMediaPlayer(self)
+        self.audio = QAudioOutput(self)
+        self.audio.setMuted(True)
+        self.player.setAudioOutput(self.audio)
+        self.video = QVideoWidget(self)
+        self.video.setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
+        self.video.setMinimumSize(160, 90)
+        black = self.video.palette()
+        black.setColor(QPalette.ColorRole.Window, QColor(Qt.GlobalColor.black))
+        self.video.setPalette(black)
+        self.video.setAutoFillBackground(True)
+        self.player.setVideoOutput(self.video)
+        self.sink = self.video.videoSink()
+
+        self.caption = _ElidedLabel(self)
+        self.caption.setObjectName("compareCaption")
+        self.speaker = QLabel(self)
+        self.speaker.setToolTip("Sound comes from this clip (hover another clip to hear it)")
+        self.speaker.setVisible(False)
+        self.favourite = self._tool("☆", "Mark as favourite")
+        self.favourite.setCheckable(True)
+        self.favourite.setChecked(self.item.favourite)
+        self._show_favourite(self.item.favourite)
+        self.save_frame = self._tool("Save frame…", "Save the shown frame as a PNG at full size")
+        self.use_settings = self._tool("Use settings", "Copy this clip's settings into the draft")
+
+        caption_row = QHBoxLayout()
+        caption_row.setContentsMargins(4, 0, 4, 0)
+        caption_row.setSpacing(4)
+        caption_row.addWidget(self.speaker)
+        caption_row.addWidget(self.caption, 1)
+        caption_row.addWidget(self.favourite)
+        caption_row.addWidget(self.save_frame)
+        caption_row.addWidget(self.use_settings)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self.video, 1)
+        layout.addLayout(caption_row)
+        self._update_caption()
+        self._update_icons()
+
+        self.favourite.toggled.connect(self._on_favourite_toggled)
+        self.save_frame.clicked.connect(self.save_frame_clicked)
+        self.use_settings.clicked.connect(self.use_settings_clicked)
+        self.sink.videoFrameChanged.connect(self._on_sink_video_frame_changed)
+        self.player.mediaStatusChanged.connect(self._on_player_media_status_changed)
+        self.player.durationChanged.connect(self._update_caption)
+        self.player.errorOccurred.connect(self._on_player_error_occurred)
+        if self.item.path.is_file():
+            self.player.setSource(QUrl.fromLocalFile(str(self.item.path)))
+        else:  # said once the grid listens
+            QTimer.singleShot(
+                0, self, lambda: self._fail("the file is missing (moved or deleted?)")
+            )
+
+    def _tool(self, text: str, tip: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip)
+        button.setAutoRaise(True)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays the grid's play key
+        return button
+
+    # -- what the grid asks ------------------------------------------------------------------
+
+    @property
+    def local_id(self) -> int:
+        return self.item.local_id
+
+    def duration(self) -> int:
+        return max(self.player.duration(), 0)
+
+    def fps(self) -> float:
+        return self._fps
+
+    def frame_ms(self) -> float:
+        return 1000.0 / self.fps()
+
+    def frame_count(self) -> int:
+        return max(1, math.ceil(self.duration() / self.frame_ms() - 1e-6))
+
+    def position(self) -> int:
+        return self.player.position()
+
+    def shown_ms(self) -> int | None:
+        """Start time (ms) of the decoded frame on screen, None before the first one."""
+        start = self._frame.startTime() if self._frame.isValid() else -1
+        return start // 1000 if start >= 0 else None
+
+    def shown_frame(self) -> int:
+        """Index of the frame on screen (from the decoded frame, else the position)."""
+        shown = self.shown_ms()
+        if shown is not None:
+            return round(shown / self.frame_ms())
+        return frame_index(self.position(), self.frame_ms())
+
+    def at_end(self) -> bool:
+        return self.player.mediaStatus() == _Status.EndOfMedia
+
+    def is_playing(self) -> bool:
+        return self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+
+    def show_time(self, ms: float) -> None:
+        """Seek to the frame that covers ``ms`` (its last frame past the end)."""
+        fms = self.frame_ms()
+        n = min(max(int(ms // fms), 0), self.frame_count() - 1)
+        self.player.setPosition(round((n + 0.5) * fms))
+
+    def play(self) -> None:
+        if not self.error:
+            self.player.play()
+
+    def resync(self, ms: float, now: float) -> None:
+        """Jump to the leader's time ``ms`` while playing, aiming ahead by how long the
+        last jump took to show a frame (the leader runs on meanwhile)."""
+        self._resync_started, self._resync_waiting = now, True
+        self.resyncs += 1
+        lead = self.seek_lead_ms * self.player.playbackRate()
+        self.show_time(min(ms + lead, max(self.duration() - 1, 0)))
+        self.play()
+
+    def resync_settling(self, now: float) -> bool:
+        """True while a re-seek has shown no frame yet, or is too recent to judge."""
+        started = self._resync_started
+        return started is not None and (self._resync_waiting or now - started < RESYNC_COOLDOWN_S)
+
+    def pause(self) -> None:
+        # pause() at the end of media would rewind to the start: stay on the last frame.
+        if not self.error and not self.at_end():
+            self.player.pause()
+
+    def set_rate(self, rate: float) -> None:
+        self.player.setPlaybackRate(rate)
+
+    def set_audible(self, audible: bool, muted: bool) -> None:
+        self.audio.setMuted(muted or not audible)
+        self.speaker.setVisible(audible and not self.error)
+
+    def set_held(self, held: bool) -> None:
+        if held == self.held:
+            return
+        self.held = held
+        self._update_caption()
+        if not held or self.shown_frame() >= self.frame_count() - 1:
+            self._restore_frame()
+        # else: a seek to the last frame is on its way; that frame is greyed when it comes
+
+    def set_favourite(self, on: bool) -> None:
+        self.favourite.blockSignals(True)
+        self.favourite.setChecked(on)
+        self.favourite.blockSignals(False)
+        self._show_favourite(on)
+
+    def grab_frame(self) -> QImage:
+        """The frame on screen at the clip's native size (a null image before the first)."""
+        return self._frame.toImage() if self._frame.isValid() else QImage()
+
+    def shutdown(self) -> None:
+        """Stop decoding now (not whenever Python collects the player)."""
+        self._closing = True
+        self.player.stop()
+        self.player.setSource(QUrl())
+
+    # -- the frame on screen -----------------------------------------------------------------
+
+    def _on_sink_video_frame_changed(self, frame: QVideoFrame) -> None:
+        if self._pushing or self._closing:
+            return
+        if not frame.isValid():
+            # The player clears its sink at the end of the clip: show the last frame again.
+            if self._frame.isValid():
+                QTimer.singleShot(0, self, self._restore_frame)
+            return
+        self._frame = QVideoFrame(frame)
+        if self._resync_waiting and self._resync_started is not None:
+            self._resync_waiting = False
+            took = (self.clock() - self._resync_started) * 1000
+            self.seek_lead_ms = min(took, MAX_SEEK_LEAD_MS)
+        if self.held:
+            self._restore_frame()
+
+    def _restore_frame(self) -> None:
+        """Put our frame back on screen: greyed while held, as decoded otherwise."""
+        if self._closing or not self._frame.isValid():
+            return
+        if not self.held and self.is_playing():
+            return  # decoded frames are on their way
+        shown = self._greyed_frame() if self.held else self._frame
+        self._pushing = True
+        try:
+            self.sink.setVideoFrame(shown)
+        finally:
+            self._pushing = False
+
+    def _greyed_frame(self) -> QVideoFrame:
+        start = self._frame.startTime()
+        if self._greyed is None or self._greyed[0] != start:
+            image = self._frame.toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+            image = image.convertToFormat(QImage.Format.Format_RGB32)
+            painter = QPainter(image)
+            painter.fillRect(image.rect(), QColor(0, 0, 0, 110))
+            font = QFont(self.font())
+            font.setPixelSize(max(12, image.height() // 12))
+            font.setBold(True)
+            painter.setFont(font)
+            text = f"Ended at {_seconds(self.duration())}"
+            flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
+            box = image.rect().adjusted(0, 0, 0, -image.height() // 10)
+            painter.setPen(QColor(0, 0, 0))
+            painter.drawText(box.translated(2, 2), flags, text)
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(box, flags, text)
+            painter.end()
+            self._greyed = (start, QVideoFrame(image))
+        return self._greyed[1]
+
+    # -- caption -----------------------------------------------------------------------------
+
+    def _update_caption(self) -> None:
+        item = self.item
+        parts = [item.model or item.path.name]
+        if item.seed is not None:
+            parts.append(f"seed {item.seed}")
+        if item.cost:
+            parts.append(item.cost)
+        if self.duration():
+            parts.append(_seconds(self.duration()))
+        if self.held:
+            parts.append("ended")
+        if self.error:
+            parts = [item.model or item.path.name, self.error]
+        self.caption.set_full_text(" · ".join(parts))
+        self.caption.setEnabled(not self.held)
+
+    def _show_favourite(self, on: bool) -> None:
+        self.favourite.setText("★" if on else "☆")
+        self.favourite.setToolTip("Favourite (click to unmark)" if on else "Mark as favourite")
+
+    def _on_favourite_toggled(self, on: bool) -> None:
+        self._show_favourite(on)
+        self.favourite_toggled.emit(on)
+
+    def _on_player_media_status_changed(self, status: QMediaPlayer.MediaStatus) -> None:
+        if status == _Status.LoadedMedia and not self._loaded:
+            self._loaded = True
+            rate = self.player.metaData().value(QMediaMetaData.Key.VideoFrameRate)
+            try:
+                fps = float(rate)
+            except (TypeError, ValueError):
+                fps = DEFAULT_FPS
+            self._fps = fps if 1.0 <= fps <= 240.0 else DEFAULT_FPS
+            self._update_caption()
+            self.loaded.emit()
+        elif status == _Status.EndOfMedia:
+            # The player clears its sink at the end, sometimes before it reports Stopped
+            # (then the restore queued by the cleared frame saw it still playing).
+            self._restore_frame()
+            self.ended.emit()
+        elif status == _Status.InvalidMedia and not self.error:
+            self._fail("the file is damaged or not a video")
+
+    def _on_player_error_occurred(self, _error: QMediaPlayer.Error, text: str) -> None:
+        if not self.error:
+            self._fail(text or "the file is damaged or not a video")
+
+    def _fail(self, why: str) -> None:
+        self.error = f"Cannot play: {why}."
+        log.warning("compare: %s: %s", self.item.path.name, why)
+        self.save_frame.setEnabled(False)
+        self.speaker.setVisible(False)
+        self._update_caption()
+        self.loaded.emit()
+
+    def enterEvent(self, event: QEnterEvent) -> None:
+        super().enterEvent(event)
+        self.hovered.emit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._update_icons()
+
+    def _update_icons(self) -> None:
+        icon = tinted_icon(self, QStyle.StandardPixmap.SP_MediaVolume)
+        self.speaker.setPixmap(icon.pixmap(16, 16))
+
+
+class ScrubBar(QWidget):
+    """The grid's position bar: a press jumps to exactly that frame, dragging seeks live,
+    hovering shows the timecode. Ticks mark where shorter clips end. Colours come from
+    the palette only.
+
+    Signals: scrub_started(), seek_requested(int ms), scrub_finished().
+    """
+
+    scrub_started = Signal()
+    seek_requested = Signal(int)
+    scrub_finished = Signal()
+
+    MARGIN = 6
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._duration = 0
+        self._position = 0
+        self._frame_ms = 1000.0 / DEFAULT_FPS
+        self._marks: list[int] = []
+        self._dragging = False
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName("Position")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, 22)
+
+    def set_duration(self, ms: int, frame_ms: float) -> None:
+        self._duration, self._frame_ms = max(ms, 0), frame_ms
+        self.update()
+
+    def set_position(self, ms: int) -> None:
+        if ms != self._position:
+            self._position = ms
+            self.update()
+
+    def set_marks(self, marks: Sequence[int]) -> None:
+        self._marks = list(marks)
+        self.update()
+
+    def is_dragging(self) -> bool:
+        return self._dragging
+
+    def _span(self) -> tuple[float, float]:
+        return float(self.MARGIN), float(max(self.width() - 2 * self.MARGIN, 1))
+
+    def x_of(self, ms: float) -> float:
+        left, width = self._span()
+        return left + width * (ms / self._duration if self._duration else 0.0)
+
+    def ms_at(self, x: float) -> int:
+        """The middle of the frame under ``x`` (so the player shows that very frame)."""
+        if not self._duration:
+            return 0
+        left, width = self._span()
+        t = min(max((x - left) / width, 0.0), 1.0) * self._duration
+        count = max(1, math.ceil(self._duration / self._frame_ms - 1e-6))
+        n = min(int(t // self._frame_ms), count - 1)
+        return round((n + 0.5) * self._frame_ms)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or not self._duration:
+            super().mousePressEvent(event)
+            return
+        self._dragging = True
+        self.scrub_started.emit()
+        self._seek_to(event.position().x(), force=True)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        x = event.position().x()
+        if self._dragging:
+            self._seek_to(x)
+        if self._duration:
+            ms = self.ms_at(x)
+            text = f"{timecode(ms)}  (frame {frame_index(ms, self._frame_ms)})"
+            QToolTip.showText(event.globalPosition().toPoint(), text, self)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._dragging and event.button() == Qt.MouseButton.LeftButton:
+            self._seek_to(event.position().x())
+            self._dragging = False
+            self.scrub_finished.emit()
+        else:
+            super().mouseReleaseEvent(event)
+
+    def _seek_to(self, x: float, force: bool = False) -> None:
+        ms = self.ms_at(x)
+        if ms == self._position and not force:
+            return  # the same frame: no second seek
+        self.set_position(ms)
+        self.seek_requested.emit(ms)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        pal = self.palette()
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        left, width = self._span()
+        mid = self.height() / 2
+        groove = QRectF(left, mid - 3, width, 6)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(pal.color(QPalette.ColorRole.Mid))
+        p.drawRoundedRect(groove, 3, 3)
+        enabled = self.isEnabled() and self._duration > 0
+        if enabled:
+            played = QRectF(groove.left(), groove.top(), self.x_of(self._position) - left, 6)
+            p.setBrush(pal.color(QPalette.ColorRole.Highlight))
+            p.drawRoundedRect(played, 3, 3)
+        tick = QColor(pal.color(QPalette.ColorRole.Text))
+        tick.setAlphaF(0.6)
+        p.setPen(tick)
+        for ms in self._marks:
+            x = self.x_of(ms)
+            p.drawLine(QPointF(x, mid - 7), QPointF(x, mid + 7))
+        if enabled:
+            x = self.x_of(self._position)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(pal.color(QPalette.ColorRole.Text))
+            p.drawRoundedRect(QRectF(x - 2, mid - 8, 4, 16), 2, 2)
+        p.end()
+
+
+class _Saver(QObject):
+    """Carries a worker thread's result back to the GUI thread: (local id, path, error)."""
+
+    done = Signal(int, str, str)
+
+
+class CompareGrid(QWidget):
+    """2 to 4 clips in a 1x2 or 2x2 grid, played in sync under one transport bar.
+
+    Keys (while the grid has focus; clicking a tile or the bar gives it focus, typing
+    elsewhere never reaches it): Space play/pause, J back (pauses, then a frame per
+    press), K pause, L play (again: faster), K held + J/L a frame, comma/period or
+    Left/Right a frame, Home/End, Shift+L loop, M mute.
+
+    Signals: favourite_toggled(int local_id, bool favourite), use_settings_requested(int
+    local_id), frame_saved(int local_id, str path), frame_save_failed(int local_id, str
+    message), playing_changed(bool).
+    """
+
+    favourite_toggled = Signal(int, bool)
+    use_settings_requested = Signal(int)
+    frame_saved = Signal(int, str)
+    frame_save_failed = Signal(int, str)
+    playing_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tiles: list[CompareTile] = []
+        self.frames_folder: Path | None = (
+            None  # where "Save frame…" starts; the clip's own folder if None
+        )
+        self.resyncs = 0  # corrective re-seeks so far (the drift the timer fixed)
+        self.clock: Callable[[], float] = time.monotonic  # seconds, for re-seek cooldowns
+        self._leader: CompareTile | None = None
+        self._playing = False
+        self._loop = True
+        self._rate = 1.0
+        self._muted = False
+        self._audible: CompareTile | None = None
+        self._resume_after_scrub = False
+        self._k_held = False
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._saver = _Saver(self)
+        self._setup_ui()
+
+    def _setup_ui(self) -> None:
+        self.setObjectName("compareGrid")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Compare clips")
+        self.grid = QGridLayout()
+        self.grid.setSpacing(6)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.empty = QLabel("Select 2 to 4 saved clips and choose Compare.", self)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setObjectName("placeholder")
+        self.grid.addWidget(self.empty, 0, 0)
+
+        self.play_button = self._tool("Play (Space)")
+        self.back_button = self._tool("Previous frame (,)")
+        self.forward_button = self._tool("Next frame (.)")
+        self.scrub = ScrubBar(self)
+        self.scrub.setFocusProxy(self)
+        self.time_label = QLabel(self)
+        self.time_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.time_label.setAccessibleName("Time")
+        self.loop_button = self._tool("Loop all clips (Shift+L)", text="⟲ Loop")
+        self.loop_button.setCheckable(True)
+        self.loop_button.setChecked(self._loop)
+        self.speed = QComboBox(self)
+        self.speed.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.speed.setToolTip("Playback speed (L again plays faster)")
+        self.speed.setAccessibleName("Speed")
+        for rate in SPEEDS:
+            self.speed.addItem(f"×{rate:g}", rate)
+        self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        self.mute_button = self._tool("Mute (M)")
+        self.mute_button.setCheckable(True)
+
+        transport = QHBoxLayout()
+        transport.setSpacing(4)
+        for button in (self.play_button, self.back_button, self.forward_button):
+            transport.addWidget(button)
+        transport.addWidget(self.scrub, 1)
+        for widget in (self.time_label, self.loop_button, self.speed, self.mute_button):
+            transport.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self.grid, 1)
+        layout.addLayout(transport)
+
+        self.sync_timer = QTimer(self)
+        self.sync_timer.setInterval(SYNC_INTERVAL_MS)
+        self.sync_timer.timeout.connect(self._on_sync_timer_timeout)
+        self.play_button.clicked.connect(self._on_play_button_clicked)
+        self.back_button.clicked.connect(self._on_back_button_clicked)
+        self.forward_button.clicked.connect(self._on_forward_button_clicked)
+        self.loop_button.toggled.connect(self._on_loop_button_toggled)
+        self.speed.currentIndexChanged.connect(self._on_speed_current_index_changed)
+        self.mute_button.toggled.connect(self._on_mute_button_toggled)
+        self.scrub.scrub_started.connect(self._on_scrub_scrub_started)
+        self.scrub.seek_requested.connect(self._on_scrub_seek_requested)
+        self.scrub.scrub_finished.connect(self._on_scrub_scrub_finished)
+        self._saver.done.connect(self._on_saver_done)
+        self._update_transport()
+
+    def _tool(self, tip: str, text: str = "") -> QToolButton:
+        button = QToolButton(self)
+        if text:
+            button.setText(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip.split(" (")[0])
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys stay with the grid
+        button.clicked.connect(lambda: self.setFocus(Qt.FocusReason.OtherFocusReason))
+        return button
+
+    # -- the clips -----------------------------------------------------------------------------
+
+    def set_items(self, items: Sequence[CompareItem], autoplay: bool = False) -> None:
+        """Show these clips (1 to 4), paused on their first frame unless ``autoplay``."""
+        if not 1 <= len(items) <= MAX_TILES:
+            raise ValueError(f"The compare grid shows 1 to {MAX_TILES} clips, not {len(items)}.")
+        self.clear()
+        self.empty.setVisible(False)
+        columns = 1 if len(items) == 1 else 2
+        for i, item in enumerate(items):
+            tile = CompareTile(item, self)
+            tile.clock = self.clock
+            tile.setFocusProxy(self)
+            self.grid.addWidget(tile, i // columns, i % columns)
+            self.tiles.append(tile)
+            self._connect_tile(tile)
+            tile.pause()  # decodes and shows the first frame
+        self._leader = self.tiles[0]
+        self._set_audible(self.tiles[0])
+        self._update_transport()
+        if autoplay:
+            self.play()
+
+    def _connect_tile(self, tile: CompareTile) -> None:
+        tile.loaded.connect(self._on_tile_loaded)
+        tile.ended.connect(lambda t=tile: self._on_tile_ended(t))
+        tile.hovered.connect(lambda t=tile: self._set_audible(t))
+        tile.favourite_toggled.connect(
+            lambda on, t=tile: self.favourite_toggled.emit(t.local_id, on)
+        )
+        tile.use_settings_clicked.connect(
+            lambda t=tile: self.use_settings_requested.emit(t.local_id)
+        )
+        tile.save_frame_clicked.connect(lambda t=tile: self._on_tile_save_frame_clicked(t))
+        tile.player.positionChanged.connect(
+            lambda ms, t=tile: self._on_tile_position_changed(t, ms)
+        )
+
+    def clear(self) -> None:
+        """Stop every player and remove the tiles (also before the grid is closed)."""
+        self._set_playing(False)
+        self._pool.waitForDone()
+        for tile in self.tiles:
+            tile.shutdown()
+            self.grid.removeWidget(tile)
+            tile.deleteLater()
+        self.tiles.clear()
+        self._leader = self._audible = None
+        self.empty.setVisible(True)
+        self._update_transport()
+
+    def tile(self, local_id: int) -> CompareTile:
+        return next(t for t in self.tiles if t.local_id == local_id)
+
+    def leader(self) -> CompareTile | None:
+        return self._leader
+
+    def set_favourite(self, local_id: int, on: bool) -> None:
+        """Show the favourite mark the view-model has stored (no signal)."""
+        for tile in self.tiles:
+            if tile.local_id == local_id:
+                tile.set_favourite(on)
+
+    # -- one clock -------------------------------------------------------------------------
+
+    def duration(self) -> int:
+        return self._leader.duration() if self._leader else 0
+
+    def position(self) -> int:
+        return self._leader.position() if self._leader else 0
+
+    def frame_ms(self) -> float:
+        return self._leader.frame_ms() if self._leader else 1000.0 / DEFAULT_FPS
+
+    def is_playing(self) -> bool:
+        return self._playing
+
+    def is_looping(self) -> bool:
+        return self._loop
+
+    def rate(self) -> float:
+        return self._rate
+
+    def play(self) -> None:
+        lead = self._leader
+        if lead is None:
+            return
+        if lead.at_end() or lead.shown_frame() >= lead.frame_count() - 1:
+            self._set_playing(True)
+            self.seek(0)  # from the end, start again
+            return
+        self._set_playing(True)
+        for tile in self.tiles:
+            if not tile.held:
+                tile.play()
+
+    def pause(self) -> None:
+        """Pause every tile, then line them all up on the leader's frame."""
+        self._set_playing(False)
+        for tile in self.tiles:
+            tile.pause()
+        lead = self._leader
+        if lead is not None and lead.duration():
+            self.seek((lead.shown_frame() + 0.5) * lead.frame_ms())
+
+    def toggle_play(self) -> None:
+        if self._playing:
+            self.pause()
+        else:
+            self.play()
+
+    def seek(self, ms: float) -> None:
+        """Show the frame at ``ms`` in every tile; a clip shorter than that holds its last."""
+        lead = self._leader
+        if lead is None:
+            return
+        ms = min(max(ms, 0.0), max(lead.duration() - 1, 0))
+        for tile in self.tiles:
+            if tile.error:
+                continue
+            past_end = tile is not lead and ms >= tile.duration() and self._is_shorter(tile)
+            if past_end and tile.held and (tile.at_end() or self._on_last_frame(tile)):
+                continue  # already holding its last frame
+            tile.set_held(past_end)
+            tile.show_time(ms)
+            if self._playing and not past_end:
+                tile.play()
+            else:
+                tile.pause()
+        self.scrub.set_position(round(ms))
+        self._show_time(round(ms))
+
+    def step(self, frames: int) -> None:
+        """Pause and move every tile by whole frames (of the leader's rate)."""
+        lead = self._leader
+        if lead is None:
+            return
+        self._set_playing(False)
+        for tile in self.tiles:
+            tile.pause()
+        target = min(max(lead.shown_frame() + frames, 0), lead.frame_count() - 1)
+        self.seek((target + 0.5) * lead.frame_ms())
+
+    def set_rate(self, rate: float) -> None:
+        self._rate = rate
+        for tile in self.tiles:
+            tile.set_rate(rate)
+        index = self.speed.findData(rate)
+        if index >= 0 and index != self.speed.currentIndex():
+            self.speed.blockSignals(True)
+            self.speed.setCurrentIndex(index)
+            self.speed.blockSignals(False)
+
+    def set_loop(self, on: bool) -> None:
+        self._loop = on
+        if self.loop_button.isChecked() != on:
+            self.loop_button.setChecked(on)
+
+    def set_muted(self, muted: bool) -> None:
+        self._muted = muted
+        if self.mute_button.isChecked() != muted:
+            self.mute_button.setChecked(muted)
+        self._update_icons()
+        self._set_audible(self._audible)
+
+    def audible_tile(self) -> CompareTile | None:
+        return self._audible
+
+    def _set_playing(self, playing: bool) -> None:
+        if playing and self._leader is None:
+            playing = False
+        changed = playing != self._playing
+        self._playing = playing
+        if playing:
+            self.sync_timer.start()
+        else:
+            self.sync_timer.stop()
+        self._update_transport()
+        if changed:
+            self.playing_changed.emit(playing)
+
+    def _is_shorter(self, tile: CompareTile) -> bool:
+        lead = self._leader
+        return lead is not None and tile.duration() < lead.duration() - lead.frame_ms() / 2
+
+    def _on_last_frame(self, tile: CompareTile) -> bool:
+        return tile.shown_frame() >= tile.frame_count() - 1
+
+    def _set_audible(self, tile: CompareTile | None) -> None:
+        self._audible = tile
+        for t in self.tiles:
+            t.set_audible(t is tile, self._muted)
+
+    def _on_tile_loaded(self) -> None:
+        playable = [t for t in self.tiles if not t.error and t.duration()]
+        if playable:
+            self._leader = max(playable, key=lambda t: t.duration())  # first of the longest
+        lead = self._leader
+        if lead is not None:
+            self.scrub.set_duration(lead.duration(), lead.frame_ms())
+            self.scrub.set_marks([t.duration() for t in playable if self._is_shorter(t)])
+        for tile in self.tiles:
+            tile.set_rate(self._rate)
+        self._update_transport()
+
+    def _on_tile_ended(self, tile: CompareTile) -> None:
+        if tile is self._leader:
+            if self._playing and self._loop:
+                self.seek(0)  # all together from the start
+            elif self._playing:
+                self._set_playing(False)
+        elif self._is_shorter(tile):
+            tile.set_held(True)
+
+    def _on_tile_position_changed(self, tile: CompareTile, ms: int) -> None:
+        if tile is self._leader and not self.scrub.is_dragging():
+            self.scrub.set_position(ms)
+            self._show_time(ms)
+
+    def _on_sync_timer_timeout(self) -> None:
+        """Re-seek any playing tile more than one frame off the leader."""
+        lead = self._leader
+        if not self._playing or lead is None or not lead.is_playing():
+            return
+        pos = lead.position()
+        at = (frame_index(pos, lead.frame_ms()) + 0.5) * lead.frame_ms()
+        now = self.clock()
+        for tile in self.tiles:
+            if tile is lead or tile.error or tile.held or pos >= tile.duration():
+                continue
+            if tile.resync_settling(now):
+                continue
+            # Positions are truncated frame starts: one frame apart reads as 41 or 42 ms.
+            if abs(tile.position() - pos) > DRIFT_FRAMES * tile.frame_ms():
+                self.resyncs += 1
+                tile.resync(at, now)
+
+    # -- transport ----------------------------------------------------------------------------
+
+    def _show_time(self, ms: int) -> None:
+        frame = frame_index(ms, self.frame_ms())
+        start = round(frame * self.frame_ms())  # the time of the frame shown
+        self.time_label.setText(
+            f"{timecode(start)} / {timecode(self.duration())}  frame {frame:<4d}"
+        )
+
+    def _update_transport(self) -> None:
+        loaded = self._leader is not None
+        for w in (self.play_button, self.back_button, self.forward_button, self.scrub):
+            w.setEnabled(loaded)
+        self._update_icons()
+        self.play_button.setToolTip("Pause (Space)" if self._playing else "Play (Space)")
+        if not loaded:
+            self.time_label.setText("-:--.-- / -:--.--  frame -   ")
+        else:
+            self._show_time(self.position())
+
+    def _update_icons(self) -> None:
+        sp = QStyle.StandardPixmap
+        play = sp.SP_MediaPause if self._playing else sp.SP_MediaPlay
+        for button, pixmap in (
+            (self.play_button, play),
+            (self.back_button, sp.SP_MediaSeekBackward),
+            (self.forward_button, sp.SP_MediaSeekForward),
+            (self.mute_button, sp.SP_MediaVolumeMuted if self._muted else sp.SP_MediaVolume),
+        ):
+            button.setIcon(tinted_icon(self, pixmap))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._update_icons()
+
+    def _on_play_button_clicked(self) -> None:
+        self.toggle_play()
+
+    def _on_back_button_clicked(self) -> None:
+        self.step(-1)
+
+    def _on_forward_button_clicked(self) -> None:
+        self.step(1)
+
+    def _on_loop_button_toggled(self, on: bool) -> None:
+        self.set_loop(on)
+
+    def _on_speed_current_index_changed(self, index: int) -> None:
+        self.set_rate(float(self.speed.itemData(index)))
+
+    def _on_mute_button_toggled(self, muted: bool) -> None:
+        self.set_muted(muted)
+
+    def _on_scrub_scrub_started(self) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        self._resume_after_scrub = self._playing
+        if self._playing:
+            self._set_playing(False)
+            for tile in self.tiles:
+                tile.pause()
+
+    def _on_scrub_seek_requested(self, ms: int) -> None:
+        self.seek(ms)
+
+    def _on_scrub_scrub_finished(self) -> None:
+        if self._resume_after_scrub:
+            self._resume_after_scrub = False
+            self.play()
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def _key_action(self, event: QKeyEvent) -> Callable[[], None] | None:
+        key = Qt.Key(event.key())
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if mods == Qt.KeyboardModifier.ShiftModifier and key == Qt.Key.Key_L:
+            return lambda: self.set_loop(not self._loop)
+        if mods != Qt.KeyboardModifier.NoModifier:
+            return None
+        actions: dict[Qt.Key, Callable[[], None]] = {
+            Qt.Key.Key_Space: self.toggle_play,
+            Qt.Key.Key_K: self.pause,
+            Qt.Key.Key_J: self._on_key_j,
+            Qt.Key.Key_L: self._on_key_l,
+            Qt.Key.Key_Comma: lambda: self.step(-1),
+            Qt.Key.Key_Period: lambda: self.step(1),
+            Qt.Key.Key_Left: lambda: self.step(-1),
+            Qt.Key.Key_Right: lambda: self.step(1),
+            Qt.Key.Key_Home: self._on_key_home,
+            Qt.Key.Key_End: self._on_key_end,
+            Qt.Key.Key_M: lambda: self.set_muted(not self._muted),
+        }
+        return actions.get(key)
+
+    def event(self, event: QEvent) -> bool:
+        # Our keys beat any single-key shortcut of the window while the grid has focus.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and self._key_action(event) is not None
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        action = self._key_action(event)
+        if action is None:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+        if event.key() == Qt.Key.Key_K:
+            if event.isAutoRepeat():
+                return
+            self._k_held = True
+        action()
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_K and not event.isAutoRepeat():
+            self._k_held = False
+        super().keyReleaseEvent(event)
+
+    def _on_key_j(self) -> None:
+        # QMediaPlayer cannot play backwards: J pauses, then each press steps back a frame.
+        if self._playing and not self._k_held:
+            self.pause()
+        else:
+            self.step(-1)
+
+    def _on_key_l(self) -> None:
+        if self._k_held:
+            self.step(1)
+        elif not self._playing:
+            self.play()
+        else:
+            faster = [r for r in SPEEDS if r > self._rate]
+            if faster:
+                self.set_rate(faster[0])
+
+    def _on_key_home(self) -> None:
+        self.seek(0)
+
+    def _on_key_end(self) -> None:
+        self.step(self._leader.frame_count() if self._leader else 0)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.hasFocus() and self.tiles:
+            # A thin frame says the keys go here.
+            p = QPainter(self)
+            p.setPen(self.palette().color(QPalette.ColorRole.Highlight))
+            p.drawRect(self.rect().adjusted(0, 0, -1, -1))
+            p.end()
+
+    # -- frames to files -------------------------------------------------------------------
+
+    def _on_tile_save_frame_clicked(self, tile: CompareTile) -> None:
+        if tile.grab_frame().isNull():
+            self.frame_save_failed.emit(
+                tile.local_id, "No frame is shown yet: play or seek the clip, then save again."
+            )
+            return
+        ms = tile.shown_ms() or 0
+        folder = self.frames_folder or tile.item.path.parent
+        suggested = folder / frame_file_name(tile.item.path, ms, tile.fps())
+        dest, _ = QFileDialog.getSaveFileName(
+            self, "Save the frame as a PNG", str(suggested), "PNG image (*.png)"
+        )
+        if dest:
+            path = Path(dest) if dest.lower().endswith(".png") else Path(dest + ".png")
+            self.frames_folder = path.parent
+            self.save_frame(tile.local_id, path)
+
+    def save_frame(self, local_id: int, dest: Path) -> None:
+        """Write the frame tile ``local_id`` shows to ``dest`` as a PNG at native size,
+        off the GUI thread; frame_saved or frame_save_failed says how it went."""
+        image = self.tile(local_id).grab_frame()
+        if image.isNull():
+            self.frame_save_failed.emit(
+                local_id, "No frame is shown yet: play or seek the clip, then save again."
+            )
+            return
+        saver = self._saver
+
+        def work() -> None:
+            try:
+                write_png(image, dest)
+            except OSError as exc:
+                saver.done.emit(local_id, str(dest), str(exc) or type(exc).__name__)
+            else:
+                saver.done.emit(local_id, str(dest), "")
+
+        self._pool.start(work)
+
+    def _on_saver_done(self, local_id: int, path: str, error: str) -> None:
+        if error:
+            self.frame_save_failed.emit(
+                local_id,
+                f"The frame could not be saved to {path} ({error}). "
+                "Choose another folder or free some disk space, then save again.",
+            )
+        else:
+            self.frame_saved.emit(local_id, path)
