@@ -80,6 +80,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     """Every test (and every process it starts) keeps its journal and clips to itself."""
     path = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("VIDEOSTUDIO_DATA_DIR", str(path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(path / "xdg"))  # the trash of the test's own
     return path
 
 

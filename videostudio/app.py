@@ -156,10 +156,12 @@ def run_app(demo: bool = False, data_dir: str | None = None) -> int:
     """Open the window and run it until it closes; returns the exit code."""
     from videostudio.services.keychain import KeyStore
     from videostudio.services.redact import configure_logging
+    from videostudio.ui.clip_actions import ClipActions
     from videostudio.ui.main_window import MainWindow
     from videostudio.ui.studio import StudioController
     from videostudio.ui.style import STYLE
-    from videostudio.ui.thumbnails import ThumbnailMaker
+    from videostudio.ui.thumbnails import FrameLoader
+    from videostudio.ui.trash import move_to_trash, restore_from_trash
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
@@ -179,7 +181,8 @@ def run_app(demo: bool = False, data_dir: str | None = None) -> int:
         _test_key,
         demo=demo,
     )
-    window = MainWindow(controller, settings, ThumbnailMaker(paths.cache_dir / "thumbnails"))
+    actions = ClipActions(controller, move_to_trash, restore_from_trash)
+    window = MainWindow(controller, settings, FrameLoader(paths.cache_dir / "frames"), actions)
     loop = QEventLoop(app)
     asyncio.set_event_loop(loop)
     closed = asyncio.Event()

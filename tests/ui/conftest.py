@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 import qasync
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from tests.conftest import states_of
 from tests.test_simulator_clips import _png
@@ -36,11 +37,13 @@ from videostudio.services.keychain import KeyStore
 from videostudio.services.remote_image import fetch_image
 from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Simulator
+from videostudio.ui.clip_actions import ClipActions
 from videostudio.ui.link import CONNECTED
 from videostudio.ui.main_window import MainWindow
 from videostudio.ui.studio import StudioController
 from videostudio.ui.style import STYLE
-from videostudio.ui.thumbnails import ThumbnailMaker
+from videostudio.ui.thumbnails import FrameLoader
+from videostudio.ui.trash import move_to_trash, restore_from_trash
 
 FAST_POLLS = PollPolicy(first=0.2, steps=(), ceiling=0.2)
 # Real time in the window: waits as in production, only shorter.
@@ -138,7 +141,8 @@ def make_studio(
     )
     controller.reconnect_delays = (0.3,)
     settings = QSettings(str(data / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(controller, settings, ThumbnailMaker(data / "thumbs"))
+    actions = ClipActions(controller, move_to_trash, restore_from_trash)
+    window = MainWindow(controller, settings, FrameLoader(data / "frames"), actions)
     studio = Studio(window, controller, server.sim, server, data, settings)
     controller.job_changed.connect(lambda r, a: studio.events.append((r, a)))
     return studio
@@ -177,3 +181,24 @@ async def close_studio(s: Studio) -> None:
 def png_file(path: Path, color: str = "#3366ff", w: int = 160, h: int = 90) -> Path:
     path.write_bytes(base64.b64decode(_png(color, w, h).split(",", 1)[1]))
     return path
+
+
+def question_box() -> QMessageBox | None:
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+    return next((b for b in boxes if b.isVisible()), None)
+
+
+async def answer(
+    button_text: str, question: str = "Send the same job again?", safe: str = "Don't send"
+) -> str:
+    """Wait for the window's question, click ``button_text`` with the mouse; its details."""
+    await until(question_box, what="the question")
+    box = question_box()
+    assert box is not None
+    assert box.text() == question
+    text = box.informativeText()
+    buttons = {b.text(): b for b in box.findChildren(QPushButton)}
+    assert box.defaultButton() is buttons[safe]  # Enter does not send it again
+    QTest.mouseClick(buttons[button_text], Qt.MouseButton.LeftButton)
+    await until(lambda: question_box() is None, what="the question to close")
+    return text

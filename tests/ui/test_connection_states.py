@@ -40,11 +40,14 @@ def dead_url() -> tuple[str, int]:
 
 
 def row_status(studio: Studio) -> str:
-    return str(studio.window.queue.model.index(0, 4).data())
+    """The newest job's state in words, as its card and the line under the player say it."""
+    model = studio.window.library.model
+    return model.status_of(model.id_at(0)) if model.rowCount() else ""
 
 
 def row_elapsed(studio: Studio) -> str:
-    return str(studio.window.queue.model.index(0, 5).data())
+    model = studio.window.library.model
+    return model.elapsed_of(model.id_at(0)) if model.rowCount() else ""
 
 
 def seconds_of(elapsed: str) -> int:
@@ -174,7 +177,6 @@ async def test_started_is_said_only_when_the_job_was_accepted(studio: Studio) ->
 
 async def test_a_retry_counts_down(studio: Studio) -> None:
     clock = Clock()
-    studio.window.queue.model.now = clock
     studio.controller.clock = clock
     studio.sim.add_fault(Fault("submit", "status", status=429, retry_after=20))
     studio.window.prompt.set_text("a quiet harbour")
@@ -188,7 +190,7 @@ async def test_a_retry_counts_down(studio: Studio) -> None:
 
 async def test_elapsed_keeps_counting_while_the_clip_downloads(studio: Studio) -> None:
     clock = Clock()
-    studio.window.queue.model.now = clock
+    studio.controller.clock = clock
     studio.sim.add_fault(Fault("content", "stall", stall_s=60))
     studio.window.prompt.set_text("a quiet harbour")
     studio.window.generate_button.click()
@@ -199,10 +201,11 @@ async def test_elapsed_keeps_counting_while_the_clip_downloads(studio: Studio) -
 
 
 def ticking(studio: Studio) -> list[QTimer]:
-    """Running timers, but for the status bar's own fading of a passing message."""
+    """Repeating timers that run (a one-off, such as keeping the draft a moment after an edit,
+    ends by itself), but for the status bar's own fading of a passing message."""
     bar = studio.window.statusBar()
     timers = studio.window.findChildren(QTimer)
-    return [t for t in timers if t.isActive() and t.parent() is not bar]
+    return [t for t in timers if t.isActive() and not t.isSingleShot() and t.parent() is not bar]
 
 
 async def test_the_window_ticks_only_while_something_runs(studio: Studio) -> None:

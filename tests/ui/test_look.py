@@ -1,4 +1,4 @@
-"""Keyboard and look, measured on the rendered window: Tab leaves the queue, the focus ring
+"""Keyboard and look, measured on the rendered window: Tab leaves the library, the focus ring
 shows in the highlight colour, and banners and error text read in light and dark palettes."""
 
 from __future__ import annotations
@@ -44,24 +44,23 @@ def pixel(widget: QWidget, x: int, y: int) -> QColor:
     return QColor(widget.grab().toImage().pixel(x, y))
 
 
-async def test_tab_leaves_the_queue_and_arrows_move_in_it(studio: Studio) -> None:
+async def test_tab_leaves_the_library_and_arrows_move_in_it(studio: Studio) -> None:
     w = studio.window
     for prompt in ("one", "two"):
         w.prompt.set_text(prompt)
         w.generate_button.click()
         await until(w.generate_button.isEnabled, what="the job")
-    table = w.queue.table
-    await until(lambda: w.queue.model.rowCount() == 2, what="two rows")
+    grid = w.library.grid
+    await until(lambda: w.library.model.rowCount() == 2, what="two cards")
     w.activateWindow()
-    table.setFocus()
-    await until(table.hasFocus, what="focus in the queue")
-    table.setCurrentIndex(w.queue.model.index(0, 1))
-    QTest.keyClick(table, Qt.Key.Key_Down)
-    assert table.currentIndex().row() == 1  # arrows move within the list
-    QTest.keyClick(table, Qt.Key.Key_Tab)
-    assert table.currentIndex().row() == 1  # not a walk through the cells
-    assert table.currentIndex().column() == 1
-    assert not table.hasFocus()  # Tab went on to the next widget
+    grid.setFocus()
+    await until(grid.hasFocus, what="focus in the library")
+    grid.setCurrentIndex(w.library.model.index(0, 0))
+    QTest.keyClick(grid, Qt.Key.Key_Right)
+    assert grid.currentIndex().row() == 1  # arrows move within the grid
+    QTest.keyClick(grid, Qt.Key.Key_Tab)
+    assert grid.currentIndex().row() == 1  # not a walk through the cards
+    assert not grid.hasFocus()  # Tab went on to the next widget
     assert QApplication.focusWidget() is not None
 
 

@@ -80,10 +80,10 @@ async def test_stopped_watching_is_said_once(studio: Studio) -> None:
     studio.window.generate_button.click()
     await until(lambda: studio.events and studio.events[-1][0].job_id, what="the job")
     local_id = studio.events[-1][0].local_id
-    studio.controller.stop_job(local_id)  # the queue's intent after its confirmation
-    row = studio.window.queue.model.index(0, 4)
-    await until(lambda: str(row.data()).startswith("Stopped"), what="the stopped row")
-    assert row.data() == (
+    studio.controller.stop_job(local_id)  # the library's intent after its confirmation
+    model = studio.window.library.model
+    await until(lambda: model.status_of(local_id).startswith("Stopped"), what="the stopped card")
+    assert model.status_of(local_id) == (
         "Stopped watching. The API has no cancel: the job may still finish and be billed."
     )
 

@@ -10,9 +10,9 @@ import asyncio
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from PySide6.QtWidgets import QPushButton
 
-from tests.ui.conftest import Studio, until
+from tests.ui.conftest import Studio, answer, question_box, until
 from videostudio.core.jobs import UNKNOWN, JobRecord
 from videostudio.simulator.service import Fault
 
@@ -26,27 +26,6 @@ def jobs(studio: Studio) -> list[JobRecord]:
 
 def posts(studio: Studio) -> int:
     return sum(1 for r in studio.sim.requests if r["method"] == "POST")
-
-
-def question_box() -> QMessageBox | None:
-    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
-    return next((b for b in boxes if b.isVisible()), None)
-
-
-async def answer(
-    button_text: str, question: str = "Send the same job again?", safe: str = "Don't send"
-) -> str:
-    """Wait for the window's question, click ``button_text`` with the mouse; its details."""
-    await until(question_box, what="the question")
-    box = question_box()
-    assert box is not None
-    assert box.text() == question
-    text = box.informativeText()
-    buttons = {b.text(): b for b in box.findChildren(QPushButton)}
-    assert box.defaultButton() is buttons[safe]  # Enter does not send it again
-    QTest.mouseClick(buttons[button_text], Qt.MouseButton.LeftButton)
-    await until(lambda: question_box() is None, what="the question to close")
-    return text
 
 
 async def settled(studio: Studio, count: int) -> None:
@@ -163,14 +142,15 @@ async def test_submitting_again_a_job_that_may_exist_asks_first(studio: Studio) 
     studio.window.prompt.set_text("a quiet harbour")
     studio.window.generate_button.click()
     await until(lambda: jobs(studio) and jobs(studio)[0].state == UNKNOWN, what="unknown")
-    queue = studio.window.queue
-    queue.select(jobs(studio)[0].local_id)
-    QTest.mouseClick(queue.resubmit_button, Qt.MouseButton.LeftButton)
+    library = studio.window.library
+    local_id = jobs(studio)[0].local_id
+    await until(lambda: library.select(local_id), what="its card")
+    library.resubmit_requested.emit(local_id)  # the card's "Submit again…"
     details = await answer("Cancel", "Submit this job again?", "Cancel")
     assert "may already exist on the server and be billed" in details
     assert len(jobs(studio)) == 1
     assert posts(studio) == 1
-    QTest.mouseClick(queue.resubmit_button, Qt.MouseButton.LeftButton)
+    library.resubmit_requested.emit(local_id)
     await answer("Submit again", "Submit this job again?", "Cancel")
     await until(lambda: len(jobs(studio)) == 2, what="the second job")
     await until(lambda: posts(studio) == 2, what="its submit")

@@ -18,7 +18,8 @@ def _generate(studio: Studio, prompt: str = "a quiet harbour") -> None:
 
 
 def _status(studio: Studio) -> str:
-    return str(studio.window.queue.model.index(0, 4).data())
+    model = studio.window.library.model
+    return model.status_of(model.id_at(0)) if model.rowCount() else ""
 
 
 async def test_401_opens_the_key_dialog(studio: Studio) -> None:

@@ -7,11 +7,13 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, QUrl
+from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame
 from PySide6.QtTest import QTest
 
 from tests.ui.conftest import Studio, png_file, until
 from videostudio.core.jobs import SAVED
+from videostudio.ui.library.model import CARD_ROLE
 
 
 def _combo_values(combo: object) -> list[object]:
@@ -94,10 +96,13 @@ async def test_the_whole_flow(studio: Studio, tmp_path: Path) -> None:
     }
     assert side["images"][0]["role"] == "first_frame"
     assert side["cost_usd"] == 0.8
-    # The row shows it; the newest job plays in the player as soon as it is saved.
-    row = w.queue.model.row_of(local_id)
-    assert w.queue.model.index(row, 4).data() == "Saved"
-    assert w.queue.model.index(row, 7).data() == "$0.80"
+    # Its card shows it; the newest job plays in the player as soon as it is saved.
+    model = w.library.model
+    index = model.index_of(local_id)
+    card = index.data(CARD_ROLE)
+    assert card.badge == "Saved"
+    assert "$0.80" in card.meta
+    assert model.status_of(local_id) == "Saved"
     frames: list[tuple[int, int]] = []
     sink = w.player.video.videoSink()
     sink.videoFrameChanged.connect(
@@ -108,7 +113,10 @@ async def test_the_whole_flow(studio: Studio, tmp_path: Path) -> None:
     assert w.player.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
     assert frames[-1][1] > frames[-1][0]  # portrait 9:16
     await until(
-        lambda: w.queue.model.index(row, 0).data(Qt.ItemDataRole.DecorationRole),
+        lambda: (
+            isinstance(model.index_of(local_id).data(Qt.ItemDataRole.DecorationRole), QImage)
+            and not model.index_of(local_id).data(Qt.ItemDataRole.DecorationRole).isNull()
+        ),
         what="the thumbnail",
     )
     # Frame step pauses and moves by one frame.
@@ -128,7 +136,7 @@ async def test_settings_come_back_on_the_next_start(studio: Studio, tmp_path: Pa
     w.model_picker.select("alibaba/wan-2.7")
     w.params.duration.setCurrentIndex(w.params.duration.findData(7))
     w.params.aspect.setCurrentIndex(w.params.aspect.findData("1:1"))
-    w.main.setSizes([500, 780])
+    w.main.setSizes([420, 540])
     await close_studio(studio)
     again = make_studio(studio.server, studio.data)
     again.window.show()
@@ -139,7 +147,11 @@ async def test_settings_come_back_on_the_next_start(studio: Studio, tmp_path: Pa
         assert w2.model_picker.current_id() == "alibaba/wan-2.7"
         assert w2.params.duration.currentData() == 7
         assert w2.params.aspect.currentData() == "1:1"
-        assert abs(w2.main.sizes()[0] - 500) <= 10
+        assert abs(w2.main.sizes()[0] - 420) <= 10, (
+            w2.size(),
+            w2.main.sizes(),
+            w2.right.minimumSizeHint(),
+        )
         assert "sk-or-v1-ui" not in (studio.data / "settings.ini").read_text()
     finally:
         await close_studio(again)

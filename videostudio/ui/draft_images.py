@@ -18,8 +18,9 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Signal
 from PySide6.QtGui import QImage
 
 from videostudio.core.failures import sentences
-from videostudio.core.images import MAX_INPUT_BYTES, ImageRejectedError
+from videostudio.core.images import ImageRejectedError
 from videostudio.core.models import ImagePart, VideoModel
+from videostudio.services.images import read_image_file
 from videostudio.services.remote_image import RemoteImageError, fetch_image, image_name
 from videostudio.ui.imaging import PreparedImage, prepare_image, prepare_remote
 from videostudio.ui.tasks import TaskGroup, owned_slot
@@ -36,14 +37,8 @@ class DraftImage:
 
 
 def _read_image_file(path: str) -> PreparedImage:
-    file = Path(path)
-    size = file.stat().st_size
-    if size > MAX_INPUT_BYTES:
-        raise ImageRejectedError(
-            f"{file.name} is {size / 2**20:.0f} MB; images over "
-            f"{MAX_INPUT_BYTES // 2**20} MB are not read. Use a smaller image."
-        )
-    return prepare_image(file.read_bytes(), file.name)
+    """The same reading and checks as the command line: regular files only, bounded."""
+    return prepare_image(read_image_file(path), Path(path).name)
 
 
 def _qimage_bytes(image: QImage) -> bytes:
@@ -122,6 +117,30 @@ class DraftImages(QObject):
             [(name, lambda: asyncio.to_thread(lambda: prepare_image(_qimage_bytes(copy), name)))]
         )
 
+    @owned_slot(QImage, str)
+    async def add_frame(self, image: QImage, role: str) -> None:
+        """A frame of a clip (the player's, or a clip's last) as the draft's first/last frame."""
+        copy = image.copy()
+        name = "first frame" if role == "first_frame" else "last frame"
+        await self._add_batch(
+            [(name, lambda: asyncio.to_thread(lambda: prepare_image(_qimage_bytes(copy), name)))],
+            role=role,
+        )
+
+    async def add_data(self, items: list[tuple[bytes, str, str]]) -> None:
+        """Images of a job's settings ((bytes, name, role) each), in their roles."""
+        for data, name, role in items:
+            load = functools.partial(asyncio.to_thread, prepare_image, data, name)
+            await self._add_batch([(name, load)], role=role)
+
+    def clear(self) -> None:
+        for image_id in list(self._images):
+            self.remove(image_id)
+
+    def kept(self) -> list[tuple[str, str]]:
+        """(data URL, role) of each image, for keeping the draft across a restart."""
+        return [(d.image.url, d.role) for d in self._images.values()]
+
     @staticmethod
     async def _read(path: str) -> PreparedImage:
         return await asyncio.to_thread(_read_image_file, path)
@@ -130,7 +149,7 @@ class DraftImages(QObject):
         data = await self._fetch(url)  # on the loop: httpx, bounded in size and time
         return await asyncio.to_thread(prepare_remote, data, url, image_name(url))
 
-    async def _add_batch(self, items: list[tuple[str, Loader]]) -> None:
+    async def _add_batch(self, items: list[tuple[str, Loader]], role: str | None = None) -> None:
         """Add images one by one; every refusal and note of a drop stays listed."""
         if self._batches == 0:
             self._notes = []
@@ -138,14 +157,14 @@ class DraftImages(QObject):
         try:
             for name, load in items:
                 self.messages.emit([*self._notes, (f"Preparing {name}…", "busy")])
-                note = await self._add(name, load)
+                note = await self._add(name, load, role)
                 if note is not None:
                     self._notes.append(note)
         finally:
             self._batches -= 1
             self.messages.emit(list(self._notes))
 
-    async def _add(self, name: str, load: Loader) -> tuple[str, str] | None:
+    async def _add(self, name: str, load: Loader, role: str | None) -> tuple[str, str] | None:
         try:
             image = await load()
         except (ImageRejectedError, RemoteImageError) as exc:
@@ -156,7 +175,13 @@ class DraftImages(QObject):
         draft = DraftImage(image)
         allowed = self.allowed_roles()
         used = {d.role for d in self._images.values()}
-        if "first_frame" in allowed and "first_frame" not in used:
+        if role is not None and role in allowed:
+            for other_id, other in self._images.items():  # one first (or last) frame only
+                if other.role == role and role != "reference":
+                    other.role = "reference"
+                    self.roles.emit(other_id, allowed, other.role)
+            draft.role = role
+        elif "first_frame" in allowed and "first_frame" not in used:
             draft.role = "first_frame"  # the most common wish: start the clip from it
         self._images[image_id] = draft
         self.added.emit(image_id, image.thumbnail, image.name, image.note)

@@ -1,23 +1,34 @@
-"""The studio window: write a prompt, pick a model and settings, generate, watch the queue, play.
+"""The studio window: write a prompt, pick a model and settings, generate, review, iterate.
 
-Layout: the generation form on the left; the player over the job queue on the
-right, in splitters whose sizes (with the last model and settings) come back
-on the next start. The prompt has focus at start and a model is preselected:
-typing a prompt and pressing Ctrl+Enter is all a first clip takes.
+Layout: the draft on the left (prompt, model, settings, advanced provider options,
+images; the estimate and Generate always in view, Variations… for batches); on the
+right the reviewing player (or the compare grid) over the clip library, the home of
+every result. Splitter sizes, the draft and its settings come back on the next start,
+even after a crash. The prompt has focus at start and a model is preselected: typing
+a prompt and pressing Ctrl+Enter is all a first clip takes.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
-import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import PySide6
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, QUrl, Signal, qVersion
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QModelIndex,
+    QSettings,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+    qVersion,
+)
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -25,9 +36,10 @@ from PySide6.QtGui import (
     QGuiApplication,
     QImage,
     QKeySequence,
-    QPixmap,
 )
 from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -36,77 +48,42 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QToolButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from videostudio import APP_NAME, __version__
+from videostudio.core.budget import Budget
 from videostudio.core.failures import CREDITS_URL
 from videostudio.core.jobs import SAVED, JobRecord
-from videostudio.core.models import VideoModel
+from videostudio.core.models import GenerationRequest, VideoModel
+from videostudio.core.spend import Spend
 from videostudio.core.validation import Problem
 from videostudio.services.activity import Activity
+from videostudio.ui.advanced_options import AdvancedOptions
+from videostudio.ui.banners import Banner, linkify
+from videostudio.ui.batch_panel import BatchPanel
+from videostudio.ui.clip_actions import ClipActions, Draft
+from videostudio.ui.compare import CompareGrid, CompareItem
 from videostudio.ui.image_zone import ImageZone
 from videostudio.ui.key_dialog import KeyDialog
+from videostudio.ui.library.cards import files as clip_files
+from videostudio.ui.library.sources import BackendSources
+from videostudio.ui.library.view import LibraryPanel
 from videostudio.ui.model_picker import ModelPicker
 from videostudio.ui.params_panel import ParamsPanel
 from videostudio.ui.player import PlayerWidget
 from videostudio.ui.prompt_edit import PromptEdit
-from videostudio.ui.queue_panel import JobQueuePanel
+from videostudio.ui.spend_view import SpendBadge, SpendDialog
 from videostudio.ui.studio import Question, StudioController
 from videostudio.ui.style import FocusRing, themed_style
-from videostudio.ui.thumbnails import ThumbnailMaker
+from videostudio.ui.thumbnails import FrameLoader
 
 PREFERRED_MODEL = "google/veo-3.1-fast"  # a good, affordable first choice
 PROJECT_URL = "https://github.com/videostudio/videostudio"
 ISSUES_URL = f"{PROJECT_URL}/issues"
-
-
-class Banner(QFrame):
-    """A line across the top of the window: demo mode, offline, the key, credits, errors.
-
-    It stays while its cause lasts; the view-model clears it when the cause is gone.
-    """
-
-    def __init__(self, kind: str, closable: bool, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("banner")
-        self.setProperty("kind", kind)
-        self.label = QLabel(self)
-        self.label.setWordWrap(True)
-        self.label.setOpenExternalLinks(True)
-        self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self._layout = QHBoxLayout(self)
-        self._layout.setContentsMargins(8, 4, 8, 4)
-        self._layout.addWidget(self.label, 1)
-        self.actions_: list[QPushButton] = []
-        if closable:
-            close = QToolButton(self)
-            close.setText("✕")
-            close.setToolTip("Dismiss")
-            close.setAccessibleName("Dismiss")
-            close.clicked.connect(self.hide)
-            self._layout.addWidget(close)
-        self.hide()
-
-    def add_action(self, text: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text, self)
-        button.clicked.connect(slot)
-        self._layout.insertWidget(len(self.actions_) + 1, button)
-        self.actions_.append(button)
-        return button
-
-    def show_text(self, html: str) -> None:
-        self.label.setText(html)
-        self.setVisible(bool(html))
-
-
-def _linkify(text: str) -> str:
-    """Plain text (a server's message) as safe HTML, with its web addresses clickable."""
-    escaped = html.escape(text, quote=False)
-    return re.sub(r"(https://[^\s<\"']+[^\s<\"'.,;:)])", r'<a href="\1">\1</a>', escaped)
+DRAFT_SAVE_DELAY_MS = 400  # the draft is written this long after the last edit
 
 
 def _section(text: str, parent: QWidget) -> QLabel:
@@ -121,14 +98,24 @@ class MainWindow(QMainWindow):
     closing = Signal()
 
     def __init__(
-        self, controller: StudioController, settings: QSettings, thumbnails: ThumbnailMaker
+        self,
+        controller: StudioController,
+        settings: QSettings,
+        frames: FrameLoader,
+        actions: ClipActions,
     ) -> None:
         super().__init__()
         self.controller = controller
         self.settings = settings
-        self.thumbnails = thumbnails
-        thumbnails.setParent(self)  # decoding stops and goes with the window
+        self.frames = frames
+        frames.setParent(self)  # decoding stops and goes with the window
+        self.clip_actions = actions
+        self.sources = BackendSources(
+            lambda: controller.backend.journal if controller.backend is not None else None
+        )
         self._latest: int | None = None  # the newest job started here: play it when done
+        self._current: int | None = None  # the job whose clip (or state) is shown
+        self._images_restored = False
         self._shown_model: str | None = None  # the model the settings are showing
         self._offline_text = ""
         self._offline_retry_at = 0.0
@@ -156,8 +143,13 @@ class MainWindow(QMainWindow):
         self.problem_label.setObjectName("inlineMessage")
         self.problem_label.setWordWrap(True)
         self.problem_label.hide()
+        self.advanced = AdvancedOptions(form)
         self.estimate = QLabel(form)
         self.estimate.setObjectName("estimate")
+        self.variations_button = QPushButton("Variations…", form)
+        self.variations_button.setToolTip(
+            "Send this draft as a batch: several seeds, several models, or both (Ctrl+B)"
+        )
         self.generate_button = QPushButton("Generate", form)
         self.generate_button.setObjectName("generate")
         self.generate_button.setToolTip("Generate the clip (Ctrl+Enter)")
@@ -170,6 +162,7 @@ class MainWindow(QMainWindow):
         form_layout.addWidget(self.catalog_status)
         form_layout.addWidget(_section("Settings", form))
         form_layout.addWidget(self.params)
+        form_layout.addWidget(self.advanced)
         form_layout.addWidget(_section("Images", form))
         form_layout.addWidget(self.images)
         form_layout.addStretch(1)
@@ -181,9 +174,10 @@ class MainWindow(QMainWindow):
         go = QHBoxLayout()
         go.setContentsMargins(9, 0, 9, 0)
         go.addWidget(self.estimate, 1)
+        go.addWidget(self.variations_button)
         go.addWidget(self.generate_button)
         left = QWidget(self)
-        left.setMinimumWidth(360)
+        left.setMinimumWidth(340)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(scroll, 1)
@@ -192,20 +186,45 @@ class MainWindow(QMainWindow):
         left_layout.addLayout(go)
 
         self.player = PlayerWidget(self)
-        self.queue = JobQueuePanel(self)
+        self.job_status = QLabel(self)
+        self.job_status.setObjectName("jobStatus")
+        self.job_status.setWordWrap(True)
+        self.job_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        review = QWidget(self)
+        review_layout = QVBoxLayout(review)
+        review_layout.setContentsMargins(0, 0, 0, 0)
+        review_layout.addWidget(self.player, 1)
+        review_layout.addWidget(self.job_status)
+        self.compare = CompareGrid(self)
+        self.stage = QTabWidget(self)
+        self.stage.setObjectName("stage")
+        self.stage.setDocumentMode(True)
+        self.stage.addTab(review, "Player")
+        self.stage.addTab(self.compare, "Compare")
+        self.stage.setTabEnabled(1, False)
+        self.stage.setTabToolTip(1, "Select 2 to 4 clips in the library, then Compare (C)")
+        self.library = LibraryPanel(
+            self.sources.pages,
+            self.sources.count,
+            self.sources.models,
+            self.frames,
+            batches=self.sources.batch,
+            clock=lambda: self.controller.clock(),  # the view-model's clock, even a new one
+            parent=self,
+        )
         self.right = QSplitter(Qt.Orientation.Vertical, self)
         self.right.setObjectName("rightSplitter")
-        self.right.addWidget(self.player)
-        self.right.addWidget(self.queue)
+        self.right.addWidget(self.stage)
+        self.right.addWidget(self.library)
         self.right.setStretchFactor(0, 3)
-        self.right.setStretchFactor(1, 2)
-        self.right.setSizes([460, 300])
+        self.right.setStretchFactor(1, 3)
+        self.right.setSizes([400, 380])
         self.main = QSplitter(Qt.Orientation.Horizontal, self)
         self.main.setObjectName("mainSplitter")
         self.main.addWidget(left)
         self.main.addWidget(self.right)
         self.main.setStretchFactor(1, 1)
-        self.main.setSizes([420, 860])
+        self.main.setSizes([400, 880])
 
         self.demo_banner = Banner("demo", closable=False, parent=self)
         self.demo_button = self.demo_banner.add_action("Add API key…", self._on_demo_button)
@@ -238,9 +257,17 @@ class MainWindow(QMainWindow):
             layout.addWidget(banner)
         layout.addWidget(self.main, 1)
         self.setCentralWidget(central)
+        self.spend_badge = SpendBadge(self)
+        self.statusBar().addPermanentWidget(self.spend_badge)
         self.link_label = QLabel(self)
         self.link_label.setObjectName("linkStatus")
         self.statusBar().addPermanentWidget(self.link_label)
+        self.spend_dialog: SpendDialog | None = None
+        self.batch_dialog: QDialog | None = None
+        self._draft_timer = QTimer(self)  # the draft is kept a moment after each edit
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_SAVE_DELAY_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
         self.key_dialog: KeyDialog | None = None
         # One ticker for elapsed times and countdowns; it runs only while something does.
         self._ticker = QTimer(self)
@@ -267,6 +294,9 @@ class MainWindow(QMainWindow):
             [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")],
         )
         self.generate_action.setAutoRepeat(False)  # a held key is one gesture, not a stream
+        self.variations_action = action(
+            file, "&Variations…", self.open_variations, QKeySequence("Ctrl+B")
+        )
         action(file, "&Save clip as…", self.player.save_button.click, QKeySequence.StandardKey.Save)
         action(file, "Show clip in &folder", self.player.reveal_button.click)
         file.addSeparator()
@@ -282,6 +312,18 @@ class MainWindow(QMainWindow):
         self.demo_action.setCheckable(True)
         self.demo_action.setToolTip("Switch between the free simulator and OpenRouter at any time.")
         action(settings, "&Refresh model list", self.controller.retry_models, QKeySequence("F5"))
+        action(settings, "&Spending and budget…", self.open_spend, QKeySequence("Ctrl+Shift+B"))
+        clip = bar.addMenu("&Clip")
+        action(clip, "&Use these settings", self._on_use_settings, QKeySequence("Ctrl+U"))
+        action(clip, "&Vary (new seed)", self._on_vary, QKeySequence("Ctrl+R"))
+        action(clip, "&Continue from the last frame", self._on_continue, QKeySequence("Ctrl+J"))
+        action(clip, "C&ompare the selected clips", self._on_compare, QKeySequence("Ctrl+K"))
+        action(
+            clip,
+            "&Find in the library",
+            self.library.search.setFocus,
+            QKeySequence.StandardKey.Find,
+        )
         help_menu = bar.addMenu("&Help")
         action(
             help_menu, "OpenRouter &credits", lambda: QDesktopServices.openUrl(QUrl(CREDITS_URL))
@@ -291,23 +333,56 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         c = self.controller
         self.prompt.submitted.connect(self._on_generate)
-        self.prompt.changed.connect(self._update_estimate)
+        self.prompt.changed.connect(self._on_draft_changed)
         self.generate_button.clicked.connect(self._on_generate)
         self.model_picker.model_chosen.connect(self._on_model_picker_model_chosen)
-        self.params.changed.connect(self._update_estimate)
+        self.params.changed.connect(self._on_draft_changed)
         self.images.files_added.connect(c.images.add_files)
         self.images.urls_added.connect(c.images.add_urls)
         self.images.image_pasted.connect(c.images.add_qimage)
         self.images.remove_requested.connect(self._on_images_remove_requested)
         self.images.role_changed.connect(self._on_images_role_changed)
-        self.queue.job_selected.connect(self._on_queue_job_selected)
-        self.queue.stop_requested.connect(c.stop_job)
-        self.queue.resubmit_requested.connect(c.resubmit)
-        self.queue.reveal_requested.connect(self._reveal)
-        self.queue.model.now = c.clock  # countdowns and elapsed times on the view-model's clock
+        lib = self.library
+        lib.model.dataChanged.connect(self._on_library_model_data_changed)
+        lib.play_requested.connect(self._on_library_play_requested)
+        lib.current_changed.connect(self._on_library_current_changed)
+        lib.settings_requested.connect(self.clip_actions.use_settings)
+        lib.vary_requested.connect(self.clip_actions.vary)
+        lib.continue_requested.connect(self.clip_actions.continue_from)
+        lib.compare_requested.connect(self.clip_actions.compare)
+        lib.favourite_requested.connect(self.clip_actions.set_favourite)
+        lib.reveal_requested.connect(self._reveal)
+        lib.delete_requested.connect(self.clip_actions.delete)
+        lib.undo_requested.connect(self.clip_actions.undo)
+        lib.retry_batch_requested.connect(self.clip_actions.retry_batch)
+        lib.save_requested.connect(self._on_library_save_requested)
+        lib.resubmit_requested.connect(c.resubmit)
+        lib.stop_requested.connect(self._on_library_stop_requested)
+        self.clip_actions.changed.connect(lib.upsert)
+        self.clip_actions.undo_offered.connect(lib.show_undo)
+        self.clip_actions.undo_gone.connect(lib.hide_undo)
+        self.clip_actions.draft_ready.connect(self.load_draft)
+        self.clip_actions.compare_ready.connect(self._on_actions_compare_ready)
         self.player.save_requested.connect(c.save_copy)
         self.player.reveal_requested.connect(self._reveal)
-        self.thumbnails.ready.connect(self._on_thumbnails_ready)
+        self.player.frame_for_draft.connect(c.images.add_frame)
+        self.player.frame_save_requested.connect(self.clip_actions.save_frame)
+        self.player.use_settings_requested.connect(self.clip_actions.use_settings)
+        self.player.vary_requested.connect(lambda local_id: self.clip_actions.vary([local_id]))
+        self.player.continue_requested.connect(self._on_player_continue_requested)
+        self.compare.favourite_toggled.connect(
+            lambda local_id, on: self.clip_actions.set_favourite([local_id], on)
+        )
+        self.compare.use_settings_requested.connect(self.clip_actions.use_settings)
+        self.compare.frame_saved.connect(
+            lambda _id, path: c.notice.emit(f"Saved the frame to {path}", "info")
+        )
+        self.compare.frame_save_failed.connect(lambda _id, why: c.notice.emit(why, "error"))
+        self.spend_badge.details_requested.connect(self.open_spend)
+        c.spend_changed.connect(self._on_controller_spend_changed)
+        c.draft_images_kept.connect(lambda kept: self.settings.setValue("draft/images", kept))
+        self.advanced.changed.connect(self._on_draft_changed)
+        self.variations_button.clicked.connect(self.open_variations)
         c.models_changed.connect(self._on_controller_models_changed)
         c.jobs_reset.connect(self._on_controller_jobs_reset)
         c.job_changed.connect(self._on_controller_job_changed)
@@ -352,6 +427,8 @@ class MainWindow(QMainWindow):
             state = s.value(key)
             if isinstance(state, QByteArray):
                 splitter.restoreState(state)
+        self.prompt.set_text(str(s.value("draft/prompt", "") or ""))
+        self._draft_timer.stop()  # restoring is not an edit
         self.prompt.focus()
 
     def save_state(self) -> None:
@@ -359,17 +436,31 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/main", self.main.saveState())
         s.setValue("window/right", self.right.saveState())
+        self.save_draft()
+
+    def _on_draft_changed(self) -> None:
+        self._update_estimate()
+        self._draft_timer.start()  # kept a moment later: a crash loses at most that
+
+    def save_draft(self) -> None:
+        """Keep the draft (prompt, model, its settings and options; images by the view-model)
+        so a restart or a crash finds it as it was."""
+        self._draft_timer.stop()
+        s = self.settings
+        s.setValue("draft/prompt", self.prompt.text())
         model_id = self.model_picker.current_id()
         if model_id:
             s.setValue("draft/model", model_id)
             self._save_params(model_id)
         s.sync()
+        self.controller.keep_draft_images()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self._ticker.stop()
         self.player.clear()
-        self.thumbnails.stop()
+        self.compare.clear()
+        self.frames.stop()
         self.closing.emit()
         super().closeEvent(event)
 
@@ -394,12 +485,48 @@ class MainWindow(QMainWindow):
         saved = self.settings.value(f"draft/params/{model_id}")
         if switched and isinstance(saved, dict):
             self.params.apply(saved)
+        self.advanced.set_model(model)
+        options = self.settings.value(f"draft/options/{model_id}")
+        if switched and isinstance(options, str) and options:
+            self.advanced.apply(json.loads(options))
         self.controller.set_model(model)
-        self._update_estimate()
+        self._on_draft_changed()
 
     def _save_params(self, model_id: str) -> None:
         values = {k: v for k, v in self.params.values().items() if v is not None}
         self.settings.setValue(f"draft/params/{model_id}", values)
+        self.settings.setValue(f"draft/options/{model_id}", json.dumps(self.advanced.values()))
+
+    def load_draft(self, draft: Draft) -> None:
+        """A clip's settings back in the form ("use these settings", vary, continue)."""
+        request = draft.request
+        self.prompt.set_text(request.prompt or "")
+        if self.model_picker.current_id() != request.model and not self.model_picker.select(
+            request.model
+        ):
+            self.statusBar().showMessage(
+                f"{request.model} is not in the model list any more; choose another.", 8000
+            )
+        self.params.apply(
+            {
+                "duration": request.duration,
+                "resolution": request.resolution,
+                "aspect_ratio": request.aspect_ratio,
+                "size": request.size,
+                "seed": request.seed,
+                "generate_audio": request.generate_audio,
+            }
+        )
+        if request.seed is None:
+            self.params.seed_fixed.setChecked(False)
+        self.advanced.clear()
+        self.advanced.apply(draft.options)
+        self.controller.images.clear()
+        self.controller.images.tasks.spawn(self.controller.images.add_data(draft.images))
+        if draft.note:
+            self.statusBar().showMessage(draft.note, 8000)
+        self._on_draft_changed()
+        self.prompt.focus()
 
     def _update_estimate(self) -> None:
         model = self.model_picker.current_model()
@@ -423,7 +550,9 @@ class MainWindow(QMainWindow):
         if model is None:
             self._on_controller_problems([Problem("", "Choose a model first.")])
             return
-        self.controller.generate(self.prompt.text(), model, self.params.values())
+        self.controller.generate(
+            self.prompt.text(), model, self.params.values(), self.advanced.values()
+        )
 
     def _on_controller_sending(self, sending: bool) -> None:
         refocus = not sending and self.focusWidget() is None
@@ -496,58 +625,195 @@ class MainWindow(QMainWindow):
         box.finished.connect(answered)
         box.open()
 
-    # -- jobs and the player ----------------------------------------------------------------
+    # -- jobs, the library and the player ---------------------------------------------------
 
-    def _on_controller_jobs_reset(self, records: list[JobRecord]) -> None:
-        self.queue.model.clear()
+    def _on_controller_jobs_reset(self, _records: list[JobRecord]) -> None:
+        if not self._images_restored:  # the first backend: the last run's draft images
+            self._images_restored = True
+            kept = str(self.settings.value("draft/images", "") or "")
+            self.controller.tasks.spawn(self.controller.restore_draft_images(kept))
         self.player.clear()
-        for record in records:
-            self._on_controller_job_changed(record, None)
+        self.compare.clear()
+        self.stage.setTabEnabled(1, False)
+        self.stage.setCurrentIndex(0)
+        self._current = None
+        self.job_status.clear()
+        self.library.reload()
+        self._update_ticker()
 
     def _on_controller_job_changed(self, record: JobRecord, activity: Activity | None) -> None:
-        self.queue.upsert(record, activity)
+        self.library.upsert(record, activity)
+        if record.local_id == self._current:
+            self._show_status(record.local_id)
         self._update_ticker()
-        if activity is None and record.state == SAVED and record.path:
-            self.thumbnails.request(record.local_id, Path(record.path))
-            if record.local_id == self._latest and self.player.path is None:
-                self.queue.select(record.local_id)
+        newest = activity is None and record.state == SAVED and record.local_id == self._latest
+        if newest and (self.player.path is None or self._current == record.local_id):
+            self._play(record)  # the clip just made plays as soon as it is saved
 
     def _on_controller_submitted(self, local_id: int) -> None:
         self._latest = local_id
+        self._current = local_id
         self.problem_label.hide()
+        self.library.select(local_id)
+        self._show_status(local_id)
 
-    def _on_queue_job_selected(self, local_id: int) -> None:
+    def _show_status(self, local_id: int) -> None:
+        """The chosen job in a sentence under the player, with its time while it runs."""
+        model = self.library.model
+        text = model.status_of(local_id)
+        record = model.record(local_id)
+        if record is not None and not record.is_final:
+            text += f" · {model.elapsed_of(local_id)}"
+        self.job_status.setText(text)
+
+    def _play(self, record: JobRecord) -> None:
+        files = [Path(f) for f in clip_files(record)]
+        if not files or not files[0].exists():
+            self.player.clear()
+            return
+        self._current = record.local_id
+        self.stage.setCurrentIndex(0)
+        if self.player.path != files[0] or self.player.local_id != record.local_id:
+            self.player.load(files[0], outputs=files, local_id=record.local_id)
+        self._show_status(record.local_id)
+
+    def _on_library_play_requested(self, local_id: int, _path: str) -> None:
         record = self.controller.record_for(local_id)
-        if (
-            record is not None
-            and record.state == SAVED
-            and record.path
-            and Path(record.path).exists()
-        ):
-            if self.player.path != Path(record.path):
-                self.player.load(Path(record.path))
+        if record is not None and record.state == SAVED:
+            self._play(record)
+            self.player.setFocus()
+
+    def _on_library_current_changed(self, local_id: int) -> None:
+        """Choosing a card shows its clip (or why there is none yet)."""
+        record = self.controller.record_for(local_id)
+        if record is None:
+            return
+        self._current = local_id
+        if record.state == SAVED:
+            self._play(record)
         else:
             self.player.clear()
+            self._show_status(local_id)
 
-    def _on_thumbnails_ready(self, local_id: int, image: QImage) -> None:
-        self.queue.model.set_thumbnail(local_id, QPixmap.fromImage(image))
+    def _on_library_stop_requested(self, ids: list[int]) -> None:
+        answer = QMessageBox.question(
+            self,
+            "Stop watching?",
+            "OpenRouter has no way to cancel a video job. If you stop watching, the job may "
+            "still finish on the server and be billed, but this app will not download it.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            for local_id in ids:
+                self.controller.stop_job(local_id)
+
+    def _on_library_save_requested(self, local_id: int) -> None:
+        dest = QFileDialog.getExistingDirectory(self, "Save the paid clip into this folder")
+        if dest:
+            self.clip_actions.save_to(local_id, dest)
+
+    def _on_player_continue_requested(self, local_id: int) -> None:
+        if self.player.path is not None:
+            self.clip_actions.continue_from(local_id, str(self.player.path))
+
+    def _selected_or_current(self) -> list[int]:
+        ids = self.library.selected_ids()
+        return ids or ([self._current] if self._current is not None else [])
+
+    def _on_use_settings(self) -> None:
+        ids = self._selected_or_current()
+        if ids:
+            self.clip_actions.use_settings(ids[0])
+
+    def _on_vary(self) -> None:
+        ids = self._selected_or_current()
+        if ids:
+            self.clip_actions.vary(ids[:1])
+
+    def _on_continue(self) -> None:
+        for local_id in self._selected_or_current()[:1]:
+            record = self.controller.record_for(local_id)
+            if record is not None and record.state == SAVED and record.path:
+                self.clip_actions.continue_from(local_id, record.path)
+
+    def _on_compare(self) -> None:
+        self.clip_actions.compare(self.library.selected_ids())
+
+    def _on_actions_compare_ready(self, items: list[CompareItem]) -> None:
+        self.player.player.pause()
+        self.compare.set_items(items, autoplay=True)
+        self.stage.setTabEnabled(1, True)
+        self.stage.setCurrentWidget(self.compare)
+        self.compare.setFocus()
 
     def _reveal(self, path: str) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
 
+    # -- variations and money ---------------------------------------------------------------
+
+    def open_variations(self) -> None:
+        """The draft as a batch: N seeds x M models (x prompt lines), priced before sending."""
+        model = self.model_picker.current_model()
+        if model is None:
+            self._on_controller_problems([Problem("", "Choose a model first.")])
+            return
+        if self.batch_dialog is None:
+            dialog = self.batch_dialog = QDialog(self)
+            dialog.setWindowTitle("Variations")
+            dialog.resize(560, 620)
+            self.batch = BatchPanel(self.controller.price, dialog)
+            QVBoxLayout(dialog).addWidget(self.batch)
+            self.batch.send_requested.connect(self._on_batch_send_requested)
+        self.batch.set_models(self.controller.models)
+        base = self.controller.build_request(
+            self.prompt.text(), model.id, self.params.values(), self.advanced.values()
+        )
+        self.batch.set_base(base)
+        if not self.batch.checked_models():
+            self.batch.set_checked_models([model.id])
+        self.batch_dialog.open()
+
+    def _on_batch_send_requested(self, requests: list[GenerationRequest]) -> None:
+        if self.batch_dialog is not None:
+            self.batch_dialog.accept()
+        self.controller.generate_batch(requests)
+
+    def open_spend(self) -> None:
+        if self.spend_dialog is None:
+            self.spend_dialog = SpendDialog(self)
+            self.spend_dialog.budget_changed.connect(self.controller.set_budget)
+            self.controller.refresh_spend()
+        self.spend_dialog.open()
+
+    def _on_controller_spend_changed(self, spend: Spend, budget: Budget, demo: bool) -> None:
+        self.spend_badge.set_budget(budget)
+        self.spend_badge.set_spend(spend, demo=demo)
+        if self.spend_dialog is not None:
+            self.spend_dialog.panel.set_spend(spend, demo=demo)
+            self.spend_dialog.panel.set_model_names({m.id: m.name for m in self.controller.models})
+            self.spend_dialog.panel.budget_form.set_budget(budget)
+
     # -- time passing -----------------------------------------------------------------------
 
     def _update_ticker(self) -> None:
-        """Tick each second while a job runs or a countdown shows; an idle window has no timer."""
-        busy = self.queue.model.running() or self._offline_retry_at > 0
+        """Tick each second while the offline countdown shows; an idle window has no timer.
+        (Running jobs tick in the library, whose cards the line under the player follows.)"""
+        busy = self._offline_retry_at > 0
         if busy and not self._ticker.isActive():
             self._ticker.start()
         elif not busy:
             self._ticker.stop()
 
     def _on_ticker_timeout(self) -> None:
-        self.queue.model.tick()
         self._show_offline()
+
+    def _on_library_model_data_changed(self, first: QModelIndex, last: QModelIndex) -> None:
+        current = self._current
+        if current is None:
+            return
+        row = self.library.model.row_of(current)
+        if row is not None and first.row() <= row <= last.row():
+            self._show_status(current)
 
     # -- banners, the status bar, the key ---------------------------------------------------
 
@@ -586,7 +852,7 @@ class MainWindow(QMainWindow):
             self._show_offline()
             self._update_ticker()
             return
-        self.banners[cause].show_text(_linkify(text))
+        self.banners[cause].show_text(linkify(text))
 
     def _show_offline(self) -> None:
         text = self._offline_text
@@ -597,7 +863,7 @@ class MainWindow(QMainWindow):
 
     def _on_controller_notice(self, text: str, kind: str) -> None:
         if kind == "error":
-            self.message_banner.show_text(_linkify(text))
+            self.message_banner.show_text(linkify(text))
         elif not text:
             self.statusBar().clearMessage()
         else:  # "progress" stays until the next word; "info" fades

@@ -18,13 +18,16 @@ import json
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from videostudio.core import failures
+from videostudio.core.budget import SETTING_KEY, Budget, confirmations, over_caps
 from videostudio.core.failures import Failure, sentences
 from videostudio.core.jobs import QUEUED, REJECTED, STOPPED, SUBMITTING, UNKNOWN, JobRecord
 from videostudio.core.models import (
@@ -34,8 +37,11 @@ from videostudio.core.models import (
     GenerationRequest,
     VideoModel,
 )
+from videostudio.core.options import provider_field
 from videostudio.core.pricing import estimate_for
-from videostudio.core.validation import Problem, validate_request
+from videostudio.core.seeds import with_seed
+from videostudio.core.spend import Spend, spend_of
+from videostudio.core.validation import Problem, validate_for_sending
 from videostudio.services.activity import Activity
 from videostudio.services.errors import to_failure
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
@@ -82,6 +88,25 @@ def _copy(src: str, dest: str) -> None:
     os.replace(tmp, dest)
 
 
+def _store_images(backend: Backend, kept: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(reference, role) for each (data URL, role); https addresses are kept as they are."""
+    request = {
+        "input_references": [{"type": "image_url", "image_url": {"url": u}} for u, _ in kept]
+    }
+    stored = backend.journal.images.externalize(request)["input_references"]
+    return [(p["image_url"]["url"], role) for p, (_, role) in zip(stored, kept, strict=True)]
+
+
+def _read_images(backend: Backend, refs: list[tuple[str, str]]) -> list[tuple[bytes, str, str]]:
+    found = []
+    for number, (ref, role) in enumerate(refs, start=1):
+        try:
+            found.append((backend.journal.images.read(ref), f"draft image {number}", role))
+        except LookupError:
+            continue  # gone from the store (or kept in the other mode's): the draft goes on
+    return found
+
+
 def _fingerprint(request: GenerationRequest) -> str:
     body = json.dumps(request.to_json(), sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
@@ -106,6 +131,8 @@ class StudioController(QObject):
     key_rejected = Signal()  # the key just tested was refused: do not offer to use it
     key_state = Signal(bool, bool, str)  # has key, session only, keychain error
     submitted = Signal(int)  # local id of the newest job
+    spend_changed = Signal(object, object, bool)  # Spend, Budget, demo?
+    draft_images_kept = Signal(str)  # JSON [[reference, role]...] of the draft's images
 
     def __init__(
         self,
@@ -143,6 +170,7 @@ class StudioController(QObject):
         self._announce: set[int] = set()  # jobs started here whose fate the status bar tells
         self._in_flight: set[int] = set()  # jobs seen on their way to the server
         self._shown: tuple[Any, ...] = ()
+        self._spend_soon: asyncio.Task[Any] | None = None
 
     # -- start-up and backends ------------------------------------------------------------
 
@@ -190,6 +218,7 @@ class StudioController(QObject):
             self.models = backend.catalog.load_offline()
             self.models_changed.emit(self.models, self._catalog_note(backend, None))
             self.jobs_reset.emit(await asyncio.to_thread(backend.journal.find))
+            self.refresh_spend()
             await backend.jobs.resume()
         await self._check_link(backend)
 
@@ -303,6 +332,8 @@ class StudioController(QObject):
 
     def _on_job(self, record: JobRecord, activity: Activity | None) -> None:
         self.job_changed.emit(record, activity)
+        if activity is None:
+            self.refresh_spend()
         if activity is not None:
             failure = activity.failure
             if failure is None:
@@ -376,16 +407,54 @@ class StudioController(QObject):
         self.images.set_model(model)
 
     def build_request(
-        self, prompt: str, model_id: str, params: dict[str, Any]
+        self,
+        prompt: str,
+        model_id: str,
+        params: dict[str, Any],
+        options: dict[str, Any] | None = None,
     ) -> GenerationRequest:
         return GenerationRequest(
-            model=model_id, prompt=prompt.strip() or None, images=self.images.parts(), **params
+            model=model_id,
+            prompt=prompt.strip() or None,
+            images=self.images.parts(),
+            provider=provider_field(model_id, options or {}),
+            **params,
         )
 
     def estimate(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> tuple[str, str]:
         """The label beside Generate and its tooltip (which SKU priced it)."""
         result = estimate_for(model, self.build_request(prompt, model.id, params))
         return result.label(), result.basis
+
+    def price(self, request: GenerationRequest) -> float | None:
+        """One request's estimate in USD (None: the model's SKUs cannot price it)."""
+        model = next((m for m in self.models if m.id == request.model), None)
+        return estimate_for(model, request).usd if model is not None else None
+
+    @owned_slot()
+    async def keep_draft_images(self) -> None:
+        """Put the draft's images in the image store, so the draft survives a restart."""
+        backend = self.backend
+        kept = self.images.kept()
+        if backend is None:
+            return
+        refs = await asyncio.to_thread(_store_images, backend, kept)
+        self.draft_images_kept.emit(json.dumps(refs))
+
+    async def restore_draft_images(self, kept: str) -> None:
+        """The draft's images of the last run, from the image store (those still there)."""
+        backend = self.backend
+        try:
+            refs = [(str(r), str(role)) for r, role in json.loads(kept or "[]")]
+        except (ValueError, TypeError):
+            return
+        if backend is None or not refs or self.images.count():
+            return
+        found = await asyncio.to_thread(_read_images, backend, refs)
+        await self.images.add_data(found)
+        addresses = [ref for ref, _ in refs if ref.startswith("https://")]
+        if addresses:
+            self.images.add_urls(addresses)
 
     # -- asking the user ---------------------------------------------------------------------
 
@@ -401,7 +470,13 @@ class StudioController(QObject):
         self._sending = sending
         self.sending.emit(sending)
 
-    def generate(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> None:
+    def generate(
+        self,
+        prompt: str,
+        model: VideoModel,
+        params: dict[str, Any],
+        options: dict[str, Any] | None = None,
+    ) -> None:
         """One gesture, one job: ignored while the previous Generate is still on its way."""
         if self._sending:
             return
@@ -409,29 +484,106 @@ class StudioController(QObject):
             self.notice.emit("Connecting; press Generate again in a moment.", "info")
             return
         self._set_sending(True)  # before any event can bring a second press
-        self.tasks.spawn(self._generate(prompt, model, params))
+        request = self.build_request(prompt, model.id, params, options)
+        self.tasks.spawn(self._send([request], repeat_check=True))
 
-    async def _generate(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> None:
+    def generate_batch(self, requests: list[GenerationRequest]) -> None:
+        """A batch from the variations panel: one journal transaction, one batch id."""
+        if self._sending or not requests:
+            return
+        if self.backend is None:
+            self.notice.emit("Connecting; send the batch again in a moment.", "info")
+            return
+        self._set_sending(True)
+        self.tasks.spawn(self._send(requests, repeat_check=False))
+
+    async def _send(self, requests: list[GenerationRequest], *, repeat_check: bool) -> None:
         try:
             backend = self.backend
-            request = self.build_request(prompt, model.id, params)
-            problems = validate_request(request, model)
+            models = {m.id: m for m in self.models}
+            checked: list[GenerationRequest] = []
+            problems: list[Problem] = []
+            for request in requests:
+                model = models.get(request.model)
+                if model is None:
+                    problems.append(Problem("", f"The model {request.model} is not in the list."))
+                    continue
+                request = with_seed(request, model)  # every clip reproducible
+                problems += validate_for_sending(request, model)
+                checked.append(request)
             self.problems.emit(problems)
-            if backend is None or problems or not await self._not_a_repeat(request):
+            if backend is None or problems:
                 return
-            estimate = estimate_for(model, request).usd
+            if repeat_check and not await self._not_a_repeat(requests[0]):
+                return
+            estimates = [estimate_for(models[r.model], r).usd for r in checked]
+            if not await self._within_budget(backend, estimates):
+                return
+            batch = uuid.uuid4().hex[:12] if len(checked) > 1 else None
             try:
-                (record,) = await backend.jobs.enqueue([request], estimates=[estimate])
+                records = await backend.jobs.enqueue(checked, estimates=estimates, batch=batch)
             except Exception as exc:  # noqa: BLE001 (the journal could not be written)
                 self.notice.emit(sentences("The job was not started:", str(exc)), "error")
                 return
-            self._recent[_fingerprint(request)] = (self.clock(), record.local_id)
-            self._announce.add(record.local_id)
-            if not record.job_id and not record.is_final:
-                self.notice.emit(f"Sending the job to {self.link.service}…", "progress")
-            self.submitted.emit(record.local_id)
+            for asked, sent, record in zip(requests, checked, records, strict=True):
+                # As asked (a seed the app picks differs each time) and as sent (a clip's
+                # settings loaded back carry the very seed): either one again is a repeat.
+                for request in (asked, sent):
+                    self._recent[_fingerprint(request)] = (self.clock(), record.local_id)
+                self._announce.add(record.local_id)
+            if not records[0].job_id and not records[0].is_final:
+                what = "the job" if len(records) == 1 else f"{len(records)} jobs"
+                self.notice.emit(f"Sending {what} to {self.link.service}…", "progress")
+            self.submitted.emit(records[0].local_id)
         finally:
             self._set_sending(False)
+
+    async def _within_budget(self, backend: Backend, estimates: list[float | None]) -> bool:
+        """Caps refuse unless overridden for this submit; big or costly submits ask first."""
+        budget, spend = await asyncio.to_thread(self._money, backend)
+        money = "demo money, not real" if backend.demo else "real money"
+        reasons = over_caps(budget, spend, sum(e or 0 for e in estimates))
+        if reasons and not await self.ask(
+            "Over your budget",
+            sentences("Not sent:", "; and ".join(reasons), f"This is {money}")
+            + " You can send it anyway, this once, or change the budget (Settings).",
+            "Send anyway, this once",
+            "Don't send",
+        ):
+            self.notice.emit("Not sent: over the budget. Nothing was paid.", "info")
+            return False
+        asks = confirmations(budget, estimates)
+        if not asks or reasons:  # an override of a cap was the question already
+            return True
+        return await self.ask("Send these paid jobs?", " ".join(asks), "Send", "Don't send")
+
+    @staticmethod
+    def _money(backend: Backend) -> tuple[Budget, Spend]:
+        budget = Budget.from_json(backend.journal.setting(SETTING_KEY))
+        return budget, spend_of(backend.journal.find(), datetime.now().astimezone())
+
+    def refresh_spend(self) -> None:
+        """Totals again, a moment after jobs change (one computation for a burst of events)."""
+        if self._spend_soon is None or self._spend_soon.done():
+            self._spend_soon = self.tasks.spawn(self._emit_spend())
+
+    async def _emit_spend(self) -> None:
+        await self._sleep(0.3)
+        backend = self.backend
+        if backend is not None:
+            budget, spend = await asyncio.to_thread(self._money, backend)
+            if self.backend is backend:
+                self.spend_changed.emit(spend, budget, backend.demo)
+
+    @owned_slot(object)
+    async def set_budget(self, budget: Budget) -> None:
+        backend = self.backend
+        if backend is None:
+            return
+        await asyncio.to_thread(backend.journal.set_setting, SETTING_KEY, budget.to_json())
+        which = "demo budget" if backend.demo else "budget"
+        self.notice.emit(f"Saved the {which}: {budget.describe()}.", "info")
+        self.refresh_spend()
 
     async def _not_a_repeat(self, request: GenerationRequest) -> bool:
         """True to go ahead: the request is new, or the user wants the same one again."""

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from videostudio.core.failures import sentences
 from videostudio.core.jobs import (
     DOWNLOADING,
     NOT_SAVED,
@@ -166,3 +167,39 @@ def since_for(date_range: str, now: float | None = None) -> float | None:
     if date_range == "30 days":
         return now - 30 * 86400
     return None
+
+
+def labelled(label: str, detail: str) -> str:
+    """ "Label: detail", without saying the label twice when the detail starts with it."""
+    if detail.casefold().startswith(label.casefold()):
+        return sentences(detail)
+    return f"{label}: {sentences(detail)}"
+
+
+def status_line(record: JobRecord, timed: Timed | None, now: float) -> str:
+    """A job's state in a sentence, with the reason and a live countdown ("Completed —
+    retrying in 12 s: …"); shown under the player for the chosen job."""
+    activity = timed.activity if timed is not None else None
+    if activity is not None and activity.failure is not None and timed is not None:
+        wait = (activity.failure.retry_in or 0) - (now - timed.at)
+        when = f"retrying in {wait:.0f} s" if wait >= 0.5 else "retrying now"
+        return f"{record.label} — {when}: {sentences(activity.failure.message)}"
+    if record.error and record.state != SAVED:
+        return labelled(record.label, record.error)
+    if record.note:
+        return labelled(record.label, record.note)
+    if record.remote_status and record.remote_status not in (record.state, "completed"):
+        return f"{record.label} ({record.remote_status})"  # a status the docs do not list
+    return record.label
+
+
+def elapsed_text(record: JobRecord, now: float) -> str:
+    """m:ss since the job was sent (or made); it keeps counting until the clip is saved."""
+    start = record.submitted_at or record.created_at
+    end = None  # still going (downloading included): count up to now
+    if record.state == SAVED:
+        end = record.saved_at
+    elif record.is_final:
+        end = record.finished_at or record.updated_at
+    seconds = max(0, int((end or now) - start))
+    return f"{seconds // 60}:{seconds % 60:02d}"

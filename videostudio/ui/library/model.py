@@ -31,7 +31,7 @@ from videostudio.core.jobs import DOWNLOADING, JobRecord
 from videostudio.core.library import LibraryQuery
 from videostudio.services.activity import Activity
 from videostudio.ui.library import cards
-from videostudio.ui.library.cards import Timed
+from videostudio.ui.library.cards import Timed, elapsed_text, status_line
 from videostudio.ui.library.thumbs import CardThumbnails
 
 PageSource = Callable[[LibraryQuery, int, int], list[JobRecord]]
@@ -199,6 +199,17 @@ class LibraryModel(QAbstractListModel):
 
     def record_at(self, row: int) -> JobRecord:
         return self._records[self.id_at(row)]
+
+    def status_of(self, local_id: int) -> str:
+        """The job's state in a sentence, its countdown on this model's clock ("" if unknown)."""
+        record = self._records.get(local_id)
+        if record is None:
+            return ""
+        return status_line(record, self._activity.get(local_id), self._clock())
+
+    def elapsed_of(self, local_id: int) -> str:
+        record = self._records.get(local_id)
+        return elapsed_text(record, self._clock()) if record is not None else ""
 
     def live_ids(self) -> set[int]:
         """Jobs whose cards change with time (running, or counting down to a retry)."""

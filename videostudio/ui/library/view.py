@@ -151,7 +151,6 @@ class LibraryPanel(QWidget):
             self.sort.addItem(text, (key, descending))
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
-        top.addWidget(self.sort)
 
         self.chips = QButtonGroup(self)
         self.chips.setExclusive(True)
@@ -169,10 +168,18 @@ class LibraryPanel(QWidget):
         chips_row.addWidget(self.favourites)
         self.model_filter = QComboBox(self)
         self.model_filter.setAccessibleName("Model filter")
-        self.model_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # The filters may shrink (names elide) so the panel fits beside the draft at 1024 px.
+        self.model_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.model_filter.setMinimumContentsLength(8)
         self.model_filter.setMaximumWidth(220)
         self.date_filter = QComboBox(self)
         self.date_filter.setAccessibleName("Date filter")
+        self.date_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.date_filter.setMinimumContentsLength(6)
         for text, key in DATES:
             self.date_filter.addItem(text, key)
         self.batch_chip = self._chip("")
@@ -181,8 +188,9 @@ class LibraryPanel(QWidget):
         self.batch_chip.hide()
         self.count_label = QLabel(self)
         self.count_label.setObjectName("hint")
-        chips_row.addWidget(self.model_filter)
-        chips_row.addWidget(self.date_filter)
+        top.addWidget(self.model_filter)
+        top.addWidget(self.date_filter)
+        top.addWidget(self.sort)
         chips_row.addWidget(self.batch_chip)
         chips_row.addStretch(1)
         chips_row.addWidget(self.count_label)

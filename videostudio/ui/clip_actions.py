@@ -1,0 +1,261 @@
+"""What the library and the player ask of a clip: iterate from it, mark it, move it, compare.
+
+A view-model beside StudioController (which owns the backend): the journal work and file
+work run off the UI thread; the window gets back drafts to load, compare items to show
+and words to say. Anything that could send a paid job goes through the controller,
+which asks first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from videostudio.core.failures import sentences
+from videostudio.core.jobs import NOT_SAVED, REJECTED, SAVED, UNKNOWN, JobRecord
+from videostudio.core.models import EXPIRED, FAILED, GenerationRequest
+from videostudio.core.options import options_of
+from videostudio.core.seeds import random_seed
+from videostudio.core.spend import cost_text
+from videostudio.services.images import is_ref
+from videostudio.ui.compare import CompareItem
+from videostudio.ui.studio import StudioController
+from videostudio.ui.tasks import owned_slot
+from videostudio.ui.thumbnails import FrameError, last_frame
+
+# Jobs of a batch that "Retry failed" sends again: they ended without a clip.
+RETRYABLE = frozenset({FAILED, REJECTED, EXPIRED, UNKNOWN})
+Trash = Callable[[list[Path]], Any]  # moves files to the trash; returns what undo needs
+Restore = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Everything a clip was made with, to load back into the form."""
+
+    request: GenerationRequest  # images are left out: they come as ``images``
+    options: dict[str, Any]
+    images: list[tuple[bytes, str, str]]  # (data, name, role)
+    note: str = ""  # what the status bar says once it is loaded
+
+
+def _files_of(record: JobRecord) -> list[Path]:
+    """Every file of a saved clip: its outputs and the sidecar."""
+    paths = [Path(o.path) for o in record.outputs] or ([Path(record.path)] if record.path else [])
+    if paths:
+        paths.append(paths[0].with_suffix(".json"))
+    return [p for p in paths if p.exists()]
+
+
+class ClipActions(QObject):
+    """Signals: draft_ready(Draft), compare_ready(list[CompareItem]), changed(JobRecord),
+    undo_offered(str text) and undo_gone()."""
+
+    draft_ready = Signal(object)
+    compare_ready = Signal(list)
+    changed = Signal(object)
+    undo_offered = Signal(str)
+    undo_gone = Signal()
+
+    def __init__(
+        self,
+        studio: StudioController,
+        trash: Trash,
+        restore: Restore,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.studio = studio
+        self.tasks = studio.tasks
+        self._trash = trash
+        self._restore = restore
+        self._undo: tuple[list[int], Any] | None = None
+
+    def _records(self, ids: list[int]) -> list[JobRecord]:
+        found = (self.studio.record_for(i) for i in ids)
+        return [r for r in found if r is not None]
+
+    # -- iterate ------------------------------------------------------------------------------
+
+    async def _draft_of(self, local_id: int, *, new_seed: bool = False, note: str = "") -> Draft:
+        backend = self.studio.backend
+        record = self.studio.record_for(local_id)
+        if backend is None or record is None:
+            raise LookupError(f"Job {local_id} is not in this journal.")
+        request = GenerationRequest.from_json(record.request)
+        images: list[tuple[bytes, str, str]] = []
+        missing = 0
+        for number, part in enumerate(request.images, start=1):
+            if is_ref(part.url):
+                try:
+                    data = await asyncio.to_thread(backend.journal.images.read, part.url)
+                except LookupError:
+                    missing += 1
+                    continue
+                images.append((data, f"image {number} of job {local_id}", part.role))
+        if missing:
+            note = sentences(note, f"{missing} image(s) of that job are no longer stored")
+        seed = random_seed() if new_seed and request.seed is not None else request.seed
+        plain = dataclasses.replace(request, images=(), seed=seed, provider=None)
+        return Draft(plain, options_of(request.provider), images, note)
+
+    @owned_slot(int)
+    async def use_settings(self, local_id: int) -> None:
+        """Load everything job ``local_id`` was made with into the form."""
+        self.draft_ready.emit(
+            await self._draft_of(local_id, note=f"Loaded the settings of job {local_id}.")
+        )
+
+    @owned_slot(list)
+    async def vary(self, ids: list[int]) -> None:
+        """The same settings with a new seed (the first clip asked for)."""
+        if ids:
+            self.draft_ready.emit(
+                await self._draft_of(
+                    ids[0], new_seed=True, note=f"Job {ids[0]}'s settings with a new seed."
+                )
+            )
+
+    @owned_slot(int, str)
+    async def continue_from(self, local_id: int, path: str) -> None:
+        """A new draft with the same settings, starting from the clip's last frame."""
+        try:
+            image = await asyncio.to_thread(last_frame, Path(path))
+        except FrameError as exc:
+            self.studio.notice.emit(
+                sentences("Cannot read the clip's last frame:", str(exc)), "error"
+            )
+            return
+        draft = await self._draft_of(local_id, note="Continuing from the clip's last frame.")
+        kept = [i for i in draft.images if i[2] != "first_frame"]
+        self.draft_ready.emit(dataclasses.replace(draft, images=kept))
+        self.studio.images.add_frame(image, "first_frame")
+
+    # -- marks, files -------------------------------------------------------------------------
+
+    @owned_slot(list, bool)
+    async def set_favourite(self, ids: list[int], on: bool) -> None:
+        backend = self.studio.backend
+        if backend is None:
+            return
+        for record in self._records(ids):
+            updated = await asyncio.to_thread(backend.journal.update, record.local_id, favourite=on)
+            self.changed.emit(updated)
+
+    @owned_slot(list)
+    async def delete(self, ids: list[int]) -> None:
+        """Move the clips' files to the system trash; the journal keeps a record of it."""
+        backend = self.studio.backend
+        records = [r for r in self._records(ids) if r.is_final]
+        if backend is None or not records:
+            if ids:
+                self.studio.notice.emit(
+                    "Running jobs are not deleted; stop watching them first.", "info"
+                )
+            return
+        files = [f for r in records for f in _files_of(r)]
+        try:
+            receipt = await asyncio.to_thread(self._trash, files)
+        except OSError as exc:
+            self.studio.notice.emit(sentences("Could not move to the trash:", str(exc)), "error")
+            return
+        now = self.studio.clock()
+        for record in records:
+            updated = await asyncio.to_thread(
+                backend.journal.update, record.local_id, deleted_at=now
+            )
+            self.changed.emit(updated)
+        self._undo = ([r.local_id for r in records], receipt)
+        what = f"job {records[0].local_id}" if len(records) == 1 else f"{len(records)} clips"
+        self.undo_offered.emit(f"Moved {what} to the trash.")
+
+    @owned_slot()
+    async def undo(self) -> None:
+        backend = self.studio.backend
+        if self._undo is None or backend is None:
+            return
+        ids, receipt = self._undo
+        self._undo = None
+        try:
+            await asyncio.to_thread(self._restore, receipt)
+        except OSError as exc:
+            self.studio.notice.emit(sentences("Could not bring the files back:", str(exc)), "error")
+        for local_id in ids:
+            updated = await asyncio.to_thread(backend.journal.update, local_id, deleted_at=None)
+            self.changed.emit(updated)
+        self.undo_gone.emit()
+
+    @owned_slot(int, str)
+    async def save_to(self, local_id: int, dest: str) -> None:
+        """A paid clip that could not be saved: download it again, to ``dest``."""
+        backend = self.studio.backend
+        if backend is None:
+            return
+        try:
+            await backend.jobs.save_again(local_id, Path(dest))
+        except ValueError as exc:
+            self.studio.notice.emit(str(exc), "error")
+
+    @owned_slot(QImage, str)
+    async def save_frame(self, image: QImage, dest: str) -> None:
+        ok = await asyncio.to_thread(lambda: image.save(dest, "PNG"))  # type: ignore[call-overload]
+        if ok:
+            self.studio.notice.emit(f"Saved the frame to {dest}", "info")
+        else:
+            self.studio.notice.emit(f"Could not save the frame to {dest}.", "error")
+
+    # -- compare and batches ------------------------------------------------------------------
+
+    def compare(self, ids: list[int]) -> None:
+        records = [r for r in self._records(ids) if r.state == SAVED and r.path]
+        items = [
+            CompareItem(
+                local_id=r.local_id,
+                path=Path(r.path or ""),
+                model=r.model,
+                seed=r.seed,
+                cost=cost_text(r),
+                favourite=r.favourite,
+                prompt=r.prompt,
+            )
+            for r in records[:4]
+        ]
+        if len(items) < 2:
+            self.studio.notice.emit("Choose 2 to 4 saved clips to compare.", "info")
+            return
+        self.compare_ready.emit(items)
+
+    @owned_slot(str)
+    async def retry_batch(self, batch: str) -> None:
+        """Send the batch's jobs that ended without a clip again (asks first: it is paid)."""
+        backend = self.studio.backend
+        if backend is None:
+            return
+        records = await asyncio.to_thread(backend.journal.find)
+        failed = [r for r in records if r.batch == batch and r.state in RETRYABLE]
+        if not failed:
+            self.studio.notice.emit("No job of this batch needs sending again.", "info")
+            return
+        estimate = sum(r.estimate_usd or 0 for r in failed)
+        unknown = sum(r.state == UNKNOWN for r in failed)
+        warning = f" {unknown} of them may already exist and be billed." if unknown else ""
+        if not await self.studio.ask(
+            f"Send {len(failed)} job(s) again?",
+            f"They ended without a clip; sending them again makes new paid jobs "
+            f"(≈ ${estimate:.2f}).{warning}",
+            "Send again",
+        ):
+            return
+        for record in failed:
+            await backend.jobs.submit_again(record.local_id)
+
+    def can_save_to(self, local_id: int) -> bool:
+        record = self.studio.record_for(local_id)
+        return record is not None and record.state == NOT_SAVED
