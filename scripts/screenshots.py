@@ -42,10 +42,12 @@ from videostudio.services.redact import configure_logging
 from videostudio.services.remote_image import fetch_image
 from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Fault, Simulator
+from videostudio.ui.clip_actions import ClipActions
 from videostudio.ui.main_window import MainWindow
 from videostudio.ui.studio import StudioController
 from videostudio.ui.style import STYLE, dark_palette
-from videostudio.ui.thumbnails import ThumbnailMaker
+from videostudio.ui.thumbnails import FrameLoader
+from videostudio.ui.trash import move_to_trash, restore_from_trash
 
 KEY = "sk-or-v1-screenshots"
 
@@ -347,7 +349,8 @@ def main() -> int:
             fetch=partial(fetch_image, allow_http_loopback=True),  # the shots' web is loopback
         )
         settings = QSettings(str(paths.settings), QSettings.Format.IniFormat)
-        window = MainWindow(controller, settings, ThumbnailMaker(paths.cache_dir / "thumbs"))
+        actions = ClipActions(controller, move_to_trash, restore_from_trash)
+        window = MainWindow(controller, settings, FrameLoader(paths.cache_dir / "frames"), actions)
         screen = app.primaryScreen().geometry()
         window.setGeometry(screen)
         loop = QEventLoop(app)

@@ -18,7 +18,6 @@ from videostudio.ui.thumbnails import (
     FrameError,
     FrameLoader,
     FrameRequest,
-    ThumbnailMaker,
     first_frame,
     frame_strip,
     last_frame,
@@ -150,16 +149,3 @@ def test_card_thumbnails_remember_posters_and_unreadable_clips(
     qtbot.waitUntil(lambda: not loader.busy(), timeout=20_000)
     assert thumbs.poster(3, str(clips[1])) is not None
     assert thumbs.poster(1, str(clips[0])) is None  # evicted, queued again
-
-
-def test_thumbnail_maker_keeps_the_window_s_api(
-    qtbot: QtBot, clips: list[Path], tmp_path: Path
-) -> None:
-    maker = ThumbnailMaker(tmp_path / "thumbs")
-    with qtbot.waitSignal(maker.ready, timeout=20_000) as got:
-        maker.request(7, clips[1])
-    local_id, image = got.args
-    assert local_id == 7
-    assert image.height() == 72 and image.width() < image.height()
-    maker.stop()
-    maker.deleteLater()

@@ -7,7 +7,6 @@ them on its own QThreadPool with a disk cache keyed by the clip's path, mtime
 and size, keeps at most a few decodes in flight, and drops queued requests the
 caller no longer wants (``keep``), so scrolling past a thousand clips never
 queues a thousand decodes. The library, the player and a compare view share it.
-``ThumbnailMaker`` keeps the job queue's small posters on the same machinery.
 """
 
 from __future__ import annotations
@@ -338,28 +337,3 @@ class FrameLoader(QObject):
         self._running.pop(key, None)
         self.failed.emit(key, reason)
         self._pump()
-
-
-class ThumbnailMaker(QObject):
-    """Posters for the job queue: ``request(local_id, clip)`` -> ready(local_id, image).
-
-    Signals: ready(int local_id, QImage thumbnail).
-    """
-
-    ready = Signal(int, QImage)
-
-    def __init__(self, cache_dir: Path, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.cache_dir = cache_dir
-        self.loader = FrameLoader(cache_dir, parallel=1, parent=self)
-        self.loader.ready.connect(self._on_loader_ready)
-
-    def request(self, local_id: int, clip: Path) -> None:
-        self.loader.request(str(local_id), FrameRequest(clip, "first", QSize(128, 72)))
-
-    def stop(self) -> None:
-        """Drop the queue and wait for the decode in flight (the window is closing)."""
-        self.loader.stop()
-
-    def _on_loader_ready(self, key: str, image: QImage) -> None:
-        self.ready.emit(int(key), image)
