@@ -152,6 +152,22 @@ async def _test_key(key: str) -> None:
     await verify_key(key, os.environ.get("OPENROUTER_BASE_URL"))
 
 
+def _raised_open_window(paths: app_paths.Paths) -> bool:
+    """A window already runs on these folders: bring it to the front (as desktop apps do)."""
+    from videostudio.services.instance import DataFolder, ring
+
+    for folder in (paths.data_dir, paths.for_demo().data_dir):
+        lock = DataFolder(folder, "")
+        if lock.try_acquire():
+            lock.unlock()
+            continue
+        owner = lock.owner()
+        if "window" in owner.kind and asyncio.run(ring(folder, {"op": "raise"})):
+            print(f"videostudio is already open ({owner.describe()}); brought it to the front.")
+            return True
+    return False
+
+
 def run_app(demo: bool = False, data_dir: str | None = None) -> int:
     """Open the window and run it until it closes; returns the exit code."""
     from videostudio.services.keychain import KeyStore
@@ -173,6 +189,8 @@ def run_app(demo: bool = False, data_dir: str | None = None) -> int:
     # Closing the window must not stop the loop before the services have shut down.
     app.setQuitOnLastWindowClosed(False)
     paths = app_paths.resolve(data_dir).ensure()
+    if _raised_open_window(paths):
+        return 0
     configure_logging(str(paths.log_file))
     settings = QSettings(str(paths.settings), QSettings.Format.IniFormat)
     controller = StudioController(

@@ -259,7 +259,9 @@ class VideoClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        """Close every connection. Shielded: a caller cancelled while closing (a window
+        shutting down) must not leave sockets open behind it."""
+        await asyncio.shield(self._http.aclose())
 
     def job_url(self, job_id: str) -> str:
         """Poll URL built from the id (polling_url may be relative or absolute; ignore it)."""

@@ -2,6 +2,8 @@
 
 The window switches backends when the key changes (demo <-> live) without
 restarting; each keeps its own journal, so demo jobs never mix with paid ones.
+A backend drives its jobs only when it holds its data folder's lock (another
+videostudio may be running that folder's jobs: the window then shows them).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from videostudio.api.errors import NotFoundError
 from videostudio.api.retry import RetryPolicy
 from videostudio.core.polling import PollPolicy
 from videostudio.services.catalog import Catalog
+from videostudio.services.instance import DataFolder
 from videostudio.services.jobs import OUTAGE_BACKOFF, JobService
 from videostudio.services.journal import Journal
 
@@ -29,7 +32,13 @@ class Backend:
     clips_dir: Path
     cache_dir: Path
     demo: bool
+    folder: DataFolder
     on_close: Callable[[], None] | None = None  # e.g. stop the demo simulator
+
+    @property
+    def driving(self) -> bool:
+        """True when this process runs the folder's jobs (it holds the lock)."""
+        return self.folder.held
 
     @classmethod
     def open(
@@ -47,13 +56,16 @@ class Backend:
         journal = Journal(journal_path)
         jobs = JobService(client, journal, clips_dir, poll_policy=poll_policy, outage=outage)
         catalog = Catalog(client, cache_dir / "models.json")
-        return cls(client, journal, jobs, catalog, clips_dir, cache_dir, demo, on_close)
+        folder = DataFolder(journal_path.parent, "the videostudio window")
+        folder.try_acquire()
+        return cls(client, journal, jobs, catalog, clips_dir, cache_dir, demo, folder, on_close)
 
     async def aclose(self) -> None:
         try:
             await self.jobs.aclose()
             await self.client.aclose()
         finally:
+            await self.folder.release()
             self.journal.close()
             if self.on_close is not None:
                 with contextlib.suppress(Exception):

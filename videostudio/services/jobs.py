@@ -199,23 +199,25 @@ class JobService:
         estimates: list[float | None] | None = None,
         dest: Path | None = None,
         batch: str | None = None,
+        start: bool = True,
     ) -> list[JobRecord]:
-        """Journal the jobs (all or none), then start them. ``dest`` only for a single job.
+        """Journal the jobs (all or none), then start them. ``dest``: a file for one job, or a
+        folder to save each job's clip inside.
 
-        Raises JournalError when the journal cannot be written: then nothing is sent.
+        ``start=False`` only journals them, for the process that owns the data folder
+        to adopt. Raises JournalError when the journal cannot be written: nothing is sent.
         """
-        if dest is not None and len(requests) != 1:
-            raise ValueError("a destination path is for one job only")
         records = await asyncio.to_thread(
             self.journal.add_many,
             [r.to_json() for r in requests],
             estimates=estimates,
-            paths=[str(dest)] if dest is not None else None,
+            paths=[str(dest)] * len(requests) if dest is not None else None,
             batch=batch,
         )
         for record in records:
             self._emit(record)
-            self._start(record)
+            if start:
+                self._start(record)
         return records
 
     async def resume(self) -> list[JobRecord]:

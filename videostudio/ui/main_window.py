@@ -238,7 +238,9 @@ class MainWindow(QMainWindow):
             "Add credits…", lambda: QDesktopServices.openUrl(QUrl(CREDITS_URL))
         )
         self.message_banner = Banner("error", closable=True, parent=self)
+        self.owner_banner = Banner("info", closable=False, parent=self)
         self.banners = {
+            "owner": self.owner_banner,
             "offline": self.offline_banner,
             "auth": self.key_banner,
             "credits": self.credits_banner,
@@ -248,6 +250,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
         for banner in (
+            self.owner_banner,
             self.demo_banner,
             self.offline_banner,
             self.key_banner,
@@ -381,6 +384,7 @@ class MainWindow(QMainWindow):
         self.spend_badge.details_requested.connect(self.open_spend)
         c.spend_changed.connect(self._on_controller_spend_changed)
         c.draft_images_kept.connect(lambda kept: self.settings.setValue("draft/images", kept))
+        c.raise_requested.connect(self.bring_to_front)
         self.advanced.changed.connect(self._on_draft_changed)
         self.variations_button.clicked.connect(self.open_variations)
         c.models_changed.connect(self._on_controller_models_changed)
@@ -399,6 +403,14 @@ class MainWindow(QMainWindow):
         c.images.roles.connect(self.images.set_roles)
         c.images.messages.connect(self._on_draft_images_messages)
         c.submitted.connect(self._on_controller_submitted)
+
+    def bring_to_front(self) -> None:
+        """The app was launched again: this window comes forward instead of a second one."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     # -- the look ---------------------------------------------------------------------------
 

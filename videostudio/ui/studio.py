@@ -12,6 +12,7 @@ list, the key check, every poll and submit), never from merely having a key.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import itertools
 import json
@@ -44,6 +45,7 @@ from videostudio.core.spend import Spend, spend_of
 from videostudio.core.validation import Problem, validate_for_sending
 from videostudio.services.activity import Activity
 from videostudio.services.errors import to_failure
+from videostudio.services.instance import ring
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
 from videostudio.services.redact import register_secret
 from videostudio.services.remote_image import fetch_image
@@ -56,6 +58,8 @@ if TYPE_CHECKING:  # the backend (httpx, the journal) is opened after the first 
 
 BackendFactory = Callable[[str | None, bool], "Backend"]  # (key, demo wanted) -> backend
 KeyTester = Callable[[str], Any]  # async: raises on a bad key
+# How often a window that does not run its folder's jobs looks at the journal.
+OWNER_POLL_S = 2.0
 # The same request again within this many seconds is probably a slip: ask first.
 DUPLICATE_WINDOW_S = 30.0
 # Trying to reach the service again while it cannot be reached (then every minute).
@@ -133,6 +137,7 @@ class StudioController(QObject):
     submitted = Signal(int)  # local id of the newest job
     spend_changed = Signal(object, object, bool)  # Spend, Budget, demo?
     draft_images_kept = Signal(str)  # JSON [[reference, role]...] of the draft's images
+    raise_requested = Signal()  # the app was launched again: come to the front
 
     def __init__(
         self,
@@ -219,8 +224,65 @@ class StudioController(QObject):
             self.models_changed.emit(self.models, self._catalog_note(backend, None))
             self.jobs_reset.emit(await asyncio.to_thread(backend.journal.find))
             self.refresh_spend()
-            await backend.jobs.resume()
+            if backend.driving:
+                await self._drive(backend)
+            else:
+                self._observe(backend)
         await self._check_link(backend)
+
+    # -- one data folder, one driver -------------------------------------------------------
+
+    async def _drive(self, backend: Backend) -> None:
+        """This window runs the folder's jobs: answer the doorbell, resume what is unfinished."""
+        self.banner.emit("owner", "", 0.0)
+        await backend.folder.serve(functools.partial(self._on_ring, backend))
+        await backend.jobs.resume()
+
+    def _observe(self, backend: Backend) -> None:
+        """Another videostudio runs this folder's jobs: show them, take over when it ends."""
+        owner = backend.folder.owner().describe()
+        self.banner.emit(
+            "owner",
+            f"The jobs of this folder are being run by {owner}. The window shows them, "
+            "hands new ones to it, and takes over when it finishes.",
+            0.0,
+        )
+        self.tasks.spawn(self._watch_owner(backend))
+
+    async def _watch_owner(self, backend: Backend) -> None:
+        seen = {r.local_id: r.updated_at for r in await asyncio.to_thread(backend.journal.find)}
+        while self.backend is backend:
+            await self._sleep(OWNER_POLL_S)
+            if self.backend is not backend:
+                return
+            for record in await asyncio.to_thread(backend.journal.find):
+                if seen.get(record.local_id) != record.updated_at:
+                    seen[record.local_id] = record.updated_at
+                    self._on_job(record, None)  # the owner's progress, as the journal says it
+            if backend.folder.try_acquire():
+                await self._drive(backend)
+                return
+
+    async def _on_ring(self, backend: Backend, request: dict[str, Any]) -> dict[str, Any]:
+        """Another videostudio at the door: jobs handed over, or a second launch."""
+        if request.get("op") == "wake":
+            return {"ok": True, "adopted": len(await backend.jobs.adopt())}
+        if request.get("op") == "raise":
+            self.raise_requested.emit()
+            return {"ok": True}
+        return {"ok": False, "error": "unknown request"}
+
+    async def _hand_over(self, backend: Backend, count: int) -> None:
+        what = "The job was" if count == 1 else f"{count} jobs were"
+        reply = await ring(backend.folder.folder, {"op": "wake"})
+        owner = backend.folder.owner().describe()
+        if reply and reply.get("ok"):
+            self.notice.emit(f"{what} handed to {owner}, which runs this folder's jobs.", "info")
+        else:
+            self.notice.emit(
+                f"{what} journaled; {owner} did not answer, so it is sent when that ends.",
+                "info",
+            )
 
     async def _check_link(self, backend: Backend) -> None:
         """Ask the service for its model list and whether the key works, together."""
@@ -521,9 +583,15 @@ class StudioController(QObject):
                 return
             batch = uuid.uuid4().hex[:12] if len(checked) > 1 else None
             try:
-                records = await backend.jobs.enqueue(checked, estimates=estimates, batch=batch)
+                records = await backend.jobs.enqueue(
+                    checked, estimates=estimates, batch=batch, start=backend.driving
+                )
             except Exception as exc:  # noqa: BLE001 (the journal could not be written)
                 self.notice.emit(sentences("The job was not started:", str(exc)), "error")
+                return
+            if not backend.driving:
+                self.submitted.emit(records[0].local_id)
+                await self._hand_over(backend, len(records))
                 return
             for asked, sent, record in zip(requests, checked, records, strict=True):
                 # As asked (a seed the app picks differs each time) and as sent (a clip's

@@ -38,7 +38,14 @@ QFrame#banner { border-radius: 4px; padding: 2px; }
 ERROR = QColor("#d93025")
 WARNING = QColor("#e37400")
 DEMO = QColor("#f9ab00")
-BANNER_KINDS = {"error": ERROR, "credits": ERROR, "offline": WARNING, "demo": DEMO}
+INFO = QColor("#1a73e8")
+BANNER_KINDS = {
+    "error": ERROR,
+    "credits": ERROR,
+    "offline": WARNING,
+    "demo": DEMO,
+    "info": INFO,
+}
 TEXT_CONTRAST = 4.5  # WCAG AA for body text
 BORDER_CONTRAST = 3.0  # WCAG for user interface components
 
