@@ -1,0 +1,129 @@
+"""A desktop on a private session bus, for the desktop-integration tests (run as a child).
+
+``python -m tests.ui.desktop_peer notifications file-manager`` owns the freedesktop names
+given, on the bus of DBUS_SESSION_BUS_ADDRESS, with QtDBus exporting real objects (so the
+bus sees the spec's signatures and introspection). Each call received is printed as one
+JSON line; JSON lines on stdin make it emit the server's signals:
+``{"emit": "ActionInvoked", "id": 1, "key": "default"}``,
+``{"emit": "NotificationClosed", "id": 1, "reason": 2}``,
+``{"emit": "ActivationToken", "id": 1, "token": "t"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from PySide6.QtCore import ClassInfo, QCoreApplication, QObject, QSocketNotifier, Signal, Slot
+from PySide6.QtDBus import QDBusConnection
+
+
+def say(**fields: Any) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+@ClassInfo({"D-Bus Interface": "org.freedesktop.Notifications"})
+class Notifications(QObject):
+    ActionInvoked = Signal("uint", str)
+    NotificationClosed = Signal("uint", "uint")
+    ActivationToken = Signal("uint", str)
+
+    def __init__(self, capabilities: list[str]) -> None:
+        super().__init__()
+        self.capabilities = capabilities
+        self.last_id = 0
+
+    @Slot(result="QStringList")
+    def GetCapabilities(self) -> list[str]:  # noqa: N802 (the D-Bus name)
+        say(call="GetCapabilities")
+        return self.capabilities
+
+    @Slot(str, "uint", str, str, str, "QStringList", "QVariantMap", int, result="uint")
+    def Notify(  # noqa: N802 (the D-Bus name)
+        self,
+        app_name: str,
+        replaces_id: int,
+        app_icon: str,
+        summary: str,
+        body: str,
+        actions: list[str],
+        hints: dict[str, Any],
+        expire_timeout: int,
+    ) -> int:
+        if replaces_id:
+            notification_id = replaces_id
+        else:
+            self.last_id += 1
+            notification_id = self.last_id
+        say(
+            call="Notify",
+            id=notification_id,
+            app_name=app_name,
+            replaces_id=replaces_id,
+            app_icon=app_icon,
+            summary=summary,
+            body=body,
+            actions=actions,
+            hints={k: str(v) for k, v in hints.items()},
+            expire_timeout=expire_timeout,
+        )
+        return notification_id
+
+    def command(self, line: dict[str, Any]) -> None:
+        if line["emit"] == "ActionInvoked":
+            self.ActionInvoked.emit(line["id"], line["key"])
+        elif line["emit"] == "NotificationClosed":
+            self.NotificationClosed.emit(line["id"], line["reason"])
+        elif line["emit"] == "ActivationToken":
+            self.ActivationToken.emit(line["id"], line["token"])
+
+
+@ClassInfo({"D-Bus Interface": "org.freedesktop.FileManager1"})
+class FileManager(QObject):
+    @Slot("QStringList", str)
+    def ShowItems(self, uris: list[str], startup_id: str) -> None:  # noqa: N802 (the D-Bus name)
+        say(call="ShowItems", uris=uris, startup_id=startup_id)
+
+    @Slot("QStringList", str)
+    def ShowFolders(self, uris: list[str], startup_id: str) -> None:  # noqa: N802 (the D-Bus name)
+        say(call="ShowFolders", uris=uris, startup_id=startup_id)
+
+
+def main(argv: list[str]) -> int:
+    app = QCoreApplication(argv)
+    bus = QDBusConnection.sessionBus()
+    exported = QDBusConnection.RegisterOption.ExportAllSlots
+    exported |= QDBusConnection.RegisterOption.ExportAllSignals
+    server = Notifications(["actions", "body", "body-markup"])
+    manager = FileManager()
+    if "notifications" in argv:
+        bus.registerObject("/org/freedesktop/Notifications", server, exported)
+        bus.registerService("org.freedesktop.Notifications")
+    if "file-manager" in argv:
+        bus.registerObject("/org/freedesktop/FileManager1", manager, exported)
+        bus.registerService("org.freedesktop.FileManager1")
+
+    pending = b""
+
+    def read_commands() -> None:
+        # Raw reads: a buffered readline would keep a second line where the notifier
+        # cannot see it.
+        nonlocal pending
+        chunk = os.read(sys.stdin.fileno(), 65536)
+        if not chunk:
+            app.quit()
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            if line.strip():
+                server.command(json.loads(line))
+
+    stdin = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
+    stdin.activated.connect(read_commands)
+    say(ready=True)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
