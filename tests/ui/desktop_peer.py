@@ -1,9 +1,9 @@
 """A desktop on a private session bus, for the desktop-integration tests (run as a child).
 
-``python -m tests.ui.desktop_peer notifications file-manager`` owns the freedesktop names
-given, on the bus of DBUS_SESSION_BUS_ADDRESS, with QtDBus exporting real objects (so the
-bus sees the spec's signatures and introspection). Each call received is printed as one
-JSON line; JSON lines on stdin make it emit the server's signals:
+``python -m tests.ui.desktop_peer notifications file-manager [no-markup]`` owns the
+freedesktop names given, on the bus of DBUS_SESSION_BUS_ADDRESS, with QtDBus exporting
+real objects (so the bus sees the spec's signatures and introspection). Each call received
+is printed as one JSON line; JSON lines on stdin make it emit the server's signals:
 ``{"emit": "ActionInvoked", "id": 1, "key": "default"}``,
 ``{"emit": "NotificationClosed", "id": 1, "reason": 2}``,
 ``{"emit": "ActivationToken", "id": 1, "token": "t"}``.
@@ -96,7 +96,8 @@ def main(argv: list[str]) -> int:
     bus = QDBusConnection.sessionBus()
     exported = QDBusConnection.RegisterOption.ExportAllSlots
     exported |= QDBusConnection.RegisterOption.ExportAllSignals
-    server = Notifications(["actions", "body", "body-markup"])
+    markup = [] if "no-markup" in argv else ["body-markup"]
+    server = Notifications(["actions", "body", *markup])
     manager = FileManager()
     if "notifications" in argv:
         bus.registerObject("/org/freedesktop/Notifications", server, exported)

@@ -229,6 +229,22 @@ def test_notification_carries_the_job_and_a_click_brings_it_back(
     qtbot.waitUntil(lambda: notifier.pending() == {}, timeout=WAIT_MS)
 
 
+def test_a_server_without_markup_gets_the_prompt_as_typed(
+    qtbot: QtBot, bus_address: str, notifier: Notifier
+) -> None:
+    plain = Child(bus_address, ["-m", "tests.ui.desktop_peer", "notifications", "no-markup"])
+    try:
+        qtbot.waitUntil(lambda: bool(plain.said("ready")), timeout=WAIT_MS)
+        delivered: list[int] = []
+        notifier.delivered.connect(lambda local_id, how: delivered.append(local_id))
+        notifier.notify(1, Notice("Clip ready", "<b>boats</b> & rain", "transfer.complete"))
+        qtbot.waitUntil(lambda: bool(delivered), timeout=WAIT_MS)
+        [call] = plain.said("call", "Notify")
+        assert call["body"] == "<b>boats</b> & rain"
+    finally:
+        plain.stop()
+
+
 def test_no_notification_while_the_window_is_active(
     qtbot: QtBot, desktop: Child, notifier: Notifier
 ) -> None:

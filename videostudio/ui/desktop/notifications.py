@@ -215,10 +215,10 @@ class Notifier(QObject):
         service.setTimeout(CALL_TIMEOUT_MS)
         if self._capabilities is None:
             reply = service.call("GetCapabilities")
-            found = reply.arguments()[0] if reply.arguments() else []
-            self._capabilities = frozenset(str(c) for c in found)
+            ok = reply.type() == QDBusMessage.MessageType.ReplyMessage and reply.arguments()
+            self._capabilities = frozenset(str(c) for c in reply.arguments()[0]) if ok else None
         body = notice.body
-        if "body-markup" in self._capabilities:
+        if self._capabilities is not None and "body-markup" in self._capabilities:
             body = html.escape(body, quote=False)
         notification_id = QMetaObject.invokeMethod(
             service,
