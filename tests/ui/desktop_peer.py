@@ -1,6 +1,6 @@
 """A desktop on a private session bus, for the desktop-integration tests (run as a child).
 
-``python -m tests.ui.desktop_peer notifications file-manager [no-markup]`` owns the
+``python -m tests.ui.desktop_peer notifications file-manager [no-markup] [no-stdin]`` owns the
 freedesktop names given, on the bus of DBUS_SESSION_BUS_ADDRESS, with QtDBus exporting
 real objects (so the bus sees the spec's signatures and introspection). Each call received
 is printed as one JSON line; JSON lines on stdin make it emit the server's signals:
@@ -24,7 +24,32 @@ def say(**fields: Any) -> None:
     print(json.dumps(fields), flush=True)
 
 
-@ClassInfo({"D-Bus Interface": "org.freedesktop.Notifications"})
+# What GNOME Shell, dunst or mako publish: the spec's types, no Qt type hints (Qt's own
+# introspection would add them, and a client could lean on them without knowing).
+NOTIFICATIONS_XML = """
+<interface name="org.freedesktop.Notifications">
+  <method name="GetCapabilities"><arg type="as" name="capabilities" direction="out"/></method>
+  <method name="Notify">
+    <arg type="s" name="app_name" direction="in"/>
+    <arg type="u" name="replaces_id" direction="in"/>
+    <arg type="s" name="app_icon" direction="in"/>
+    <arg type="s" name="summary" direction="in"/>
+    <arg type="s" name="body" direction="in"/>
+    <arg type="as" name="actions" direction="in"/>
+    <arg type="a{sv}" name="hints" direction="in"/>
+    <arg type="i" name="expire_timeout" direction="in"/>
+    <arg type="u" name="id" direction="out"/>
+  </method>
+  <signal name="ActionInvoked"><arg type="u" name="id"/><arg type="s" name="action_key"/></signal>
+  <signal name="NotificationClosed"><arg type="u" name="id"/><arg type="u" name="reason"/></signal>
+  <signal name="ActivationToken"><arg type="u" name="id"/><arg type="s" name="token"/></signal>
+</interface>
+"""
+
+
+@ClassInfo(
+    {"D-Bus Interface": "org.freedesktop.Notifications", "D-Bus Introspection": NOTIFICATIONS_XML}
+)
 class Notifications(QObject):
     ActionInvoked = Signal("uint", str)
     NotificationClosed = Signal("uint", "uint")
@@ -121,7 +146,8 @@ def main(argv: list[str]) -> int:
                 server.command(json.loads(line))
 
     stdin = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
-    stdin.activated.connect(read_commands)
+    if "no-stdin" not in argv:  # started by the bus, with no one to talk to
+        stdin.activated.connect(read_commands)
     say(ready=True)
     return app.exec()
 

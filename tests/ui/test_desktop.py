@@ -5,9 +5,12 @@ events delivered to real text boxes."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -50,10 +53,8 @@ from videostudio.ui.desktop import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-WAIT_MS = 20_000
-DBUS_DAEMON = (
-    shutil.which("dbus-daemon") or "dbus-daemon"
-)  # a child process starting PySide6 on a busy machine
+WAIT_MS = 20_000  # a child process starting PySide6 on a busy machine
+DBUS_DAEMON = shutil.which("dbus-daemon") or "dbus-daemon"
 
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -66,6 +67,7 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
     <allow eavesdrop="true"/>
     <allow own="*"/>
   </policy>
+  <servicedir>{dir}/services</servicedir>
 </busconfig>
 """
 
@@ -73,10 +75,16 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
 # -- a private session bus and the desktop on it --------------------------------------------
 
 
-@pytest.fixture
-def bus_address() -> Iterator[str]:
-    """A session bus of our own: no service is on it (or activatable) until a test adds one."""
+@contextlib.contextmanager
+def private_bus(activatable: dict[str, list[str]] | None = None) -> Iterator[str]:
+    """A session bus of our own, with no service on it but the ``activatable`` ones (name ->
+    command), which the bus starts on their first call as a desktop session does."""
     where = tempfile.mkdtemp(prefix="vsbus-")  # short: a socket path has a length limit
+    services = Path(where) / "services"
+    services.mkdir()
+    for name, command in (activatable or {}).items():
+        line = " ".join(shlex.quote(part) for part in command)
+        (services / f"{name}.service").write_text(f"[D-BUS Service]\nName={name}\nExec={line}\n")
     config = Path(where) / "session.conf"
     config.write_text(BUS_CONFIG.format(dir=where))
     daemon = subprocess.Popen(
@@ -95,6 +103,12 @@ def bus_address() -> Iterator[str]:
         daemon.wait()
         daemon.stdout.close()
         shutil.rmtree(where, ignore_errors=True)
+
+
+@pytest.fixture
+def bus_address() -> Iterator[str]:
+    with private_bus() as address:
+        yield address
 
 
 @pytest.fixture
@@ -332,6 +346,32 @@ def test_without_a_session_bus_the_notice_is_logged(
     finally:
         notifier.close()
         QDBusConnection.disconnectFromBus(name)
+
+
+def test_a_notification_server_is_started_by_the_bus_on_the_first_notice(
+    qtbot: QtBot, qapp: QApplication
+) -> None:
+    """Desktops often start their notification server on demand (D-Bus activation)."""
+    env = shutil.which("env") or "/usr/bin/env"  # the bus runs Exec= without a PATH search
+    command = [env, f"PYTHONPATH={ROOT}", sys.executable, "-m", "tests.ui.desktop_peer"]
+    server = {"org.freedesktop.Notifications": [*command, "notifications", "no-stdin"]}
+    with private_bus(activatable=server) as address:
+        name = f"videostudio-test-{uuid.uuid4().hex}"
+        bus = QDBusConnection.connectToBus(address, name)
+        notifier = Notifier(bus=bus)
+        delivered: list[tuple[int, str]] = []
+        notifier.delivered.connect(lambda local_id, how: delivered.append((local_id, how)))
+        try:
+            notifier.notify(12, Notice("Clip ready", "boat", "transfer.complete"))
+            qtbot.waitUntil(lambda: bool(delivered), timeout=WAIT_MS)
+            assert delivered == [(12, NOTIFICATION)]
+            assert list(notifier.pending().values()) == [12]
+        finally:
+            notifier.close()
+            started = bus.interface().servicePid("org.freedesktop.Notifications")
+            if started.isValid():  # the bus's child, not ours: end it before the bus goes
+                os.kill(started.value(), signal.SIGKILL)
+            QDBusConnection.disconnectFromBus(name)
 
 
 CLIENT = """

@@ -5,9 +5,13 @@ where there is no tray either, a log line. A click on one of ours comes back as
 ``activated(local_id)``, so the window can show that job and come to the front.
 
 Notify takes an unsigned ``replaces_id`` and PySide6 marshals every Python int as a
-signed one, which servers refuse (wrong signature). Only a call made through the
-interface's introspected meta-object carries the declared D-Bus types, and such a call
-blocks; so notices go out from a one-thread pool, never from the GUI thread.
+signed one, which servers refuse (wrong signature). A call made through a QDBusInterface's
+meta-object carries the declared types instead, but that meta-object comes from the
+server's introspection, where ``a{sv}`` (the hints) has no Qt type: the method cannot be
+called. So the notifier first shows QtDBus the method with Qt types (a local object of the
+same interface, which QtDBus introspects and caches per interface name on the
+connection), and the server's interface is then built from that. Such a call blocks:
+notices go out from a one-thread pool, never from the GUI thread.
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ import functools
 import html
 import logging
 import os
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from PySide6.QtCore import (
     Q_ARG,
     Q_RETURN_ARG,
     SLOT,
+    ClassInfo,
     QMetaObject,
     QObject,
     Qt,
@@ -69,6 +76,44 @@ _BUS_SIGNALS = [
     ("NotificationClosed", SLOT("_on_bus_notification_closed(QDBusMessage)")),
     ("ActivationToken", SLOT("_on_bus_activation_token(QDBusMessage)")),
 ]
+
+
+# The Notify method as the meta-object must have it (see the module's docstring).
+NOTIFY_METHOD = "Notify(QString,uint,QString,QString,QString,QStringList,QVariantMap,int)"
+
+
+_Q = TypeVar("_Q", bound=type[QObject])
+
+
+def _dbus_interface(name: str) -> Callable[[_Q], _Q]:
+    """PySide6's ClassInfo decorator naming a class's D-Bus interface."""
+    decorate: Any = ClassInfo  # its stubs have it take dicts by keyword and return nothing
+    return cast(Callable[[_Q], _Q], decorate({"D-Bus Interface": name}))
+
+
+@_dbus_interface(NOTIFICATIONS)
+class _NotifyShape(QObject):
+    """The Notify method with Qt types, shown to QtDBus on our own connection only."""
+
+    @Slot(str, "uint", str, str, str, "QStringList", "QVariantMap", int, result="uint")
+    def Notify(self, *_args: object) -> int:  # the D-Bus name
+        return 0  # never called: it is unregistered once QtDBus has read it
+
+
+def _teach_notify_types(bus: QDBusConnection) -> bool:
+    """Have QtDBus cache the Qt-typed Notify for the interface on ``bus``; True when it has."""
+    shape = _NotifyShape()
+    path = f"/io/github/videostudio/notify_shape_{uuid.uuid4().hex}"
+    if not bus.registerObject(path, shape, QDBusConnection.RegisterOption.ExportAllSlots):
+        return False
+    try:
+        seen = QDBusInterface(bus.baseService(), path, NOTIFICATIONS, bus).metaObject()
+        methods = range(seen.methodOffset(), seen.methodCount())
+        return any(
+            seen.method(i).methodSignature().data() == NOTIFY_METHOD.encode() for i in methods
+        )
+    finally:
+        bus.unregisterObject(path)
 
 
 @dataclass(frozen=True)
@@ -141,6 +186,9 @@ class Notifier(QObject):
         self._pool.setMaxThreadCount(1)  # one notice at a time, in order
         self._sent.connect(self._on_self_sent)
         self._listening = self._bus.isConnected()
+        self._typed = self._listening and _teach_notify_types(self._bus)
+        if self._listening and not self._typed:
+            log.warning("QtDBus did not take the Notify types: notifications will not show")
         if self._listening:
             for name, slot in _BUS_SIGNALS:
                 # PySide6 takes the SLOT() string here (its stubs say bytes, which it refuses).
@@ -174,6 +222,9 @@ class Notifier(QObject):
         """Show ``notice`` for job ``local_id`` (replacing our earlier one for that job)."""
         if not self._bus.isConnected():
             self._fall_back(local_id, notice, "there is no session bus")
+            return
+        if not self._typed:
+            self._fall_back(local_id, notice, "QtDBus cannot call Notify")
             return
         replaces = self._notification_ids.get(local_id, 0)
         self._pool.start(functools.partial(self._send, local_id, notice, replaces))
@@ -209,16 +260,17 @@ class Notifier(QObject):
         self._sent.emit(local_id, notice, notification_id, error)
 
     def _call_notify(self, notice: Notice, replaces: int) -> tuple[int, str]:
+        # No isValid() check: it is false until a D-Bus-activatable server has started.
         service = QDBusInterface(NOTIFICATIONS, NOTIFICATIONS_PATH, NOTIFICATIONS, self._bus)
-        if not service.isValid():
-            return 0, service.lastError().message() or "no notification service"
         service.setTimeout(CALL_TIMEOUT_MS)
         if self._capabilities is None:
             reply = service.call("GetCapabilities")
-            ok = reply.type() == QDBusMessage.MessageType.ReplyMessage and reply.arguments()
-            self._capabilities = frozenset(str(c) for c in reply.arguments()[0]) if ok else None
+            if reply.type() != QDBusMessage.MessageType.ReplyMessage:
+                return 0, reply.errorMessage()
+            found = reply.arguments()[0] if reply.arguments() else []
+            self._capabilities = frozenset(str(c) for c in found)
         body = notice.body
-        if self._capabilities is not None and "body-markup" in self._capabilities:
+        if "body-markup" in self._capabilities:
             body = html.escape(body, quote=False)
         notification_id = QMetaObject.invokeMethod(
             service,
