@@ -302,7 +302,7 @@ def test_jobs_known_at_start_notify_when_they_end(
 def test_activation_token_is_handed_to_the_window(
     qtbot: QtBot, desktop: Child, notifier: Notifier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("XDG_ACTIVATION_TOKEN", raising=False)
+    monkeypatch.setenv("XDG_ACTIVATION_TOKEN", "")  # put back as it was after the test
     activated: list[int] = []
     notifier.activated.connect(activated.append)
     notifier.notify(9, Notice("Clip ready", "boat", "transfer.complete"))
