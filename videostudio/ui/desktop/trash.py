@@ -1,0 +1,155 @@
+"""Move clips to the desktop's trash and put them back (Undo).
+
+``move_to_trash`` moves every output file of the clips and each one's JSON sidecar with
+QFile.moveToTrash (the freedesktop trash on Linux: Trash/files/<name> with
+Trash/info/<name>.trashinfo beside it), and returns a receipt of where each file went;
+``restore`` takes the receipt and moves them back, removing the .trashinfo files so the
+trash does not list ghosts. Both block on the file system: run them in a worker thread
+(``asyncio.to_thread``); they touch no widget.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QFile
+
+from videostudio.services.clips import sidecar_path
+
+log = logging.getLogger("videostudio.ui.desktop")
+
+
+@dataclass(frozen=True)
+class TrashedFile:
+    """One file now in the trash: where it was, and where it is."""
+
+    original: str
+    in_trash: str
+
+
+@dataclass(frozen=True)
+class TrashReceipt:
+    """What ``move_to_trash`` did: files moved, files already gone, and one sentence per file
+    that could not be moved (keyed by its path)."""
+
+    moved: tuple[TrashedFile, ...] = ()
+    missing: tuple[str, ...] = ()
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def covers(self, paths: Iterable[str | Path]) -> bool:
+        """True when none of ``paths`` is left behind (each was moved or was already gone):
+        e.g. a job whose outputs these are can be marked as deleted."""
+        done = {t.original for t in self.moved} | set(self.missing)
+        return all(_absolute(p) in done for p in paths)
+
+
+def _absolute(path: str | Path) -> str:
+    # Absolute, not resolved: the .trashinfo keeps this path and Undo puts the file there.
+    return os.path.abspath(path)
+
+
+def with_sidecars(paths: Iterable[str | Path]) -> list[str]:
+    """``paths`` (absolute, in order, once each) with each file's JSON sidecar when it has one."""
+    found: list[str] = []
+    for path in paths:
+        main, side = _absolute(path), _absolute(sidecar_path(Path(path)))
+        if main not in found:
+            found.append(main)
+        if side not in found and os.path.lexists(side):
+            found.append(side)
+    return found
+
+
+def move_to_trash(paths: Iterable[str | Path]) -> TrashReceipt:
+    """Move ``paths`` and their sidecars to the trash; nothing is ever deleted outright.
+
+    A file that is not there is noted as missing (nothing to do); a file that cannot be
+    moved stays where it is, with a sentence saying so in ``errors``.
+    """
+    moved: list[TrashedFile] = []
+    missing: list[str] = []
+    errors: dict[str, str] = {}
+    for path in with_sidecars(paths):
+        if not os.path.lexists(path):
+            missing.append(path)
+            continue
+        file = QFile(path)
+        if file.moveToTrash():
+            moved.append(TrashedFile(path, file.fileName()))
+        else:
+            log.warning("cannot move %s to the trash: %s", path, file.errorString())
+            errors[path] = _trash_error(Path(path), file.errorString())
+    return TrashReceipt(tuple(moved), tuple(missing), errors)
+
+
+def _trash_error(path: Path, detail: str) -> str:
+    why = "" if detail in ("", "Unknown error") else f" ({detail})"
+    return (
+        f"{path.name} could not be moved to the trash{why}, so it was left in {path.parent}. "
+        "The drive it is on may have no trash; delete the file there if you want it gone."
+    )
+
+
+def restore(receipt: TrashReceipt) -> list[str]:
+    """Put every file of ``receipt`` back where it was; one sentence per file that could not
+    be (the rest are back). A file never overwrites one that took its place meanwhile."""
+    errors: list[str] = []
+    for item in receipt.moved:
+        source, target = Path(item.in_trash), Path(item.original)
+        if not os.path.lexists(source):
+            errors.append(
+                f"{target.name} is no longer in the trash (it may have been emptied), "
+                f"so it could not be put back in {target.parent}."
+            )
+            continue
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _move_back(source, target)
+        except FileExistsError:
+            errors.append(
+                f"{target.name} was not put back: another file of that name is in "
+                f"{target.parent} now. It is still in the trash."
+            )
+            continue
+        except OSError as exc:
+            log.warning("cannot restore %s from the trash: %s", target, exc)
+            errors.append(
+                f"{target.name} could not be put back in {target.parent} "
+                f"({exc.strerror or exc}). It is still in the trash."
+            )
+            continue
+        _forget_trash_info(source)
+    return errors
+
+
+def _move_back(source: Path, target: Path) -> None:
+    """Rename ``source`` to ``target``, refusing (FileExistsError) to replace anything."""
+    try:
+        os.link(source, target)  # fails when target exists, unlike rename
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links (e.g. a FAT drive's .Trash-UID)
+        if os.path.lexists(target):
+            raise FileExistsError(str(target)) from None
+        os.rename(source, target)
+        return
+    os.unlink(source)
+
+
+def _forget_trash_info(in_trash: Path) -> None:
+    """Remove the .trashinfo that describes ``in_trash`` (Trash/info/<name>.trashinfo)."""
+    if in_trash.parent.name != "files":
+        return
+    info = in_trash.parent.parent / "info" / f"{in_trash.name}.trashinfo"
+    try:
+        info.unlink(missing_ok=True)
+    except OSError as exc:  # the file is back; a stale entry in the trash is only untidy
+        log.warning("cannot remove %s: %s", info, exc)
