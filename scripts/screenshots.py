@@ -47,7 +47,6 @@ from videostudio.ui.main_window import MainWindow
 from videostudio.ui.studio import StudioController
 from videostudio.ui.style import STYLE, dark_palette
 from videostudio.ui.thumbnails import FrameLoader
-from videostudio.ui.trash import move_to_trash, restore_from_trash
 
 KEY = "sk-or-v1-screenshots"
 
@@ -349,7 +348,7 @@ def main() -> int:
             fetch=partial(fetch_image, allow_http_loopback=True),  # the shots' web is loopback
         )
         settings = QSettings(str(paths.settings), QSettings.Format.IniFormat)
-        actions = ClipActions(controller, move_to_trash, restore_from_trash)
+        actions = ClipActions(controller)
         window = MainWindow(controller, settings, FrameLoader(paths.cache_dir / "frames"), actions)
         screen = app.primaryScreen().geometry()
         window.setGeometry(screen)

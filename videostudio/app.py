@@ -177,7 +177,6 @@ def run_app(demo: bool = False, data_dir: str | None = None) -> int:
     from videostudio.ui.studio import StudioController
     from videostudio.ui.style import STYLE
     from videostudio.ui.thumbnails import FrameLoader
-    from videostudio.ui.trash import move_to_trash, restore_from_trash
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
@@ -199,7 +198,7 @@ def run_app(demo: bool = False, data_dir: str | None = None) -> int:
         _test_key,
         demo=demo,
     )
-    actions = ClipActions(controller, move_to_trash, restore_from_trash)
+    actions = ClipActions(controller)
     window = MainWindow(controller, settings, FrameLoader(paths.cache_dir / "frames"), actions)
     loop = QEventLoop(app)
     asyncio.set_event_loop(loop)

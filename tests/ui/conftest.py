@@ -43,7 +43,6 @@ from videostudio.ui.main_window import MainWindow
 from videostudio.ui.studio import StudioController
 from videostudio.ui.style import STYLE
 from videostudio.ui.thumbnails import FrameLoader
-from videostudio.ui.trash import move_to_trash, restore_from_trash
 
 FAST_POLLS = PollPolicy(first=0.2, steps=(), ceiling=0.2)
 # Real time in the window: waits as in production, only shorter.
@@ -141,7 +140,8 @@ def make_studio(
     )
     controller.reconnect_delays = (0.3,)
     settings = QSettings(str(data / "settings.ini"), QSettings.Format.IniFormat)
-    actions = ClipActions(controller, move_to_trash, restore_from_trash)
+    settings.setValue("window/ask_before_quit", False)  # tests close with jobs running
+    actions = ClipActions(controller)
     window = MainWindow(controller, settings, FrameLoader(data / "frames"), actions)
     studio = Studio(window, controller, server.sim, server, data, settings)
     controller.job_changed.connect(lambda r, a: studio.events.append((r, a)))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,14 +25,14 @@ from videostudio.core.seeds import random_seed
 from videostudio.core.spend import cost_text
 from videostudio.services.images import is_ref
 from videostudio.ui.compare import CompareItem
+from videostudio.ui.desktop import TrashReceipt, move_to_trash, restore
+from videostudio.ui.library.cards import files
 from videostudio.ui.studio import StudioController
 from videostudio.ui.tasks import owned_slot
 from videostudio.ui.thumbnails import FrameError, last_frame
 
 # Jobs of a batch that "Retry failed" sends again: they ended without a clip.
 RETRYABLE = frozenset({FAILED, REJECTED, EXPIRED, UNKNOWN})
-Trash = Callable[[list[Path]], Any]  # moves files to the trash; returns what undo needs
-Restore = Callable[[Any], None]
 
 
 @dataclass(frozen=True)
@@ -46,14 +45,6 @@ class Draft:
     note: str = ""  # what the status bar says once it is loaded
 
 
-def _files_of(record: JobRecord) -> list[Path]:
-    """Every file of a saved clip: its outputs and the sidecar."""
-    paths = [Path(o.path) for o in record.outputs] or ([Path(record.path)] if record.path else [])
-    if paths:
-        paths.append(paths[0].with_suffix(".json"))
-    return [p for p in paths if p.exists()]
-
-
 class ClipActions(QObject):
     """Signals: draft_ready(Draft), compare_ready(list[CompareItem]), changed(JobRecord),
     undo_offered(str text) and undo_gone()."""
@@ -64,19 +55,11 @@ class ClipActions(QObject):
     undo_offered = Signal(str)
     undo_gone = Signal()
 
-    def __init__(
-        self,
-        studio: StudioController,
-        trash: Trash,
-        restore: Restore,
-        parent: QObject | None = None,
-    ) -> None:
+    def __init__(self, studio: StudioController, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.studio = studio
         self.tasks = studio.tasks
-        self._trash = trash
-        self._restore = restore
-        self._undo: tuple[list[int], Any] | None = None
+        self._undo: tuple[list[int], TrashReceipt] | None = None
 
     def _records(self, ids: list[int]) -> list[JobRecord]:
         found = (self.studio.record_for(i) for i in ids)
@@ -160,20 +143,20 @@ class ClipActions(QObject):
                     "Running jobs are not deleted; stop watching them first.", "info"
                 )
             return
-        files = [f for r in records for f in _files_of(r)]
-        try:
-            receipt = await asyncio.to_thread(self._trash, files)
-        except OSError as exc:
-            self.studio.notice.emit(sentences("Could not move to the trash:", str(exc)), "error")
-            return
+        receipt = await asyncio.to_thread(move_to_trash, [f for r in records for f in files(r)])
         now = self.studio.clock()
-        for record in records:
+        done = [r for r in records if receipt.covers(files(r))]
+        for record in done:
             updated = await asyncio.to_thread(
                 backend.journal.update, record.local_id, deleted_at=now
             )
             self.changed.emit(updated)
-        self._undo = ([r.local_id for r in records], receipt)
-        what = f"job {records[0].local_id}" if len(records) == 1 else f"{len(records)} clips"
+        for why in receipt.errors.values():
+            self.studio.notice.emit(why, "error")
+        if not done:
+            return
+        self._undo = ([r.local_id for r in done], receipt)
+        what = f"job {done[0].local_id}" if len(done) == 1 else f"{len(done)} clips"
         self.undo_offered.emit(f"Moved {what} to the trash.")
 
     @owned_slot()
@@ -183,10 +166,8 @@ class ClipActions(QObject):
             return
         ids, receipt = self._undo
         self._undo = None
-        try:
-            await asyncio.to_thread(self._restore, receipt)
-        except OSError as exc:
-            self.studio.notice.emit(sentences("Could not bring the files back:", str(exc)), "error")
+        for why in await asyncio.to_thread(restore, receipt):
+            self.studio.notice.emit(why, "error")
         for local_id in ids:
             updated = await asyncio.to_thread(backend.journal.update, local_id, deleted_at=None)
             self.changed.emit(updated)

@@ -38,6 +38,7 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFileDialog,
     QFrame,
@@ -66,6 +67,7 @@ from videostudio.ui.banners import Banner, linkify
 from videostudio.ui.batch_panel import BatchPanel
 from videostudio.ui.clip_actions import ClipActions, Draft
 from videostudio.ui.compare import CompareGrid, CompareItem
+from videostudio.ui.desktop import ImageDropFilter, Notifier, reveal
 from videostudio.ui.image_zone import ImageZone
 from videostudio.ui.key_dialog import KeyDialog
 from videostudio.ui.library.cards import files as clip_files
@@ -116,6 +118,7 @@ class MainWindow(QMainWindow):
         self._latest: int | None = None  # the newest job started here: play it when done
         self._current: int | None = None  # the job whose clip (or state) is shown
         self._images_restored = False
+        self._quit_confirmed = False
         self._shown_model: str | None = None  # the model the settings are showing
         self._offline_text = ""
         self._offline_retry_at = 0.0
@@ -123,6 +126,9 @@ class MainWindow(QMainWindow):
         self._theme = ""
         self._setup_ui()
         self._setup_menus()
+        self.notifier = Notifier(self)
+        self.drops = ImageDropFilter(self)  # an image dropped anywhere joins the draft
+        self.drops.install(self)
         self._connect()
         self._restore()
 
@@ -385,6 +391,10 @@ class MainWindow(QMainWindow):
         c.spend_changed.connect(self._on_controller_spend_changed)
         c.draft_images_kept.connect(lambda kept: self.settings.setValue("draft/images", kept))
         c.raise_requested.connect(self.bring_to_front)
+        self.notifier.activated.connect(self._on_notifier_activated)
+        self.drops.files_dropped.connect(c.images.add_files)
+        self.drops.urls_dropped.connect(c.images.add_urls)
+        self.drops.image_dropped.connect(c.images.add_qimage)
         self.advanced.changed.connect(self._on_draft_changed)
         self.variations_button.clicked.connect(self.open_variations)
         c.models_changed.connect(self._on_controller_models_changed)
@@ -450,6 +460,39 @@ class MainWindow(QMainWindow):
         s.setValue("window/right", self.right.saveState())
         self.save_draft()
 
+    def _running_jobs(self) -> int:
+        backend = self.controller.backend
+        if backend is None or not backend.driving:
+            return 0
+        return sum(not r.is_final for r in backend.journal.unfinished())
+
+    def _ask_before_quit(self, running: int) -> None:
+        what = "1 job is" if running == 1 else f"{running} jobs are"
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Quit while jobs run?",
+            f"{what} still running. They are journaled: the next time videostudio starts it "
+            "picks them up, downloads the clips and never sends them twice. Jobs keep running "
+            "on the server meanwhile.",
+            parent=self,
+        )
+        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Keep open", QMessageBox.ButtonRole.RejectRole)
+        never = QCheckBox("Don't ask again", box)
+        box.setCheckBox(never)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def answered(_result: int) -> None:
+            if never.isChecked():
+                self.settings.setValue("window/ask_before_quit", False)
+            box.deleteLater()
+            if box.clickedButton() is quit_button:
+                self._quit_confirmed = True
+                self.close()
+
+        box.finished.connect(answered)
+        box.open()
+
     def _on_draft_changed(self) -> None:
         self._update_estimate()
         self._draft_timer.start()  # kept a moment later: a crash loses at most that
@@ -468,6 +511,12 @@ class MainWindow(QMainWindow):
         self.controller.keep_draft_images()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        running = 0 if self._quit_confirmed else self._running_jobs()
+        if running and self.settings.value("window/ask_before_quit", True, type=bool):
+            event.ignore()
+            self._ask_before_quit(running)
+            return
+        self.notifier.close()
         self.save_state()
         self._ticker.stop()
         self.player.clear()
@@ -639,7 +688,8 @@ class MainWindow(QMainWindow):
 
     # -- jobs, the library and the player ---------------------------------------------------
 
-    def _on_controller_jobs_reset(self, _records: list[JobRecord]) -> None:
+    def _on_controller_jobs_reset(self, records: list[JobRecord]) -> None:
+        self.notifier.reset(records)
         if not self._images_restored:  # the first backend: the last run's draft images
             self._images_restored = True
             kept = str(self.settings.value("draft/images", "") or "")
@@ -655,6 +705,8 @@ class MainWindow(QMainWindow):
 
     def _on_controller_job_changed(self, record: JobRecord, activity: Activity | None) -> None:
         self.library.upsert(record, activity)
+        if activity is None:
+            self.notifier.track(record, self.isActiveWindow())
         if record.local_id == self._current:
             self._show_status(record.local_id)
         self._update_ticker()
@@ -759,7 +811,19 @@ class MainWindow(QMainWindow):
         self.compare.setFocus()
 
     def _reveal(self, path: str) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+        """Show the file selected in the file manager (or its folder); say so if nothing can."""
+        self.controller.tasks.spawn(self._reveal_now(path))
+
+    async def _reveal_now(self, path: str) -> None:
+        problem = await reveal(path)
+        if problem:
+            self.controller.notice.emit(problem, "error")
+
+    def _on_notifier_activated(self, local_id: int) -> None:
+        """A click on "Clip ready": the window comes forward and shows that clip."""
+        self.bring_to_front()
+        if self.library.select(local_id):
+            self._on_library_current_changed(local_id)
 
     # -- variations and money ---------------------------------------------------------------
 

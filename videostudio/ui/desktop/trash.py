@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QFile
+from PySide6.QtCore import QFile, QStandardPaths
 
 from videostudio.services.clips import sidecar_path
 
@@ -77,6 +77,10 @@ def move_to_trash(paths: Iterable[str | Path]) -> TrashReceipt:
     moved: list[TrashedFile] = []
     missing: list[str] = []
     errors: dict[str, str] = {}
+    # Qt makes the Trash folder but not a missing data folder above it (a fresh account).
+    data = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+    if data:
+        Path(data).mkdir(parents=True, exist_ok=True)
     for path in with_sidecars(paths):
         if not os.path.lexists(path):
             missing.append(path)
