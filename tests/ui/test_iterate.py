@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtCore import QEvent, QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QColor, QDragMoveEvent, QDropEvent, QImage
+from PySide6.QtWidgets import QApplication
 
 from tests.ui.conftest import Studio, answer, close_studio, make_studio, png_file, until
 from videostudio.core.budget import Budget
@@ -209,3 +210,40 @@ async def test_the_draft_survives_a_restart(studio: Studio, tmp_path: Path) -> N
         await until(lambda: len(w2.images.tile_ids()) == 1, what="the image back")
     finally:
         await close_studio(again)
+
+
+async def test_an_image_dropped_on_the_prompt_joins_the_draft(
+    studio: Studio, tmp_path: Path
+) -> None:
+    w = studio.window
+    w.prompt.set_text("keep this text")
+    image = png_file(tmp_path / "dropped.png", "#ffaa00")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(image))])
+    target = w.prompt.editor.viewport()
+    at = QPointF(target.width() / 2, target.height() / 2)
+    for kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+        QApplication.sendEvent(
+            target,
+            QDragMoveEvent(
+                at.toPoint(),
+                Qt.DropAction.CopyAction,
+                mime,
+                Qt.MouseButton.NoButton,
+                Qt.KeyboardModifier.NoModifier,
+                kind,
+            ),
+        )
+    drop = QDropEvent(
+        at, Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(target, drop)
+    await until(lambda: len(w.images.tile_ids()) == 1, what="the dropped image in the draft")
+    assert w.prompt.text() == "keep this text"  # not the file's path pasted as text
+
+
+async def test_the_default_resolution_is_the_one_the_prices_assume(studio: Studio) -> None:
+    w = studio.window
+    w.model_picker.select("bytedance/seedance-1-5-pro")
+    assert w.params.resolution.currentData() == "720p"  # offered 480p, 720p, 1080p
+    assert "$0.052/s" in w.model_picker.currentText()

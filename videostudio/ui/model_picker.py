@@ -7,14 +7,14 @@ from PySide6.QtGui import QFocusEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QWidget
 
 from videostudio.core.models import VideoModel
-from videostudio.core.pricing import price_per_second
+from videostudio.core.pricing import format_usd, price_per_second
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def model_label(model: VideoModel) -> str:
     rate = price_per_second(model)
-    price = f"${rate:.2f}/s" if rate is not None else "price unknown"
+    price = f"{format_usd(rate)}/s" if rate is not None else "price unknown"
     return f"{model.name}  ·  {price}  ·  {model.id}"
 
 

@@ -21,18 +21,24 @@ from PySide6.QtWidgets import (
 )
 
 from videostudio.core.models import VideoModel
+from videostudio.core.pricing import default_resolution
 
 AUTO_SIZE = "By resolution and aspect ratio"
 MAX_SEED = 2**31 - 1
 
 
-def _fill(combo: QComboBox, values: tuple[Any, ...], label: str = "{}") -> None:
+def _fill(
+    combo: QComboBox, values: tuple[Any, ...], label: str = "{}", default: Any = None
+) -> None:
+    """Offer ``values``; keep the current choice where still offered, else ``default``."""
     keep = combo.currentData()
     combo.blockSignals(True)
     combo.clear()
     for value in values:
         combo.addItem(label.format(value), value)
     index = combo.findData(keep)
+    if index < 0:
+        index = combo.findData(default)
     combo.setCurrentIndex(index if index >= 0 else 0)
     combo.blockSignals(False)
 
@@ -97,7 +103,8 @@ class ParamsPanel(QWidget):
         self._model = model
         name = model.name
         _fill(self.duration, model.supported_durations or (), "{} s")
-        _fill(self.resolution, model.supported_resolutions or ())
+        # The same default the estimates and the model list's price assume.
+        _fill(self.resolution, model.supported_resolutions or (), default=default_resolution(model))
         _fill(self.aspect, model.supported_aspect_ratios or ())
         _fill(self.size_combo, (None, *(model.supported_sizes or ())))
         self.size_combo.setItemText(0, AUTO_SIZE)
