@@ -5,7 +5,8 @@
         --tour states --dark /tmp/shots
 
 Tours: "basics" (the README's pictures: empty, model and images, jobs running,
-playing, errors) and "states" (offline with a saved key, key refused, the key
+playing, errors), "studio" (the library, iterating from a clip, compare, a batch,
+spending) and "states" (offline with a saved key, key refused, the key
 dialog, a retry counting down, the same job twice, several bad images, a
 dropped image address, About). The window fills the screen; ``--dark`` gives
 it a dark Fusion palette. Keys and clicks go through the X server with
@@ -282,6 +283,59 @@ async def states(
         await xdotool("key", "Escape")
 
 
+async def studio(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) -> None:
+    """The studio loop: a library of takes, iterating from one, comparing, a batch, money."""
+    c = window.controller
+    await c.start()
+    await until(lambda: window.model_picker.count() > 0)
+    sim.pending_s, sim.running_s = 1, 2
+    takes = (
+        ("google/veo-3.1-fast", "A paper boat drifting down a rainy street at golden hour"),
+        ("alibaba/wan-2.7", "Timelapse of clouds over a mountain lake, calm water"),
+        ("google/veo-3.1-fast", "A red kite over green hills, wide shot"),
+        ("x-ai/grok-imagine-video", "Neon city street at night, light rain, slow dolly"),
+    )
+    for model, prompt in takes:
+        window.model_picker.select(model)
+        window.prompt.set_text(prompt)
+        await xdotool("key", "ctrl+Return")
+        await until(window.generate_button.isEnabled)
+    window.model_picker.select("google/veo-3.1-fast")
+    window.prompt.set_text("A lighthouse in a storm, waves breaking, dusk")
+    window.open_variations()
+    window.batch.random_seeds.setChecked(True)
+    window.batch.seed_count.setValue(3)
+    await shoot("9-variations")
+    window.batch.send_button.click()
+    await until(lambda: window.library.model.rowCount() >= 7, within=60)
+    await until(
+        lambda: all(
+            (r := window.library.model.record(window.library.model.id_at(i))) is not None
+            and r.is_final
+            for i in range(window.library.model.rowCount())
+        ),
+        within=120,
+    )
+    await asyncio.sleep(3)  # posters decode off the GUI thread
+    newest = window.library.model.id_at(0)
+    window.library.select(newest)
+    window._on_library_current_changed(newest)
+    await asyncio.sleep(2)
+    await shoot("6-library")
+    ids = [window.library.model.id_at(i) for i in range(3)]
+    window.clip_actions.compare(ids)
+    await until(lambda: window.stage.currentWidget() is window.compare)
+    await asyncio.sleep(2.5)
+    await shoot("8-compare")
+    window.clip_actions.use_settings(window.library.model.id_at(5))
+    await asyncio.sleep(2)
+    window.stage.setCurrentIndex(0)
+    await shoot("7-iterate")
+    window.open_spend()
+    await asyncio.sleep(1.5)
+    await shoot("10-spend")
+
+
 def _box(window: MainWindow, title: str) -> QWidget | None:
     for widget in QApplication.topLevelWidgets():
         if widget.isVisible() and title in widget.windowTitle() and widget is not window:
@@ -297,7 +351,7 @@ def _question(window: MainWindow) -> QWidget | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out", nargs="?", default="docs/screenshots")
-    parser.add_argument("--tour", choices=("basics", "states"), default="basics")
+    parser.add_argument("--tour", choices=("basics", "states", "studio"), default="basics")
     parser.add_argument("--dark", action="store_true", help="a dark Fusion palette")
     parser.add_argument("--prefix", default="", help="put before each file name")
     args = parser.parse_args()
@@ -320,7 +374,7 @@ def main() -> int:
         server.start()
         live_port = free_port()
         live_url = (
-            server.base_url if args.tour == "basics" else f"http://127.0.0.1:{live_port}/api/v1"
+            server.base_url if args.tour != "states" else f"http://127.0.0.1:{live_port}/api/v1"
         )
 
         def connect(key: str | None, demo: bool) -> Backend:
@@ -344,7 +398,7 @@ def main() -> int:
             connect,
             keys,
             partial(verify_key, base_url=live_url),
-            demo=args.tour == "basics",
+            demo=args.tour in ("basics", "studio"),
             fetch=partial(fetch_image, allow_http_loopback=True),  # the shots' web is loopback
         )
         settings = QSettings(str(paths.settings), QSettings.Format.IniFormat)
@@ -363,6 +417,8 @@ def main() -> int:
             try:
                 if args.tour == "basics":
                     await basics(window, sim, shoot, tmp)
+                elif args.tour == "studio":
+                    await studio(window, sim, shoot, tmp)
                 else:
                     await states(window, sim, shoot, tmp, live_port)
             finally:

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 FPS = 24
+TAKES = 7  # seeds give this many looks, so renders are shared (and cached) between jobs
 # Long side cap: the demo stays quick while keeping the requested shape.
 MAX_LONG_SIDE = 1280
 
@@ -35,9 +36,11 @@ class ClipSpec:
     model: str
     first_frame: str | None = None  # path of an image file
     last_frame: str | None = None
+    seed: int | None = None  # another seed, another take: the colours shift (TAKES looks)
 
     def cache_key(self) -> str:
-        raw = json.dumps(asdict(self), sort_keys=True).encode()
+        fields = {**asdict(self), "seed": (self.seed or 0) % TAKES}
+        raw = json.dumps(fields, sort_keys=True).encode()
         for image in (self.first_frame, self.last_frame):
             if image:
                 raw += Path(image).read_bytes()
@@ -89,7 +92,8 @@ def _encode(spec: ClipSpec, out: Path) -> None:
 
     def paint(i: int) -> QImage:
         t = i / total
-        image.fill(QColor.fromHsvF((0.55 + 0.35 * t) % 1.0, 0.55, 0.45))
+        hue = 0.55 + 0.35 * t + (spec.seed or 0) % TAKES / TAKES
+        image.fill(QColor.fromHsvF(hue % 1.0, 0.55, 0.45))
         p = QPainter(image)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         # First/last frame images are shown as sent, over the first/last second.

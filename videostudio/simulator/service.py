@@ -468,6 +468,7 @@ class Simulator:
             model=req.model,
             first_frame=str(first) if first else None,
             last_frame=str(last) if last else None,
+            seed=req.seed,
         )
         out = self.cache_dir / "clips" / f"{spec.cache_key()}.mp4"
         if not out.exists():
