@@ -85,7 +85,11 @@ class Probe(QObject):
                 view = obj.parent()
                 if isinstance(view, QAbstractItemView) and view.viewport() is obj:
                     model = view.model()
-                    if model is not None and model.rowCount() >= self.opts.rows:
+                    # A lazy model (the library) paints its first page and knows the total.
+                    rows = getattr(model, "total", None) if model is not None else None
+                    if rows is None and model is not None:
+                        rows = model.rowCount()
+                    if model is not None and rows is not None and rows >= self.opts.rows:
                         self.result["rows_painted"] = now
                         self._last_freeze_end = max(self._last_freeze_end, now)
                         self.app.removeEventFilter(self)

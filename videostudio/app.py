@@ -104,6 +104,7 @@ NETWORK_MODULES = (
     "videostudio.services.backend",
     "videostudio.services.keychain",
     "videostudio.simulator.server",
+    "av",  # the frame decoder of posters and strips (their worker threads would load it)
 )
 FIRST_PAINT_WAIT_S = 2.0  # a window that never paints (minimised) must not hold the start
 

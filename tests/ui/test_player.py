@@ -81,7 +81,7 @@ def test_keys_work_after_clicking_the_video_and_not_while_typing(qtbot: QtBot, r
     assert player.player.playbackState() == QMediaPlayer.PlaybackState.PausedState
     QTest.keyClick(player, Qt.Key.Key_M)
     assert player.audio.isMuted()
-    QTest.keyClick(player, Qt.Key.Key_R)
+    QTest.keyClick(player, Qt.Key.Key_L, Qt.KeyboardModifier.ShiftModifier)
     assert player.player.loops() == QMediaPlayer.Loops.Once
 
 

@@ -119,9 +119,15 @@ class DataFolder:
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
 
-        self._server = await asyncio.start_unix_server(
-            on_connect, path=doorbell_address(self.folder), limit=_MAX_LINE
+        # Kept before it starts serving: a caller cancelled in between must still close it.
+        server = self._server = await asyncio.start_unix_server(
+            on_connect, path=doorbell_address(self.folder), limit=_MAX_LINE, start_serving=False
         )
+        if self._fd is None:  # released while the socket was being made
+            self._server = None
+            server.close()
+            return
+        await server.start_serving()
 
     async def release(self) -> None:
         """Stop answering and give the folder up (the kernel also does it at exit)."""

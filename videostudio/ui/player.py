@@ -72,14 +72,12 @@ class PlayerWidget(QWidget):
     def _setup_ui(self) -> None:
         self.setObjectName("player")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.player = QMediaPlayer(self)
-        self.audio = QAudioOutput(self)
-        self.player.setAudioOutput(self.audio)
+        self._player: QMediaPlayer | None = None  # made on first use: see ``player``
+        self._audio: QAudioOutput | None = None
         self.video = QVideoWidget(self)
         self.video.setMinimumSize(320, 180)
         self.video.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.video.installEventFilter(self)  # a click on the video focuses the player
-        self.player.setVideoOutput(self.video)
         self.video.videoSink().videoFrameChanged.connect(self._on_sink_video_frame_changed)
         self.placeholder = QLabel("Select a finished clip to play it here.", self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -106,7 +104,7 @@ class PlayerWidget(QWidget):
             "Previous frame (, or Left; J plays backwards)", sp.SP_MediaSeekBackward
         )
         self.forward_button = tool("Next frame (. or Right)", sp.SP_MediaSeekForward)
-        self.loop_button = tool("Loop (R)", text="⟲ Loop")
+        self.loop_button = tool("Loop (Shift+L)", text="⟲ Loop")
         self.loop_button.setCheckable(True)
         self.loop_button.setChecked(True)
         self.scrub = ScrubBar(self)
@@ -185,9 +183,8 @@ class PlayerWidget(QWidget):
         self.loop_button.toggled.connect(self._on_loop_button_toggled)
         self.scrub.seek_requested.connect(self.seek)
         self.speed.currentIndexChanged.connect(self._on_speed_current_index_changed)
-        self.mute_button.toggled.connect(self.audio.setMuted)
-        self.volume.valueChanged.connect(lambda v: self.audio.setVolume(v / 100))
-        self.audio.setVolume(0.8)
+        self.mute_button.toggled.connect(self._on_mute_button_toggled)
+        self.volume.valueChanged.connect(self._on_volume_value_changed)
         self.output_picker.currentIndexChanged.connect(self._on_output_picker_current_index_changed)
         self.save_frame_action.triggered.connect(self._on_save_frame_action_triggered)
         self.first_frame_action.triggered.connect(lambda: self._to_draft("first_frame"))
@@ -200,13 +197,38 @@ class PlayerWidget(QWidget):
         self.save_button.clicked.connect(self._on_save_button_clicked)
         self.reveal_button.clicked.connect(self._on_reveal_button_clicked)
         self.copy_button.clicked.connect(self._on_copy_button_clicked)
-        self.player.durationChanged.connect(self._on_player_duration_changed)
-        self.player.positionChanged.connect(self._on_player_position_changed)
-        self.player.playbackStateChanged.connect(self._on_player_playback_state_changed)
-        self.player.metaDataChanged.connect(self._on_player_meta_data_changed)
-        self.player.setLoops(QMediaPlayer.Loops.Infinite)
         self._set_loaded(False)
         self._show_speed()
+
+    @property
+    def player(self) -> QMediaPlayer:
+        """The media player, made on first use: the first one loads Qt's FFmpeg backend
+        (tens of ms), which the window's first paint need not wait for."""
+        if self._player is None:
+            self._player, self._audio = self._make_player()
+        return self._player
+
+    @property
+    def audio(self) -> QAudioOutput:
+        if self._audio is None:
+            self._player, self._audio = self._make_player()
+        return self._audio
+
+    def _make_player(self) -> tuple[QMediaPlayer, QAudioOutput]:
+        player = QMediaPlayer(self)
+        audio = QAudioOutput(self)
+        player.setAudioOutput(audio)
+        player.setVideoOutput(self.video)
+        audio.setMuted(self.mute_button.isChecked())
+        audio.setVolume(self.volume.value() / 100)
+        player.setPlaybackRate(float(self.speed.currentData() or 1.0))
+        on = self.loop_button.isChecked()
+        player.setLoops(QMediaPlayer.Loops.Infinite if on else QMediaPlayer.Loops.Once)
+        player.durationChanged.connect(self._on_player_duration_changed)
+        player.positionChanged.connect(self._on_player_position_changed)
+        player.playbackStateChanged.connect(self._on_player_playback_state_changed)
+        player.metaDataChanged.connect(self._on_player_meta_data_changed)
+        return player, audio
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -243,8 +265,9 @@ class PlayerWidget(QWidget):
 
     def clear(self) -> None:
         self._stop_reverse()
-        self.player.stop()
-        self.player.setSource(QUrl())
+        if self._player is not None:
+            self._player.stop()
+            self._player.setSource(QUrl())
         self.path = None
         self.outputs = []
         self.local_id = None
@@ -344,7 +367,9 @@ class PlayerWidget(QWidget):
         if self.reverse:
             self.speed_badge.setText(f"◀ {self.reverse:g}×")
         else:
-            rate = self.player.playbackRate()
+            rate = float(self.speed.currentData() or 1.0)
+            if self._player is not None:
+                rate = self._player.playbackRate()
             self.speed_badge.setText("" if rate == 1.0 else f"▶ {rate:g}×")
         self.speed_badge.setVisible(bool(self.speed_badge.text()))
 
@@ -357,7 +382,11 @@ class PlayerWidget(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
-        if key == Qt.Key.Key_K:
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if key == Qt.Key.Key_L and shift:  # loop, as in the compare grid
+            if not event.isAutoRepeat():
+                self.loop_button.toggle()
+        elif key == Qt.Key.Key_K:
             self._k_down = True
             if not event.isAutoRepeat():
                 self._stop_reverse()
@@ -380,8 +409,6 @@ class PlayerWidget(QWidget):
             self.seek(0)
         elif key == Qt.Key.Key_End:
             self.seek(self.player.duration())
-        elif key == Qt.Key.Key_R and not event.isAutoRepeat():
-            self.loop_button.toggle()
         elif key == Qt.Key.Key_M and not event.isAutoRepeat():
             self.mute_button.toggle()
         else:
@@ -396,11 +423,21 @@ class PlayerWidget(QWidget):
 
     # -- state from the player -----------------------------------------------------------------
 
+    def _on_mute_button_toggled(self, on: bool) -> None:
+        if self._audio is not None:
+            self._audio.setMuted(on)
+
+    def _on_volume_value_changed(self, value: int) -> None:
+        if self._audio is not None:
+            self._audio.setVolume(value / 100)
+
     def _on_loop_button_toggled(self, on: bool) -> None:
-        self.player.setLoops(QMediaPlayer.Loops.Infinite if on else QMediaPlayer.Loops.Once)
+        if self._player is not None:
+            self._player.setLoops(QMediaPlayer.Loops.Infinite if on else QMediaPlayer.Loops.Once)
 
     def _on_speed_current_index_changed(self, index: int) -> None:
-        self.player.setPlaybackRate(float(self.speed.itemData(index) or 1.0))
+        if self._player is not None:
+            self._player.setPlaybackRate(float(self.speed.itemData(index) or 1.0))
         self._show_speed()
 
     def _on_output_picker_current_index_changed(self, index: int) -> None:

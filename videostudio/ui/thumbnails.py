@@ -19,11 +19,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import av
 from PySide6.QtCore import QObject, QRunnable, QSize, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPainter
+
+if TYPE_CHECKING:  # PyAV (~90 ms to import) loads on first use, off the GUI thread
+    import av
 
 log = logging.getLogger("videostudio.ui.thumbnails")
 
@@ -58,6 +60,8 @@ def _to_image(frame: av.VideoFrame, box: QSize) -> QImage:
 
 
 def _open_video(path: Path) -> tuple[av.container.InputContainer, av.VideoStream]:
+    import av
+
     try:
         container = av.open(str(path))
     except (av.FFmpegError, OSError) as exc:
@@ -71,6 +75,8 @@ def _open_video(path: Path) -> tuple[av.container.InputContainer, av.VideoStream
 
 def first_frame(path: Path, box: QSize = POSTER_SIZE) -> QImage:
     """The clip's first frame, fit into ``box``. Raises FrameError."""
+    import av
+
     container, stream = _open_video(path)
     with container:
         try:
@@ -86,6 +92,8 @@ def last_frame(path: Path, box: QSize | None = None) -> QImage:
 
     Seeks a little before the end, then decodes forward to the last frame.
     """
+    import av
+
     container, stream = _open_video(path)
     box = box or QSize(max(stream.width, 2), max(stream.height, 2))
     with container:
@@ -117,6 +125,8 @@ def frame_strip(
     a pointer at x% of a thumbnail shows the frame at about x% of the clip.
     One forward pass (generated clips are short); ``cancelled`` is checked per frame.
     """
+    import av
+
     container, stream = _open_video(path)
     with container:
         duration = (
