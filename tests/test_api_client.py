@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import gc
 import json
+import os
+import tracemalloc
 from pathlib import Path
 
 import httpx
@@ -222,3 +225,29 @@ async def test_unknown_fields_and_statuses_are_tolerated(sleeps: Sleeps) -> None
     assert not job.is_terminal
     assert job.cost is None
     assert job.raw["progress"] == 0.4
+
+
+async def test_a_sent_body_is_freed_when_the_submit_returns(
+    client: VideoClient, sim: Simulator
+) -> None:
+    # A batch of jobs with a big image each must not keep one encoded body per job: httpx's
+    # request and response form reference cycles that only the cyclic collector frees.
+    data = "data:image/png;base64," + base64.b64encode(PNG_1PX + os.urandom(6 << 20)).decode()
+    request = GenerationRequest(
+        model="openai/sora-2-pro", prompt="x", duration=4, images=(ImagePart(data),)
+    )
+    await client.generate(request)  # connections and imports settle first
+    gc.collect()
+    gc.disable()
+    tracemalloc.start(40)
+    try:
+        for _ in range(3):
+            await client.generate(request)
+        held = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(True, "*/videostudio/api/*", all_frames=True)]
+        )
+    finally:
+        tracemalloc.stop()
+        gc.enable()
+    assert sum(stat.size for stat in held.statistics("filename")) < 1 << 20
+    assert len(_posts(sim)) == 4

@@ -31,7 +31,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,8 @@ RetryCallback = Callable[["RetryNotice"], None]
 DiskFree = Callable[[Path], int]
 # A download that moves less than this per ``Timeouts.download`` window is stalled.
 STALL_MIN_BYTES = 16 << 10
+# A request body goes out in pieces of this size (see _pieces).
+_BODY_PIECE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,15 @@ class _OriginBearer(httpx.Auth):
             if key:
                 request.headers["Authorization"] = f"Bearer {key}"
         yield request
+
+
+async def _pieces(body: bytes) -> AsyncIterator[bytes]:
+    """A request body as a stream: httpx's request and response form reference cycles, and
+    a body held by bytes would stay in memory until the cyclic collector ran (one per job
+    of a batch with big images); a finished stream holds nothing."""
+    view = memoryview(body)
+    for start in range(0, len(view), _BODY_PIECE):
+        yield bytes(view[start : start + _BODY_PIECE])
 
 
 def _is_retryable_status(status: int) -> bool:
@@ -542,6 +553,7 @@ class VideoClient:
         headers = {"Accept": "application/json", "Accept-Encoding": "gzip, deflate"}
         if content is not None:
             headers["Content-Type"] = "application/json"
+            headers["Content-Length"] = str(len(content))
         target = httpx.URL(url)
         key = self._key()  # asked once per call: sent (to the API origin only) and scrubbed
         auth = _OriginBearer(self._origin, lambda: key)
@@ -551,7 +563,7 @@ class VideoClient:
                     async with self._http.stream(
                         method,
                         target,
-                        content=content,
+                        content=None if content is None else _pieces(content),
                         headers=headers,
                         timeout=self.timeouts.of(call),
                         auth=auth,
