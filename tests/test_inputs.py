@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import Sleeps, canned_client
-from videostudio.core.images import ImageRejectedError, data_url, inspect_image
+from videostudio.core.images import ImageRejectedError, inspect_image
 from videostudio.core.jobs import UNKNOWN
 from videostudio.core.models import GenerationRequest
 from videostudio.core.naming import clip_file_name, safe_component
@@ -111,7 +111,7 @@ def test_a_jpeg_claiming_a_huge_frame_is_refused() -> None:
 )
 def test_files_that_lie_are_refused(data: bytes, reason: str) -> None:
     with pytest.raises(ImageRejectedError, match=reason):
-        data_url(data, "photo.png")
+        inspect_image(data, "photo.png")
 
 
 def test_the_cli_refuses_a_bomb(tmp_path: Path) -> None:

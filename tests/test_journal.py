@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import sqlite3
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -207,3 +209,24 @@ def test_images_are_stored_once_and_keep_the_journal_small(tmp_path: Path) -> No
     db_bytes = sum(p.stat().st_size for p in tmp_path.glob("j.sqlite3*"))
     assert db_bytes < 512 * 1024  # 20 jobs with a 3 MB image each (60 MB inline before)
     assert len(list((tmp_path / "images").iterdir())) == 1
+
+
+def test_a_batch_stores_its_shared_image_once_in_little_memory(tmp_path: Path) -> None:
+    # A 16 MB data URL shared by a batch: decoded, hashed and written in pieces, once.
+    image = b"\x89PNG\r\n\x1a\n" + os.urandom(12 * 2**20)
+    url = "data:image/png;base64," + base64.b64encode(image).decode()
+    part = {"type": "image_url", "image_url": {"url": url}}
+    journal = Journal(tmp_path / "j.sqlite3")
+    tracemalloc.start()
+    try:
+        rows = journal.add_many([{**BODY, "seed": i, "frame_images": [part]} for i in range(20)])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    journal.close()
+    assert peak < 8 * 2**20, f"peak {peak / 2**20:.1f} MiB"
+    (stored,) = (tmp_path / "images").iterdir()
+    assert stored.read_bytes() == image
+    assert stored.name == hashlib.sha256(image).hexdigest() + ".png"
+    refs = {r.request["frame_images"][0]["image_url"]["url"] for r in rows}
+    assert refs == {"videostudio-image:" + stored.name}

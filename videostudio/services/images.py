@@ -16,14 +16,16 @@ import errno
 import hashlib
 import os
 import stat
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from videostudio.core.images import MAX_INPUT_BYTES, ImageRejectedError
+from videostudio.core.images import MAX_INPUT_BYTES, ImageRejectedError, data_url
 
 REF_PREFIX = "videostudio-image:"
 _EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 _MIME = {ext: mime for mime, ext in _EXT.items()}
+_PIECE = 1 << 20  # base64 characters decoded at a time (a multiple of 4)
 
 
 class MissingImageError(LookupError):
@@ -66,21 +68,40 @@ def is_ref(url: str) -> bool:
     return url.startswith(REF_PREFIX)
 
 
+def _decoded(url: str, start: int) -> Iterator[bytes]:
+    for at in range(start, len(url), _PIECE):
+        yield base64.b64decode(url[at : at + _PIECE], validate=True)
+
+
 class ImageStore:
     """Image files named by their SHA-256, written once (atomically) and shared by every job."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def put(self, data: bytes, mime: str) -> str:
-        """Store ``data`` (if new) and return its reference."""
-        name = f"{hashlib.sha256(data).hexdigest()}.{_EXT.get(mime, 'bin')}"
+    def store_data_url(self, url: str) -> str | None:
+        """Store a base64 data URL's image (if new) and return its reference; None when
+        ``url`` is not one. Decoded in pieces, so a 20 MB URL never sits in memory twice."""
+        head, sep, _ = url[:256].partition(",")
+        start = len(head) + 1
+        if not (url.startswith("data:") and sep and head.endswith(";base64")):
+            return None
+        if url.find("=", start, len(url) - 2) != -1 or (len(url) - start) % 4:
+            return None  # not canonical base64: not ours to repair; it is sent as it came
+        digest = hashlib.sha256()
+        try:
+            for piece in _decoded(url, start):
+                digest.update(piece)
+        except (binascii.Error, ValueError):
+            return None
+        name = f"{digest.hexdigest()}.{_EXT.get(head[5:].split(';')[0], 'bin')}"
         target = self.root / name
         if not target.exists():
             self.root.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{name}.{os.getpid()}.tmp")
             with tmp.open("wb") as f:
-                f.write(data)
+                for piece in _decoded(url, start):
+                    f.write(piece)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, target)
@@ -96,8 +117,12 @@ class ImageStore:
         return _MIME.get(ref.rpartition(".")[2], "application/octet-stream")
 
     def read(self, ref: str) -> bytes:
+        with self._open(ref) as f:
+            return f.read()
+
+    def _open(self, ref: str) -> BinaryIO:
         try:
-            return self.path_of(ref).read_bytes()
+            return self.path_of(ref).open("rb")
         except FileNotFoundError:
             raise MissingImageError(
                 f"An image of this job is missing from {self.root}; it cannot be sent again."
@@ -105,17 +130,17 @@ class ImageStore:
 
     def externalize(self, request: dict[str, Any]) -> dict[str, Any]:
         """A copy of ``request`` whose base64 data-URL images are stored and referenced."""
-        out = copy.deepcopy(request)
-        for image in _image_parts(out):
+        return self.externalize_many([request])[0]
+
+    def externalize_many(self, requests: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``externalize`` for a batch: an image the jobs share is decoded and hashed once."""
+        refs: dict[str, str] = {}
+        out = copy.deepcopy(list(requests))
+        for image in (part for request in out for part in _image_parts(request)):
             url = str(image.get("url", ""))
-            head, sep, payload = url.partition(",")
-            if not (url.startswith("data:") and sep and head.endswith(";base64")):
-                continue  # https links stay as they are
-            try:
-                data = base64.b64decode(payload, validate=True)
-            except (binascii.Error, ValueError):
-                continue  # not ours to repair; it is sent as it came
-            image["url"] = self.put(data, head[5:].split(";")[0])
+            if url not in refs:
+                refs[url] = self.store_data_url(url) or url  # https links stay as they are
+            image["url"] = refs[url]
         return out
 
     def expand(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -124,8 +149,8 @@ class ImageStore:
         for image in _image_parts(out):
             url = str(image.get("url", ""))
             if is_ref(url):
-                data = self.read(url)
-                image["url"] = f"data:{self.mime_of(url)};base64,{base64.b64encode(data).decode()}"
+                with self._open(url) as f:
+                    image["url"] = data_url(self.mime_of(url), f)
         return out
 
     def describe(self, url: str) -> dict[str, Any]:

@@ -321,7 +321,7 @@ class Journal:
 
         Data-URL images go to the image store first; the rows keep references.
         """
-        stored = [self.images.externalize(r) for r in requests]
+        stored = self.images.externalize_many(requests)
         estimates = list(estimates) if estimates is not None else [None] * len(stored)
         paths = list(paths) if paths is not None else [None] * len(stored)
         now = self._clock()

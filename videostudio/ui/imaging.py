@@ -6,13 +6,12 @@ large photo or base64-encoding megabytes must never freeze the window.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QImage, QImageReader
 
-from videostudio.core.images import MAX_IMAGE_BYTES, ImageRejectedError, inspect_image
+from videostudio.core.images import MAX_IMAGE_BYTES, ImageRejectedError, data_url, inspect_image
 
 # Providers want a few megapixels at most; bigger images are scaled down before sending.
 MAX_SEND_SIDE = 2048
@@ -79,9 +78,9 @@ def prepare_image(data: bytes, name: str) -> PreparedImage:
         mime, payload = _encode(image)  # re-encode: smaller, and a still for GIFs
     else:
         payload = data
-    thumb = _fit(image, THUMB_SIDE)
-    url = f"data:{mime};base64,{base64.b64encode(payload).decode()}"
-    return PreparedImage(name, url, thumb, image.width(), image.height(), note)
+    thumb, width, height = _fit(image, THUMB_SIDE), image.width(), image.height()
+    del image  # the decoded pixels go before the base64 text is made (memory peak)
+    return PreparedImage(name, data_url(mime, payload), thumb, width, height, note)
 
 
 def prepare_remote(data: bytes, url: str, name: str) -> PreparedImage:
