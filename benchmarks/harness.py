@@ -41,6 +41,14 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def _quit_without_asking(data_dir: Path) -> None:
+    """The window asks before quitting with jobs running; the probe's close must not wait."""
+    settings = data_dir / "settings.ini"
+    if not settings.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        settings.write_text("[window]\nask_before_quit=false\n")
+
+
 def probe(
     target: str,
     data_dir: Path | None,
@@ -56,6 +64,7 @@ def probe(
         args = [sys.executable, str(PROBE), "--out", str(out), *options, target]
         if target == "app":
             args += ["--", "--demo", "--data-dir", str(data_dir)]
+            _quit_without_asking(Path(str(data_dir)))
         log = (Path(tmp) / "stderr.log").open("wb")
         t0 = time.monotonic()
         proc = subprocess.Popen(  # noqa: S603 (our own interpreter and script)

@@ -104,6 +104,27 @@ def test_the_longest_clip_leads_and_the_grid_runs_to_its_length(grid: CompareGri
     assert grid.scrub._marks == [2000]  # a tick where the short clip ends
 
 
+def test_captions_keep_seed_and_cost_in_view_at_1280x800(
+    qtbot: QtBot, clips: dict[str, Path]
+) -> None:
+    # The compare area of a 1280x800 window is about 860 px wide: two tiles a row.
+    g = CompareGrid()
+    g.resize(860, 300)
+    g.show()
+    g.set_items(
+        [
+            CompareItem(n, clips["long"], "google/veo-3.1-fast", seed=1779244126, cost="$0.40")
+            for n in (1, 2, 3)
+        ]
+    )
+    caption = g.tile(1).caption
+    qtbot.waitUntil(lambda: "4.0 s" in caption.full_text(), timeout=WAIT)
+    assert caption.full_text() == "veo-3.1-fast · seed 1779244126 · $0.40 · 4.0 s"
+    assert caption.text() == caption.full_text()  # not elided
+    assert caption.toolTip().startswith("google/veo-3.1-fast · seed 1779244126")
+    close(g, g)
+
+
 def test_seek_puts_every_tile_on_the_leaders_frame(qtbot: QtBot, grid: CompareGrid) -> None:
     grid.seek(1500)
     qtbot.waitUntil(lambda: on_frame(grid, 36), timeout=WAIT)  # 1.5 s x 24 fps

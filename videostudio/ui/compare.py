@@ -154,9 +154,9 @@ class _ElidedLabel(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._full = ""
 
-    def set_full_text(self, text: str) -> None:
+    def set_full_text(self, text: str, tip: str = "") -> None:
         self._full = text
-        self.setToolTip(text)
+        self.setToolTip(tip or text)
         self._elide()
 
     def full_text(self) -> str:
@@ -230,8 +230,11 @@ class CompareTile(QFrame):
         self.favourite.setCheckable(True)
         self.favourite.setChecked(self.item.favourite)
         self._show_favourite(self.item.favourite)
+        # Icons, so the caption (model, seed, cost, length) keeps the width: names in the tips.
         self.save_frame = self._tool("Save frame…", "Save the shown frame as a PNG at full size")
         self.use_settings = self._tool("Use settings", "Copy this clip's settings into the draft")
+        for button in (self.save_frame, self.use_settings):
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
 
         caption_row = QHBoxLayout()
         caption_row.setContentsMargins(4, 0, 4, 0)
@@ -429,7 +432,8 @@ class CompareTile(QFrame):
 
     def _update_caption(self) -> None:
         item = self.item
-        parts = [item.model or item.path.name]
+        name = item.model or item.path.name
+        parts: list[str] = []
         if item.seed is not None:
             parts.append(f"seed {item.seed}")
         if item.cost:
@@ -439,8 +443,11 @@ class CompareTile(QFrame):
         if self.held:
             parts.append("ended")
         if self.error:
-            parts = [item.model or item.path.name, self.error]
-        self.caption.set_full_text(" · ".join(parts))
+            parts = [self.error]
+        # The model without its vendor (the tip has it all): the seed and cost stay in view.
+        self.caption.set_full_text(
+            " · ".join([name.rpartition("/")[2], *parts]), tip=" · ".join([name, *parts])
+        )
         self.caption.setEnabled(not self.held)
 
     def _show_favourite(self, on: bool) -> None:
@@ -494,6 +501,8 @@ class CompareTile(QFrame):
     def _update_icons(self) -> None:
         icon = tinted_icon(self, QStyle.StandardPixmap.SP_MediaVolume)
         self.speaker.setPixmap(icon.pixmap(16, 16))
+        self.save_frame.setIcon(tinted_icon(self, QStyle.StandardPixmap.SP_DialogSaveButton))
+        self.use_settings.setIcon(tinted_icon(self, QStyle.StandardPixmap.SP_BrowserReload))
 
 
 class ScrubBar(QWidget):
