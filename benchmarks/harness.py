@@ -6,6 +6,7 @@ printed with min/median/max over the runs, and the ratio app/floor per pair.
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import platform
@@ -59,6 +60,9 @@ def probe(
     on_started: Callable[[subprocess.Popen[bytes], Path], Any] | None = None,
 ) -> dict[str, Any]:
     """Start one probed process; return its result with times relative to its start (s)."""
+    # An installed app has its bytecode (pip and the bundle compile it); a checkout run
+    # with PYTHONDONTWRITEBYTECODE would compile every module at each start instead.
+    compileall.compile_dir(ROOT / "videostudio", quiet=1)
     with tempfile.TemporaryDirectory(prefix="vs-bench-") as tmp:
         out = Path(tmp) / "result.json"
         args = [sys.executable, str(PROBE), "--out", str(out), *options, target]
