@@ -292,7 +292,7 @@ def test_jobs_known_at_start_notify_when_they_end(
 ) -> None:
     delivered: list[int] = []
     notifier.delivered.connect(lambda local_id, how: delivered.append(local_id))
-    notifier.reset([job(4, IN_PROGRESS), job(5, SAVED)])
+    notifier.reset({4: IN_PROGRESS, 5: SAVED})
     notifier.track(job(5, SAVED), window_active=False)  # seen saved already: not news
     notifier.track(job(4, SAVED), window_active=False)
     qtbot.waitUntil(lambda: bool(delivered), timeout=WAIT_MS)

@@ -479,6 +479,12 @@ class Journal:
         with self._lock:
             return [r[0] for r in self._db.execute(sql).fetchall()]
 
+    def states(self) -> dict[int, str]:
+        """Every job's state by local id (cheap: no row is decoded)."""
+        with self._lock:
+            rows = self._db.execute("SELECT local_id, state FROM jobs").fetchall()
+        return {int(local_id): str(state) for local_id, state in rows}
+
     def unfinished(self) -> list[JobRecord]:
         """Jobs that still need work: to send, to poll, to download or to save."""
         return self.find(states=[QUEUED, NOT_SAVED, *sorted(WATCHED_STATES)])

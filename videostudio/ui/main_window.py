@@ -688,8 +688,8 @@ class MainWindow(QMainWindow):
 
     # -- jobs, the library and the player ---------------------------------------------------
 
-    def _on_controller_jobs_reset(self, records: list[JobRecord]) -> None:
-        self.notifier.reset(records)
+    def _on_controller_jobs_reset(self, states: dict[int, str]) -> None:
+        self.notifier.reset(states)
         if not self._images_restored:  # the first backend: the last run's draft images
             self._images_restored = True
             kept = str(self.settings.value("draft/images", "") or "")

@@ -121,7 +121,7 @@ class StudioController(QObject):
     draft's images (their own view-model); ``tasks`` owns every async slot's work."""
 
     models_changed = Signal(list, str)  # models, a note on where they come from ("" = live)
-    jobs_reset = Signal(list)  # every record of the (new) backend
+    jobs_reset = Signal(dict)  # the (new) backend's jobs: their states by local id
     job_changed = Signal(object, object)  # JobRecord, Activity | None
     mode_changed = Signal(bool)  # demo?
     link_changed = Signal(str, str)  # state (see ui.link), status-bar text
@@ -222,7 +222,7 @@ class StudioController(QObject):
             self._show_link()
             self.models = backend.catalog.load_offline()
             self.models_changed.emit(self.models, self._catalog_note(backend, None))
-            self.jobs_reset.emit(await asyncio.to_thread(backend.journal.find))
+            self.jobs_reset.emit(await asyncio.to_thread(backend.journal.states))
             self.refresh_spend()
             if backend.driving:
                 await self._drive(backend)

@@ -21,7 +21,7 @@ import html
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -205,10 +205,10 @@ class Notifier(QObject):
 
     # -- what the window tells us -----------------------------------------------------------
 
-    def reset(self, records: Iterable[JobRecord]) -> None:
+    def reset(self, states: Mapping[int, str]) -> None:
         """Remember the state of every job of a (new) backend, so one that ends later is
         recognised as ending now (connect to the view-model's jobs_reset)."""
-        self._states = {r.local_id: r.state for r in records}
+        self._states = dict(states)
 
     def track(self, record: JobRecord, window_active: bool) -> None:
         """Note a job's new state; notify when ``notice_for`` says so."""
