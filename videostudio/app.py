@@ -137,13 +137,21 @@ def _load_network_side() -> None:
         keyring.get_keyring()  # finds the backend once; later lookups reuse it
 
 
-async def _after_first_paint(window: QWidget) -> None:
-    """Wait for the window's first paint, then load the network side off the GUI thread."""
+async def _first_paint(window: QWidget) -> None:
+    """Show the window and wait for its first paint (at most FIRST_PAINT_WAIT_S)."""
     painted = _FirstPaint(window).painted
     window.show()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(painted, FIRST_PAINT_WAIT_S)
-    await asyncio.to_thread(_load_network_side)
+
+
+def _likely_journal(paths: app_paths.Paths, settings: QSettings, demo: bool) -> Path:
+    """The journal the window will most likely show: the one of the mode it was last in."""
+    from videostudio.ui.main_window import LAST_MODE_DEMO
+
+    if demo or settings.value(LAST_MODE_DEMO, True, type=bool):
+        return paths.for_demo().journal
+    return paths.journal
 
 
 async def _test_key(key: str) -> None:
@@ -207,7 +215,10 @@ def run_app(demo: bool = False, data_dir: str | None = None) -> int:
     window.closing.connect(closed.set)
 
     async def main() -> None:
-        await _after_first_paint(window)
+        await _first_paint(window)
+        # The library first (it needs only SQLite), then the network side off the GUI thread.
+        await controller.show_history(_likely_journal(paths, settings, demo))
+        await asyncio.to_thread(_load_network_side)
         controller.start()
         await closed.wait()
         await controller.aclose()

@@ -86,6 +86,7 @@ PREFERRED_MODEL = "google/veo-3.1-fast"  # a good, affordable first choice
 PROJECT_URL = "https://github.com/videostudio/videostudio"
 ISSUES_URL = f"{PROJECT_URL}/issues"
 DRAFT_SAVE_DELAY_MS = 400  # the draft is written this long after the last edit
+LAST_MODE_DEMO = "window/demo"  # settings key: the mode the window was last in
 
 
 def _section(text: str, parent: QWidget) -> QLabel:
@@ -113,7 +114,7 @@ class MainWindow(QMainWindow):
         frames.setParent(self)  # decoding stops and goes with the window
         self.clip_actions = actions
         self.sources = BackendSources(
-            lambda: controller.backend.journal if controller.backend is not None else None
+            lambda: controller.backend.journal if controller.backend else controller.preview
         )
         self._latest: int | None = None  # the newest job started here: play it when done
         self._current: int | None = None  # the job whose clip (or state) is shown
@@ -401,6 +402,7 @@ class MainWindow(QMainWindow):
         c.jobs_reset.connect(self._on_controller_jobs_reset)
         c.job_changed.connect(self._on_controller_job_changed)
         c.mode_changed.connect(self._on_controller_mode_changed)
+        c.history_shown.connect(self.library.reload)
         c.link_changed.connect(self._on_controller_link_changed)
         c.banner.connect(self._on_controller_banner)
         c.notice.connect(self._on_controller_notice)
@@ -894,6 +896,7 @@ class MainWindow(QMainWindow):
     # -- banners, the status bar, the key ---------------------------------------------------
 
     def _on_controller_mode_changed(self, demo: bool) -> None:
+        self.settings.setValue(LAST_MODE_DEMO, demo)  # whose library to show first next time
         self.setWindowTitle(f"{APP_NAME} — Demo mode" if demo else APP_NAME)
         self.demo_action.setChecked(demo)
         has_key = self.controller.key is not None

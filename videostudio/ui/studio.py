@@ -16,6 +16,7 @@ import functools
 import hashlib
 import itertools
 import json
+import logging
 import os
 import shutil
 import time
@@ -23,6 +24,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -46,6 +48,7 @@ from videostudio.core.validation import Problem, validate_for_sending
 from videostudio.services.activity import Activity
 from videostudio.services.errors import to_failure
 from videostudio.services.instance import ring
+from videostudio.services.journal import Journal
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
 from videostudio.services.redact import register_secret
 from videostudio.services.remote_image import fetch_image
@@ -53,8 +56,15 @@ from videostudio.ui.draft_images import DraftImages, ImageFetcher
 from videostudio.ui.link import Link
 from videostudio.ui.tasks import TaskGroup, owned_slot
 
-if TYPE_CHECKING:  # the backend (httpx, the journal) is opened after the first paint
+if TYPE_CHECKING:  # the backend (httpx) is opened after the first paint
     from videostudio.services.backend import Backend
+
+log = logging.getLogger(__name__)
+
+
+def _open_if_present(journal: Path) -> Journal | None:
+    return Journal(journal) if journal.is_file() else None  # never a new, empty one
+
 
 BackendFactory = Callable[[str | None, bool], "Backend"]  # (key, demo wanted) -> backend
 KeyTester = Callable[[str], Any]  # async: raises on a bad key
@@ -138,6 +148,7 @@ class StudioController(QObject):
     spend_changed = Signal(object, object, bool)  # Spend, Budget, demo?
     draft_images_kept = Signal(str)  # JSON [[reference, role]...] of the draft's images
     raise_requested = Signal()  # the app was launched again: come to the front
+    history_shown = Signal()  # the journal opened early (``preview``) can be shown
 
     def __init__(
         self,
@@ -160,6 +171,7 @@ class StudioController(QObject):
         self.demo_wanted = demo
         self.key: str | None = None
         self.backend: Backend | None = None
+        self.preview: Journal | None = None  # the likely journal, until a backend opens
         self.models: list[VideoModel] = []
         self.link = Link()
         self.reconnect_delays = RECONNECT_DELAYS
@@ -178,6 +190,29 @@ class StudioController(QObject):
         self._spend_soon: asyncio.Task[Any] | None = None
 
     # -- start-up and backends ------------------------------------------------------------
+
+    async def show_history(self, journal: Path) -> None:
+        """Open the journal the window will most likely use, so the library fills before
+        the network side, the key and the backend are ready (it needs none of them)."""
+        if self.backend is not None or self.preview is not None:
+            return
+        try:
+            preview = await asyncio.to_thread(_open_if_present, journal)
+        except Exception:  # the backend opens it again and says what is wrong
+            log.exception("the journal could not be opened early")
+            return
+        if preview is None:
+            return
+        if self.backend is None:
+            self.preview = preview
+            self.history_shown.emit()
+        else:
+            preview.close()
+
+    def _close_preview(self) -> None:
+        if self.preview is not None:
+            self.preview.close()
+            self.preview = None
 
     @owned_slot()
     async def start(self) -> None:
@@ -223,6 +258,7 @@ class StudioController(QObject):
             self.models = backend.catalog.load_offline()
             self.models_changed.emit(self.models, self._catalog_note(backend, None))
             self.jobs_reset.emit(await asyncio.to_thread(backend.journal.states))
+            self._close_preview()  # the library reads the backend's journal now
             self.refresh_spend()
             if backend.driving:
                 await self._drive(backend)
@@ -369,6 +405,7 @@ class StudioController(QObject):
     async def aclose(self) -> None:
         """Stop the window's pending work, then the backend (its jobs stay in the journal)."""
         await self.tasks.aclose()
+        self._close_preview()
         async with self._switching:
             old, self.backend = self.backend, None
             if old is not None:
