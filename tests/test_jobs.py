@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from videostudio.api.retry import RetryPolicy
 from videostudio.core import failures
 from videostudio.core.jobs import QUEUED, REJECTED, SAVED, STOPPED, SUBMITTING, UNKNOWN, JobRecord
 from videostudio.core.models import GenerationRequest, VideoJob
+from videostudio.core.polling import PollPolicy
 from videostudio.services.activity import Activity
 from videostudio.services.clips import partial_path
 from videostudio.services.jobs import JobService
@@ -373,3 +375,34 @@ async def test_an_unexpected_error_is_shown_and_retried_never_fatal(
     assert [f.kind for f in shown] == [failures.UNEXPECTED]
     assert "maximum recursion depth" in shown[0].message
     assert shown[0].retry_in is not None
+
+
+def test_the_poll_budget_is_shared_by_every_job_watched() -> None:
+    policy = PollPolicy()
+    assert policy.interval(0.0) == 3.0  # one job: fast at first
+    assert policy.interval(0.0, watching=20) == pytest.approx(20 / policy.budget)
+    assert policy.interval(700.0, watching=2) == 20.0  # backed off beyond the budget anyway
+
+
+async def test_a_batch_of_twenty_polls_within_the_budget(
+    server: SimulatorServer, sim: Simulator, tmp_path: Path
+) -> None:
+    # Real time (virtual time would run the jobs one after another), a quick policy.
+    sim.pending_s, sim.running_s = 1.5, 1.5
+    policy = PollPolicy(first=0.05, steps=(), ceiling=0.05, budget=20.0)
+    waits: list[float] = []
+
+    async def sleep(delay: float) -> None:
+        waits.append(delay)
+        await asyncio.sleep(delay)
+
+    journal = Journal(tmp_path / "journal.sqlite3")
+    async with VideoClient(api_key="sk-or-v1-jobs", base_url=server.base_url) as client:
+        service = JobService(client, journal, tmp_path / "clips", poll_policy=policy, sleep=sleep)
+        await service.enqueue([replace(REQ, seed=n) for n in range(20)])
+        await service.wait_idle()
+        await service.aclose()
+    assert {r.state for r in journal.find()} == {SAVED}
+    journal.close()
+    # With 20 jobs watched each waits 20 / 20 s (0.05 s alone): the rate stays in budget.
+    assert sorted(waits)[len(waits) // 2] >= 0.5

@@ -128,6 +128,7 @@ class JobService:
         self._outage = outage
         self._not_found_grace_s = not_found_grace_s
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._polling: set[int] = set()
         self._writes: set[asyncio.Future[JobRecord]] = set()
         self._submit_lock = asyncio.Lock()  # one POST at a time keeps the journal order honest
         self._downloads = asyncio.Semaphore(max_parallel_downloads)
@@ -441,6 +442,13 @@ class JobService:
         )
 
     async def _watch(self, record: JobRecord) -> JobRecord:
+        self._polling.add(record.local_id)  # the poll budget is shared by these
+        try:
+            return await self._poll_until_done(record)
+        finally:
+            self._polling.discard(record.local_id)
+
+    async def _poll_until_done(self, record: JobRecord) -> JobRecord:
         job_id = _job_id(record)
         attempt = 0
         while True:
@@ -481,7 +489,7 @@ class JobService:
             if is_terminal(job.status):
                 return record
             elapsed = self._clock() - (record.submitted_at or record.created_at)
-            await self._sleep(self.poll_policy.interval(elapsed))
+            await self._sleep(self.poll_policy.interval(elapsed, len(self._polling)))
 
     async def _download(self, record: JobRecord) -> JobRecord:
         """Fetch every output, record its proof, move it into place; then call the job saved."""
