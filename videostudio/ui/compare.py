@@ -48,8 +48,10 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPainterPath,
     QPaintEvent,
     QPalette,
+    QPen,
     QPixmap,
     QResizeEvent,
 )
@@ -127,6 +129,36 @@ def tinted_icon(widget: QWidget, pixmap: QStyle.StandardPixmap, size: int = 16) 
     painter.drawPixmap(0, 0, source)
     painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
     painter.fillRect(out.rect(), widget.palette().color(QPalette.ColorRole.ButtonText))
+    painter.end()
+    return QIcon(out)
+
+
+def _glyph(widget: QWidget, kind: str, size: int = 16) -> QIcon:
+    """A small line icon in the widget's button-text colour ("picture" or "again"): the
+    style has no picture glyph, and its save and reload icons tint into blots."""
+    ratio = widget.devicePixelRatioF()
+    out = QPixmap(int(size * ratio), int(size * ratio))
+    out.setDevicePixelRatio(ratio)
+    out.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(out)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    colour = widget.palette().color(QPalette.ColorRole.ButtonText)
+    painter.setPen(QPen(colour, 1.4))
+    if kind == "picture":  # a framed landscape: a frame of the clip
+        painter.drawRoundedRect(QRectF(1.5, 3.5, 13, 10), 1.5, 1.5)
+        hills = QPainterPath(QPointF(3, 12))
+        hills.lineTo(6.5, 8)
+        hills.lineTo(9, 10.5)
+        hills.lineTo(10.5, 9)
+        hills.lineTo(13, 12)
+        painter.drawPath(hills)
+        painter.drawEllipse(QPointF(10.5, 6.3), 1.1, 1.1)
+    else:  # "again": a circular arrow, make it again with these settings
+        painter.drawArc(QRectF(2.5, 2.5, 11, 11), 60 * 16, 290 * 16)
+        head = QPainterPath(QPointF(8.2, 0.8))
+        head.lineTo(11.8, 3.4)
+        head.lineTo(8.0, 5.6)
+        painter.drawPath(head)
     painter.end()
     return QIcon(out)
 
@@ -501,8 +533,8 @@ class CompareTile(QFrame):
     def _update_icons(self) -> None:
         icon = tinted_icon(self, QStyle.StandardPixmap.SP_MediaVolume)
         self.speaker.setPixmap(icon.pixmap(16, 16))
-        self.save_frame.setIcon(tinted_icon(self, QStyle.StandardPixmap.SP_DialogSaveButton))
-        self.use_settings.setIcon(tinted_icon(self, QStyle.StandardPixmap.SP_BrowserReload))
+        self.save_frame.setIcon(_glyph(self, "picture"))
+        self.use_settings.setIcon(_glyph(self, "again"))
 
 
 class ScrubBar(QWidget):
