@@ -17,9 +17,9 @@ class PollPolicy:
     first: float = 3.0
     steps: tuple[tuple[float, float], ...] = ((30.0, 5.0), (120.0, 10.0), (600.0, 20.0))
     ceiling: float = 30.0
-    # Polls per second for all jobs together: a batch of 20 is polled every 13 s each
+    # Polls per second for all jobs together: a batch of 20 is polled every 20 s each
     # (within the 10-30 s OpenRouter suggests) instead of 6.7 times a second in all.
-    budget: float = 1.5
+    budget: float = 1.0
 
     def interval(self, elapsed_s: float, watching: int = 1) -> float:
         wait = self.first
