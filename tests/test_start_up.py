@@ -22,6 +22,8 @@ from PySide6.QtWidgets import QApplication
 out, data = Path(sys.argv[1]), Path(sys.argv[2])
 journal = data / "demo" / "journal.sqlite3"
 seen = {}
+LATER = ("videostudio.cli", "httpx", "keyring", "av", "videostudio.api.client",
+         "videostudio.simulator.server")
 
 class Watch(QObject):
     def eventFilter(self, obj, event):
@@ -29,8 +31,7 @@ class Watch(QObject):
             if "paint" not in seen:
                 seen["paint"] = {
                     "journal": journal.exists(),
-                    "modules": sorted(m for m in ("videostudio.cli", "httpx", "keyring")
-                                      if m in sys.modules),
+                    "modules": sorted(m for m in LATER if m in sys.modules),
                 }
                 poll.start(20)
         return False
