@@ -44,6 +44,9 @@ def main() -> int:
         command = [xvfb, "-a", "-s", f"-screen 0 {WIDTH}x{HEIGHT}x24", sys.executable]
         return subprocess.run([*command, *sys.argv], check=False).returncode  # noqa: S603
     os.environ.pop("QT_QPA_PLATFORM", None)
+    from videostudio.__main__ import return_big_blocks_to_the_os
+
+    return_big_blocks_to_the_os()  # the allocator set up as the app's entry point does
     clips = args.clips or Path(tempfile.mkdtemp(prefix="bench-compare-"))
     return run(render(clips), args.rounds, args.seconds)
 

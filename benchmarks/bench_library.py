@@ -29,6 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEvent, QObject, QStringListModel
 from PySide6.QtWidgets import QApplication, QListView, QWidget
 
+from videostudio.__main__ import return_big_blocks_to_the_os
 from videostudio.core.jobs import SAVED
 from videostudio.services.journal import Journal
 from videostudio.simulator.render import ClipSpec, render_clip
@@ -130,6 +131,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--samples", type=int, default=9)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1_000, 10_000])
     args = parser.parse_args(argv)
+    return_big_blocks_to_the_os()  # the allocator set up as the app's entry point does
     app = QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
