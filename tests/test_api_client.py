@@ -6,6 +6,7 @@ import base64
 import gc
 import json
 import os
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -239,10 +240,12 @@ async def test_a_sent_body_is_freed_when_the_submit_returns(
     await client.generate(request)  # connections and imports settle first
     gc.collect()
     gc.disable()
+    holders = sys.getrefcount(data)
     tracemalloc.start(40)
     try:
         for _ in range(3):
             await client.generate(request)
+        assert sys.getrefcount(data) == holders  # nothing kept the image's text either
         held = tracemalloc.take_snapshot().filter_traces(
             [tracemalloc.Filter(True, "*/videostudio/api/*", all_frames=True)]
         )

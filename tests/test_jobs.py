@@ -382,6 +382,7 @@ def test_the_poll_budget_is_shared_by_every_job_watched() -> None:
     assert policy.interval(0.0) == 3.0  # one job: fast at first
     assert policy.interval(0.0, watching=20) == pytest.approx(20 / policy.budget)
     assert policy.interval(700.0, watching=2) == 20.0  # backed off beyond the budget anyway
+    assert policy.interval(0.0, watching=100) == policy.ceiling  # no job waits longer
 
 
 async def test_a_batch_of_twenty_polls_within_the_budget(
@@ -389,7 +390,7 @@ async def test_a_batch_of_twenty_polls_within_the_budget(
 ) -> None:
     # Real time (virtual time would run the jobs one after another), a quick policy.
     sim.pending_s, sim.running_s = 1.5, 1.5
-    policy = PollPolicy(first=0.05, steps=(), ceiling=0.05, budget=20.0)
+    policy = PollPolicy(first=0.05, steps=(), ceiling=2.0, budget=20.0)
     waits: list[float] = []
 
     async def sleep(delay: float) -> None:

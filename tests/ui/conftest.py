@@ -44,7 +44,7 @@ from videostudio.ui.studio import StudioController
 from videostudio.ui.style import STYLE
 from videostudio.ui.thumbnails import FrameLoader
 
-FAST_POLLS = PollPolicy(first=0.2, steps=(), ceiling=0.2, budget=1000.0)
+FAST_POLLS = PollPolicy(first=0.2, steps=(), ceiling=0.2)
 # Real time in the window: waits as in production, only shorter.
 FAST_RETRY = RetryPolicy(initial=0.05, max_interval=0.2, jitter=0.0)
 FAST_OUTAGE = RetryPolicy(initial=0.3, factor=1.0, max_interval=0.3, jitter=0.0)

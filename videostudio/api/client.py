@@ -25,13 +25,12 @@ import asyncio
 import concurrent.futures
 import contextlib
 import ipaddress
-import json
 import logging
 import os
 import shutil
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +54,7 @@ from videostudio.api.errors import (
     SubmitOutcomeUnknownError,
     SubmitRedirectedError,
 )
+from videostudio.api.request_body import JsonBody
 from videostudio.api.retry import RetryPolicy
 from videostudio.api.transfer import (
     MAX_CLIP_BYTES,
@@ -97,8 +97,6 @@ RetryCallback = Callable[["RetryNotice"], None]
 DiskFree = Callable[[Path], int]
 # A download that moves less than this per ``Timeouts.download`` window is stalled.
 STALL_MIN_BYTES = 16 << 10
-# A request body goes out in pieces of this size (see _pieces).
-_BODY_PIECE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -190,15 +188,6 @@ class _OriginBearer(httpx.Auth):
         yield request
 
 
-async def _pieces(body: bytes) -> AsyncIterator[bytes]:
-    """A request body as a stream: httpx's request and response form reference cycles, and
-    a body held by bytes would stay in memory until the cyclic collector ran (one per job
-    of a batch with big images); a finished stream holds nothing."""
-    view = memoryview(body)
-    for start in range(0, len(view), _BODY_PIECE):
-        yield bytes(view[start : start + _BODY_PIECE])
-
-
 def _is_retryable_status(status: int) -> bool:
     return status == 429 or status >= 500
 
@@ -287,7 +276,7 @@ class VideoClient:
         self, request: GenerationRequest, *, on_retry: RetryCallback | None = None
     ) -> VideoJob:
         """Submit a job. Resent only when it provably did not reach the server, or on 429."""
-        body = json.dumps(request.to_json()).encode()
+        body = JsonBody(request.to_json())
         url = f"{self.base_url}/videos"
         attempt = 0
         while True:
@@ -542,7 +531,7 @@ class VideoClient:
             await self._backoff(attempt, retry_after, error, on_retry)
 
     async def _exchange(
-        self, method: str, url: str, call: str, content: bytes | None = None
+        self, method: str, url: str, call: str, content: JsonBody | None = None
     ) -> _Reply:
         """One request and its whole reply (bounded), within the call's overall deadline.
 
@@ -553,7 +542,7 @@ class VideoClient:
         headers = {"Accept": "application/json", "Accept-Encoding": "gzip, deflate"}
         if content is not None:
             headers["Content-Type"] = "application/json"
-            headers["Content-Length"] = str(len(content))
+            headers["Content-Length"] = str(content.length)
         target = httpx.URL(url)
         key = self._key()  # asked once per call: sent (to the API origin only) and scrubbed
         auth = _OriginBearer(self._origin, lambda: key)
@@ -563,7 +552,11 @@ class VideoClient:
                     async with self._http.stream(
                         method,
                         target,
-                        content=None if content is None else _pieces(content),
+                        # A stream, not bytes: httpx's request and response form
+                        # reference cycles that would keep a body (one per job of a
+                        # batch) until the cyclic collector ran; a finished stream
+                        # holds nothing.
+                        content=None if content is None else content.pieces(),
                         headers=headers,
                         timeout=self.timeouts.of(call),
                         auth=auth,

@@ -18,7 +18,8 @@ class PollPolicy:
     steps: tuple[tuple[float, float], ...] = ((30.0, 5.0), (120.0, 10.0), (600.0, 20.0))
     ceiling: float = 30.0
     # Polls per second for all jobs together: a batch of 20 is polled every 20 s each
-    # (within the 10-30 s OpenRouter suggests) instead of 6.7 times a second in all.
+    # (within the 10-30 s OpenRouter suggests) instead of 6.7 times a second in all;
+    # bigger batches still see each job every ``ceiling`` seconds.
     budget: float = 1.0
 
     def interval(self, elapsed_s: float, watching: int = 1) -> float:
@@ -26,4 +27,4 @@ class PollPolicy:
         for after, step in self.steps:
             if elapsed_s >= after:
                 wait = step
-        return max(min(wait, self.ceiling), watching / self.budget)
+        return min(max(wait, watching / self.budget), self.ceiling)  # never past 30 s
