@@ -28,6 +28,7 @@ def _url(size: int) -> str:
         {"frame_images": [{"image_url": {"url": _url(BIG)}}], "prompt": "x"},
         {"a": [_url(3 * PIECE + 5), _url(BIG + 1)], "b": {"c": _url(10)}, "d": [1.5, True]},
         {"not plain": "é" * BIG, "quotes": '"' * BIG},  # escaped strings stay json.dumps's
+        {"many": [_url(BIG + n) for n in range(12)]},  # markers 1 and 10, 11 apart
     ],
 )
 async def test_the_bytes_sent_are_json_dumps(value: Any) -> None:

@@ -31,7 +31,7 @@ def _swap(node: Any, marker: str, big: list[str]) -> Any:
         return [_swap(v, marker, big) for v in node]
     if isinstance(node, str) and len(node) >= BIG and _PLAIN.fullmatch(node):
         big.append(node)
-        return f"{marker}{len(big) - 1}"
+        return f"{marker}{len(big) - 1}."  # the dot ends the number (1 is not 10)
     return node
 
 
@@ -44,7 +44,7 @@ class JsonBody:
         text = json.dumps(_swap(value, marker, big))
         self._parts: list[bytes | str] = []
         for index, string in enumerate(big):
-            before, text = text.split(f"{marker}{index}", 1)
+            before, text = text.split(f"{marker}{index}.", 1)
             self._parts += [before.encode(), string]
         self._parts.append(text.encode())
         self.length = sum(len(part) for part in self._parts)  # big strings are ASCII
