@@ -54,3 +54,19 @@ def test_the_early_journal_is_the_one_of_the_last_mode(tmp_path: Path) -> None:
     settings.setValue(LAST_MODE_DEMO, False)
     assert _likely_journal(paths, settings, demo=False) == paths.journal
     assert _likely_journal(paths, settings, demo=True) == paths.for_demo().journal
+
+
+async def test_a_new_backend_tells_the_window_every_jobs_state(
+    qapp: QApplication, server: SimulatorServer, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    journal = Journal(data / "journal.sqlite3")
+    ids = [r.local_id for r in journal.add_many([{**BODY, "seed": n} for n in range(3)])]
+    journal.close()
+    s = make_studio(server, data)
+    told: list[dict[int, str]] = []
+    s.controller.jobs_reset.connect(told.append)
+    await s.controller.start()
+    await until(lambda: bool(told), what="the jobs' states")
+    assert told[0] == dict.fromkeys(ids, "queued")  # int keys survive the signal
+    await close_studio(s)

@@ -131,7 +131,7 @@ class StudioController(QObject):
     draft's images (their own view-model); ``tasks`` owns every async slot's work."""
 
     models_changed = Signal(list, str)  # models, a note on where they come from ("" = live)
-    jobs_reset = Signal(dict)  # the (new) backend's jobs: their states by local id
+    jobs_reset = Signal(object)  # {local id: state} of a new backend (Signal(dict) drops int keys)
     job_changed = Signal(object, object)  # JobRecord, Activity | None
     mode_changed = Signal(bool)  # demo?
     link_changed = Signal(str, str)  # state (see ui.link), status-bar text
