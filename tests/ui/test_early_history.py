@@ -30,10 +30,12 @@ async def test_the_library_fills_before_any_backend_opens(
     await s.controller.show_history(data / "journal.sqlite3")
     assert s.controller.backend is None
     await until(lambda: s.window.library.model.total == 5, what="five cards")
+    assert not s.window.spend_badge.isVisible()  # nothing added up yet: no "$0.00"
     await s.controller.start()
     await until(lambda: s.controller.backend is not None, what="the backend")
     await until(lambda: s.controller.preview is None, what="the early journal closed")
     assert s.window.library.model.total == 5  # the same jobs, now from the backend
+    await until(s.window.spend_badge.isVisible, what="the spend figures")
     await close_studio(s)
 
 

@@ -269,6 +269,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.spend_badge = SpendBadge(self)
         self.statusBar().addPermanentWidget(self.spend_badge)
+        self.spend_badge.hide()  # until a backend has added up the journal: no false $0.00
         self.link_label = QLabel(self)
         self.link_label.setObjectName("linkStatus")
         self.statusBar().addPermanentWidget(self.link_label)

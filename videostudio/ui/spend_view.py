@@ -95,6 +95,7 @@ class SpendBadge(QToolButton):
     def set_spend(self, spend: Spend, demo: bool = False) -> None:
         self._spend, self._demo = spend, demo
         self._show()
+        self.show()
 
     def set_budget(self, budget: Budget) -> None:
         self._budget = budget
