@@ -111,18 +111,21 @@ def test_captions_keep_seed_and_cost_in_view_at_1280x800(
     g = CompareGrid()
     g.resize(860, 300)
     g.show()
-    g.set_items(
-        [
-            CompareItem(n, clips["long"], "google/veo-3.1-fast", seed=1779244126, cost="$0.40")
-            for n in (1, 2, 3)
-        ]
-    )
-    caption = g.tile(1).caption
-    qtbot.waitUntil(lambda: "4.0 s" in caption.full_text(), timeout=WAIT)
-    assert caption.full_text() == "veo-3.1-fast · seed 1779244126 · $0.40 · 4.0 s"
-    assert caption.text() == caption.full_text()  # not elided
-    assert caption.toolTip().startswith("google/veo-3.1-fast · seed 1779244126")
-    close(g, g)
+    try:
+        g.set_items(
+            [
+                CompareItem(n, clips["long"], "google/veo-3.1-fast", seed=1779244126, cost="$0.40")
+                for n in (1, 2, 3)
+            ]
+        )
+        caption = g.tile(1).caption
+        qtbot.waitUntil(lambda: "4.0 s" in caption.full_text(), timeout=WAIT)
+        assert caption.full_text() == "veo-3.1-fast · seed 1779244126 · $0.40 · 4.0 s"
+        assert caption.toolTip().startswith("google/veo-3.1-fast · seed 1779244126")
+        # Once laid out (the tiles get their width after the items), nothing is elided.
+        qtbot.waitUntil(lambda: caption.text() == caption.full_text(), timeout=WAIT)
+    finally:
+        close(g, g)  # a grid left playing would slow every test after it
 
 
 def test_seek_puts_every_tile_on_the_leaders_frame(qtbot: QtBot, grid: CompareGrid) -> None:
