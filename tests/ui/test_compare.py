@@ -128,6 +128,18 @@ def test_captions_keep_seed_and_cost_in_view_at_1280x800(
         close(g, g)  # a grid left playing would slow every test after it
 
 
+def test_a_paused_seek_that_a_player_drops_is_asked_again(qtbot: QtBot, grid: CompareGrid) -> None:
+    grid.seek(1500)
+    qtbot.waitUntil(lambda: on_frame(grid, 36), timeout=WAIT)
+    # One player shows another frame, as when QMediaPlayer drops a seek made while paused.
+    grid.tile(13).player.setPosition(round(10.5 * FRAME_MS))
+    qtbot.waitUntil(lambda: grid.tile(13).shown_frame() == 10, timeout=WAIT)
+    grid.seek(1500)  # the same place again: the grid keeps watching until every tile is there
+    grid.tile(13).player.setPosition(round(10.5 * FRAME_MS))  # ...and that seek is lost too
+    qtbot.waitUntil(lambda: on_frame(grid, 36), timeout=WAIT)
+    qtbot.waitUntil(lambda: not grid.sync_timer.isActive(), timeout=WAIT)  # then it rests
+
+
 def test_seek_puts_every_tile_on_the_leaders_frame(qtbot: QtBot, grid: CompareGrid) -> None:
     grid.seek(1500)
     qtbot.waitUntil(lambda: on_frame(grid, 36), timeout=WAIT)  # 1.5 s x 24 fps

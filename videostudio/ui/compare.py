@@ -77,6 +77,7 @@ log = logging.getLogger(__name__)
 MAX_TILES = 4
 DEFAULT_FPS = 24.0
 SYNC_INTERVAL_MS = 250
+STILL_CHECKS = 40  # paused: how many sync ticks (10 s) a seek's frames are watched for
 DRIFT_FRAMES = 1.5  # a tile two or more frames off the leader is re-seeked
 # A re-seek makes the decoder start again from a keyframe; re-seeking a tile again before
 # it has shown a frame (or within the cooldown) only sets it further back.
@@ -346,11 +347,13 @@ class CompareTile(QFrame):
     def is_playing(self) -> bool:
         return self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
 
+    def frame_at(self, ms: float) -> int:
+        """The frame that covers ``ms`` (the last one past the end)."""
+        return min(max(int(ms // self.frame_ms()), 0), self.frame_count() - 1)
+
     def show_time(self, ms: float) -> None:
         """Seek to the frame that covers ``ms`` (its last frame past the end)."""
-        fms = self.frame_ms()
-        n = min(max(int(ms // fms), 0), self.frame_count() - 1)
-        self.player.setPosition(round((n + 0.5) * fms))
+        self.player.setPosition(round((self.frame_at(ms) + 0.5) * self.frame_ms()))
 
     def play(self) -> None:
         if not self.error:
@@ -697,6 +700,8 @@ class CompareGrid(QWidget):
         self._leader: CompareTile | None = None
         self._playing = False
         self._loop = True
+        self._still: float | None = None  # where a paused seek went, until every tile shows it
+        self._still_ticks = 0
         self._rate = 1.0
         self._muted = False
         self._audible: CompareTile | None = None
@@ -908,6 +913,9 @@ class CompareGrid(QWidget):
                 tile.pause()
         self.scrub.set_position(round(ms))
         self._show_time(round(ms))
+        if not self._playing:  # the sync timer checks the frames arrive (see _check_still)
+            self._still, self._still_ticks = ms, 0
+            self.sync_timer.start()
 
     def step(self, frames: int) -> None:
         """Pause and move every tile by whole frames (of the leader's rate)."""
@@ -950,6 +958,7 @@ class CompareGrid(QWidget):
             playing = False
         changed = playing != self._playing
         self._playing = playing
+        self._still = None
         if playing:
             self.sync_timer.start()
         else:
@@ -999,7 +1008,10 @@ class CompareGrid(QWidget):
     def _on_sync_timer_timeout(self) -> None:
         """Re-seek any playing tile more than one frame off the leader."""
         lead = self._leader
-        if not self._playing or lead is None or not lead.is_playing():
+        if not self._playing:
+            self._check_still()
+            return
+        if lead is None or not lead.is_playing():
             return
         pos = lead.position()
         at = (frame_index(pos, lead.frame_ms()) + 0.5) * lead.frame_ms()
@@ -1013,6 +1025,27 @@ class CompareGrid(QWidget):
             if abs(tile.position() - pos) > DRIFT_FRAMES * tile.frame_ms():
                 self.resyncs += 1
                 tile.resync(at, now)
+
+    def _check_still(self) -> None:
+        """Paused: ask again, once a second, any tile whose picture is not the frame of the
+        last seek (QMediaPlayer can drop a seek made while paused); stop once all show it."""
+        ms = self._still
+        self._still_ticks += 1
+        lost = (
+            []
+            if ms is None
+            else [
+                t
+                for t in self.tiles
+                if not t.error and not t.held and t.shown_frame() != t.frame_at(ms)
+            ]
+        )
+        if ms is None or not lost or self._still_ticks > STILL_CHECKS:
+            self._still = None
+            self.sync_timer.stop()
+        elif self._still_ticks % 4 == 0:
+            for tile in lost:
+                tile.show_time(ms)
 
     # -- transport ----------------------------------------------------------------------------
 
