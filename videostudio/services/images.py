@@ -96,7 +96,7 @@ class ImageStore:
             return None
         name = f"{digest.hexdigest()}.{_EXT.get(head[5:].split(';')[0], 'bin')}"
         target = self.root / name
-        if not target.exists():
+        if not target.exists():  # decoded again to write: cheaper than writing every copy
             self.root.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{name}.{os.getpid()}.tmp")
             with tmp.open("wb") as f:

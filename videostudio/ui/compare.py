@@ -1031,15 +1031,8 @@ class CompareGrid(QWidget):
         last seek (QMediaPlayer can drop a seek made while paused); stop once all show it."""
         ms = self._still
         self._still_ticks += 1
-        lost = (
-            []
-            if ms is None
-            else [
-                t
-                for t in self.tiles
-                if not t.error and not t.held and t.shown_frame() != t.frame_at(ms)
-            ]
-        )
+        tiles = [t for t in self.tiles if not t.error and not t.held]
+        lost = [] if ms is None else [t for t in tiles if t.shown_frame() != t.frame_at(ms)]
         if ms is None or not lost or self._still_ticks > STILL_CHECKS:
             self._still = None
             self.sync_timer.stop()
