@@ -147,7 +147,7 @@ def bare_widgets(paths: list[Path], heartbeat: Heartbeat, seconds: float) -> tup
 def run(paths: list[Path], rounds: int, seconds: float) -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
-    from videostudio.ui.compare import CompareGrid, CompareItem
+    from videostudio.ui.review.compare import CompareGrid, CompareItem
 
     app = QApplication(sys.argv[:1])
     heartbeat = Heartbeat()

@@ -35,7 +35,7 @@ from videostudio.services.journal import Journal
 from videostudio.simulator.render import ClipSpec, render_clip
 from videostudio.ui.library.sources import JournalSources
 from videostudio.ui.library.view import LibraryPanel
-from videostudio.ui.thumbnails import FrameLoader
+from videostudio.ui.media.thumbnails import FrameLoader
 
 SIZE = (1280, 800)
 

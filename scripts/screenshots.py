@@ -43,11 +43,11 @@ from videostudio.services.redact import configure_logging
 from videostudio.services.remote_image import fetch_image
 from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Fault, Simulator
-from videostudio.ui.clip_actions import ClipActions
-from videostudio.ui.main_window import MainWindow
-from videostudio.ui.studio import StudioController
-from videostudio.ui.style import STYLE, dark_palette
-from videostudio.ui.thumbnails import FrameLoader
+from videostudio.ui.media.thumbnails import FrameLoader
+from videostudio.ui.session.clip_actions import ClipActions
+from videostudio.ui.session.studio import StudioController
+from videostudio.ui.shell.main_window import MainWindow
+from videostudio.ui.shell.style import STYLE, dark_palette
 
 KEY = "sk-or-v1-screenshots"
 

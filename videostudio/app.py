@@ -147,7 +147,7 @@ async def _first_paint(window: QWidget) -> None:
 
 def _likely_journal(paths: app_paths.Paths, settings: QSettings, demo: bool) -> Path:
     """The journal the window will most likely show: the one of the mode it was last in."""
-    from videostudio.ui.main_window import LAST_MODE_DEMO
+    from videostudio.ui.shell.main_window import LAST_MODE_DEMO
 
     if demo or settings.value(LAST_MODE_DEMO, True, type=bool):
         return paths.for_demo().journal
@@ -181,11 +181,11 @@ def run_app(demo: bool = False, data_dir: str | None = None) -> int:
     """Open the window and run it until it closes; returns the exit code."""
     from videostudio.services.keychain import KeyStore
     from videostudio.services.redact import configure_logging
-    from videostudio.ui.clip_actions import ClipActions
-    from videostudio.ui.main_window import MainWindow
-    from videostudio.ui.studio import StudioController
-    from videostudio.ui.style import STYLE
-    from videostudio.ui.thumbnails import FrameLoader
+    from videostudio.ui.media.thumbnails import FrameLoader
+    from videostudio.ui.session.clip_actions import ClipActions
+    from videostudio.ui.session.studio import StudioController
+    from videostudio.ui.shell.main_window import MainWindow
+    from videostudio.ui.shell.style import STYLE
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)

@@ -37,12 +37,12 @@ from videostudio.services.keychain import KeyStore
 from videostudio.services.remote_image import fetch_image
 from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Simulator
-from videostudio.ui.clip_actions import ClipActions
-from videostudio.ui.link import CONNECTED
-from videostudio.ui.main_window import MainWindow
-from videostudio.ui.studio import StudioController
-from videostudio.ui.style import STYLE
-from videostudio.ui.thumbnails import FrameLoader
+from videostudio.ui.media.thumbnails import FrameLoader
+from videostudio.ui.session.clip_actions import ClipActions
+from videostudio.ui.session.link import CONNECTED
+from videostudio.ui.session.studio import StudioController
+from videostudio.ui.shell.main_window import MainWindow
+from videostudio.ui.shell.style import STYLE
 
 FAST_POLLS = PollPolicy(first=0.2, steps=(), ceiling=0.2)
 # Real time in the window: waits as in production, only shorter.

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from videostudio.core.models import VideoModel
 from videostudio.core.options import check_options, provider_field
 from videostudio.simulator.service import load_catalogue
-from videostudio.ui.advanced_options import NOT_SET, AdvancedOptions, option_label
+from videostudio.ui.compose.advanced_options import NOT_SET, AdvancedOptions, option_label
 
 MODELS = {m["id"]: VideoModel.from_json(m) for m in load_catalogue()}
 VEO = MODELS["google/veo-3.1"]

@@ -17,7 +17,7 @@ from videostudio.core.pricing import estimate_for
 from videostudio.core.spend import Spend, Total
 from videostudio.core.validation import validate_for_sending
 from videostudio.simulator.service import load_catalogue
-from videostudio.ui.batch_panel import (
+from videostudio.ui.compose.batch_panel import (
     MAX_JOBS,
     BatchPanel,
     confirmation_text,

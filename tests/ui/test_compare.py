@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from videostudio.simulator.render import FPS, ClipSpec, render_clip
-from videostudio.ui.compare import (
+from videostudio.ui.review.compare import (
     CompareGrid,
     CompareItem,
     CompareTile,

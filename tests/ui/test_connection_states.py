@@ -69,7 +69,7 @@ async def test_connected_names_the_api_when_it_is_not_openrouter(studio: Studio)
     port = studio.server.port
     assert f"Connected to 127.0.0.1:{port} (not openrouter.ai)" in status_words(studio)
     assert "OpenRouter" not in status_words(studio)
-    from videostudio.ui.link import Link  # the same words for the real service
+    from videostudio.ui.session.link import Link  # the same words for the real service
 
     live = Link(demo=False, base_url="https://openrouter.ai/api/v1", reachable=True, key_ok=True)
     assert live.status == "Connected to OpenRouter"

@@ -13,7 +13,7 @@ from videostudio import paths as app_paths
 from videostudio.app import _likely_journal
 from videostudio.services.journal import Journal
 from videostudio.simulator.server import SimulatorServer
-from videostudio.ui.main_window import LAST_MODE_DEMO
+from videostudio.ui.shell.main_window import LAST_MODE_DEMO
 
 BODY = {"model": "google/veo-3.1-fast", "prompt": "a lighthouse", "duration": 4}
 

@@ -27,7 +27,7 @@ from videostudio.ui.library.delegate import fit_meta
 from videostudio.ui.library.grid import LibraryGrid
 from videostudio.ui.library.model import CARD_ROLE, LibraryModel
 from videostudio.ui.library.thumbs import CardThumbnails
-from videostudio.ui.thumbnails import FrameLoader
+from videostudio.ui.media.thumbnails import FrameLoader
 
 
 @pytest.fixture(scope="session")

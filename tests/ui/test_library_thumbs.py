@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.library_data import CLIP_FRAMES, rendered_clips
 from videostudio.ui.library.thumbs import CardThumbnails
-from videostudio.ui.thumbnails import (
+from videostudio.ui.media.thumbnails import (
     FrameError,
     FrameLoader,
     FrameRequest,

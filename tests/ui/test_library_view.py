@@ -21,7 +21,7 @@ from videostudio.services import library as service
 from videostudio.ui.library.cards import FAILED_STATES
 from videostudio.ui.library.delegate import MAX_CARD_WIDTH, MIN_CARD_WIDTH
 from videostudio.ui.library.view import LibraryPanel
-from videostudio.ui.thumbnails import FrameLoader
+from videostudio.ui.media.thumbnails import FrameLoader
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ def contrast(a: QColor, b: QColor) -> float:
 @pytest.fixture(params=["light", "dark"])
 def palette(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str]:
     """The app's palette for the test: the platform's light one, or a dark Fusion one."""
-    from videostudio.ui.style import dark_palette
+    from videostudio.ui.shell.style import dark_palette
 
     before = qapp.palette()
     if request.param == "dark":

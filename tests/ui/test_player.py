@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from videostudio.simulator.render import ClipSpec, render_clip
-from videostudio.ui.player import PlayerWidget
+from videostudio.ui.review.player import PlayerWidget
 
 
 @pytest.fixture(scope="module")

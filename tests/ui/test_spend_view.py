@@ -15,7 +15,13 @@ from videostudio.core.budget import Budget
 from videostudio.core.jobs import SAVED, JobRecord
 from videostudio.core.models import FAILED, IN_PROGRESS
 from videostudio.core.spend import Spend, spend_of
-from videostudio.ui.spend_view import DEMO_NOTE, BudgetForm, SpendBadge, SpendDialog, SpendPanel
+from videostudio.ui.money.spend_view import (
+    DEMO_NOTE,
+    BudgetForm,
+    SpendBadge,
+    SpendDialog,
+    SpendPanel,
+)
 
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=timezone(timedelta(hours=1)))
 VEO, KLING, HAILUO = "google/veo-3.1", "kwaivgi/kling-v3.0-std", "minimax/hailuo-2.3"

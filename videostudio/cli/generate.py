@@ -48,7 +48,7 @@ def parse_image_arg(arg: str) -> ImagePart:
 
     The same checks as the window's image zone (decoded, scaled down when large).
     """
-    from videostudio.ui.imaging import prepare_image  # Qt's image decoders, no window
+    from videostudio.ui.compose.imaging import prepare_image  # Qt's image decoders, no window
 
     path, role = arg, "reference"
     head, sep, tail = arg.rpartition(":")

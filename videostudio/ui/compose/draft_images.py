@@ -22,7 +22,7 @@ from videostudio.core.images import ImageRejectedError
 from videostudio.core.models import ImagePart, VideoModel
 from videostudio.services.images import read_image_file
 from videostudio.services.remote_image import RemoteImageError, fetch_image, image_name
-from videostudio.ui.imaging import PreparedImage, prepare_image, prepare_remote
+from videostudio.ui.compose.imaging import PreparedImage, prepare_image, prepare_remote
 from videostudio.ui.tasks import TaskGroup, owned_slot
 
 ROLES = ("reference", "first_frame", "last_frame")

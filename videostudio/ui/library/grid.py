@@ -49,7 +49,7 @@ from videostudio.ui.library.delegate import (
     card_height,
 )
 from videostudio.ui.library.model import STRIP_ROLE, LibraryModel
-from videostudio.ui.thumbnails import STRIP_FRAMES
+from videostudio.ui.media.thumbnails import STRIP_FRAMES
 
 LOOKAHEAD_ROWS = 1  # grid rows below the view whose posters are decoded ahead
 RESUBMITTABLE = frozenset({UNKNOWN, REJECTED, STOPPED, FAILED, EXPIRED})

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage
 
-from videostudio.ui.thumbnails import (
+from videostudio.ui.media.thumbnails import (
     POSTER_SIZE,
     STRIP_FRAMES,
     STRIP_TILE,

@@ -40,7 +40,7 @@ from videostudio.ui.library.model import (
     PageSource,
 )
 from videostudio.ui.library.thumbs import CardThumbnails
-from videostudio.ui.thumbnails import POSTER_SIZE, FrameLoader
+from videostudio.ui.media.thumbnails import POSTER_SIZE, FrameLoader
 
 SEARCH_DELAY_MS = 150
 UNDO_SHOWN_MS = 12_000

@@ -27,7 +27,7 @@ from PySide6.QtGui import QImage, QPainter
 if TYPE_CHECKING:  # PyAV (~90 ms to import) loads on first use, off the GUI thread
     import av
 
-log = logging.getLogger("videostudio.ui.thumbnails")
+log = logging.getLogger("videostudio.ui.media.thumbnails")
 
 POSTER_SIZE = QSize(320, 180)
 STRIP_TILE = QSize(256, 144)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from videostudio.ui.scrub_bar import ScrubBar, timecode
+from videostudio.ui.review.scrub_bar import ScrubBar, timecode
 
 DEFAULT_FPS = 24.0
 SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)

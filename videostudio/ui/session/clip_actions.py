@@ -24,12 +24,12 @@ from videostudio.core.options import options_of
 from videostudio.core.seeds import random_seed
 from videostudio.core.spend import cost_text
 from videostudio.services.images import is_ref
-from videostudio.ui.compare import CompareItem
 from videostudio.ui.desktop import TrashReceipt, move_to_trash, restore
 from videostudio.ui.library.cards import files
-from videostudio.ui.studio import StudioController
+from videostudio.ui.media.thumbnails import FrameError, last_frame
+from videostudio.ui.review.compare import CompareItem
+from videostudio.ui.session.studio import StudioController
 from videostudio.ui.tasks import owned_slot
-from videostudio.ui.thumbnails import FrameError, last_frame
 
 # Jobs of a batch that "Retry failed" sends again: they ended without a clip.
 RETRYABLE = frozenset({FAILED, REJECTED, EXPIRED, UNKNOWN})

@@ -52,8 +52,8 @@ from videostudio.services.journal import Journal
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
 from videostudio.services.redact import register_secret
 from videostudio.services.remote_image import fetch_image
-from videostudio.ui.draft_images import DraftImages, ImageFetcher
-from videostudio.ui.link import Link
+from videostudio.ui.compose.draft_images import DraftImages, ImageFetcher
+from videostudio.ui.session.link import Link
 from videostudio.ui.tasks import TaskGroup, owned_slot
 
 if TYPE_CHECKING:  # the backend (httpx) is opened after the first paint

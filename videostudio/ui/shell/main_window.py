@@ -62,25 +62,25 @@ from videostudio.core.models import GenerationRequest, VideoModel
 from videostudio.core.spend import Spend
 from videostudio.core.validation import Problem
 from videostudio.services.activity import Activity
-from videostudio.ui.advanced_options import AdvancedOptions
-from videostudio.ui.banners import Banner, linkify
-from videostudio.ui.batch_panel import BatchPanel
-from videostudio.ui.clip_actions import ClipActions, Draft
-from videostudio.ui.compare import CompareGrid, CompareItem
+from videostudio.ui.compose.advanced_options import AdvancedOptions
+from videostudio.ui.compose.batch_panel import BatchPanel
+from videostudio.ui.compose.image_zone import ImageZone
+from videostudio.ui.compose.model_picker import ModelPicker
+from videostudio.ui.compose.params_panel import ParamsPanel
+from videostudio.ui.compose.prompt_edit import PromptEdit
 from videostudio.ui.desktop import ImageDropFilter, Notifier, reveal
-from videostudio.ui.image_zone import ImageZone
-from videostudio.ui.key_dialog import KeyDialog
 from videostudio.ui.library.cards import files as clip_files
 from videostudio.ui.library.sources import BackendSources
 from videostudio.ui.library.view import LibraryPanel
-from videostudio.ui.model_picker import ModelPicker
-from videostudio.ui.params_panel import ParamsPanel
-from videostudio.ui.player import PlayerWidget
-from videostudio.ui.prompt_edit import PromptEdit
-from videostudio.ui.spend_view import SpendBadge, SpendDialog
-from videostudio.ui.studio import Question, StudioController
-from videostudio.ui.style import FocusRing, themed_style
-from videostudio.ui.thumbnails import FrameLoader
+from videostudio.ui.media.thumbnails import FrameLoader
+from videostudio.ui.money.spend_view import SpendBadge, SpendDialog
+from videostudio.ui.review.compare import CompareGrid, CompareItem
+from videostudio.ui.review.player import PlayerWidget
+from videostudio.ui.session.clip_actions import ClipActions, Draft
+from videostudio.ui.session.studio import Question, StudioController
+from videostudio.ui.shell.banners import Banner, linkify
+from videostudio.ui.shell.key_dialog import KeyDialog
+from videostudio.ui.shell.style import FocusRing, themed_style
 
 PREFERRED_MODEL = "google/veo-3.1-fast"  # a good, affordable first choice
 PROJECT_URL = "https://github.com/videostudio/videostudio"

@@ -1,0 +1,1 @@
+"""The draft form: prompt, model, settings, advanced options, images, batches."""

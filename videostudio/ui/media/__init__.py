@@ -1,0 +1,1 @@
+"""Frames of saved clips, decoded off the GUI thread."""

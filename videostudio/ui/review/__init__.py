@@ -1,0 +1,1 @@
+"""Watching clips: the player, the compare grid and their transport."""

@@ -1,0 +1,1 @@
+"""The view-models: the backend, the connection, what is done to clips."""

@@ -1,0 +1,1 @@
+"""The window itself: layout and wiring, banners, style, the key dialog."""
