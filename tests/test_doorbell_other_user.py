@@ -129,6 +129,7 @@ def _other_user(data: Path, port: int = 0) -> Iterator[dict[str, object]]:
         stderr=subprocess.PIPE,
         text=True,
         cwd="/",
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},  # another user's own Python
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()

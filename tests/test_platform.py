@@ -143,7 +143,6 @@ def test_windows_locks_one_byte_past_the_owner_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: bool
 ) -> None:
     fake = _FakeMsvcrt(held)
-    monkeypatch.setattr(sys, "platform", "win32")
     monkeypatch.setitem(sys.modules, "msvcrt", fake)
     fd = os.open(tmp_path / ".videostudio.lock", os.O_RDWR | os.O_CREAT)
     try:

@@ -10,17 +10,21 @@ process dies, kill -9 included.
 
 from __future__ import annotations
 
+import importlib
 import os
-import sys
+from typing import Any
 
 _FAR = 1 << 30  # the byte locked on Windows: past any owner text, which stays readable
 
 
 def try_lock(fd: int) -> bool:
-    """Lock ``fd`` for this process if nobody holds it; never waits."""
-    if sys.platform == "win32":
-        return _try_lock_windows(fd)
-    return _try_lock_posix(fd)
+    """Lock ``fd`` for this process if nobody holds it; never waits. Chosen by what the
+    OS has: msvcrt (Windows), else fcntl (Linux, macOS)."""
+    try:
+        import msvcrt
+    except ImportError:
+        return _try_lock_posix(fd)
+    return _try_lock_windows(msvcrt, fd)
 
 
 def _try_lock_posix(fd: int) -> bool:
@@ -33,12 +37,10 @@ def _try_lock_posix(fd: int) -> bool:
     return True
 
 
-def _try_lock_windows(fd: int) -> bool:
-    import msvcrt
-
+def _try_lock_windows(msvcrt: Any, fd: int) -> bool:
     os.lseek(fd, _FAR, os.SEEK_SET)
     try:
-        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined, unused-ignore]
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
     except OSError:  # held by another process (EACCES / EDEADLOCK)
         return False
     finally:
@@ -48,4 +50,12 @@ def _try_lock_windows(fd: int) -> bool:
 
 def name() -> str:
     """Which lock this OS gets (for ``--self-check``)."""
-    return "msvcrt.locking (LockFileEx)" if sys.platform == "win32" else "fcntl.flock"
+    return "msvcrt.locking (LockFileEx)" if _has("msvcrt") else "fcntl.flock"
+
+
+def _has(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
