@@ -98,7 +98,7 @@ class DataFolder:
         self._fd: int | None = None
         self._server: asyncio.Server | None = None
         self._token = ""
-        self._callers = 0
+        self._callers: set[asyncio.StreamWriter] = set()
 
     @property
     def held(self) -> bool:
@@ -182,17 +182,17 @@ class DataFolder:
     async def _on_connect(
         self, handler: Handler, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        if self._callers >= MAX_CALLERS:
+        if len(self._callers) >= MAX_CALLERS:
             writer.close()  # the descriptor is given back at once; the caller hears nothing
             return
-        self._callers += 1
+        self._callers.add(writer)
         try:
             await self._answer(handler, reader, writer)
+        except asyncio.CancelledError:
+            pass  # the loop is ending (Python 3.11 would log a cancelled caller as an error)
         finally:
-            self._callers -= 1
+            self._callers.discard(writer)
             writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
 
     async def _answer(
         self, handler: Handler, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -218,6 +218,8 @@ class DataFolder:
 
     async def _close_server(self) -> None:
         server, self._server = self._server, None
+        for caller in list(self._callers):
+            caller.close()  # hung up on: its readline ends, and so does its task
         if server is not None:
             server.close()
             with contextlib.suppress(OSError):
