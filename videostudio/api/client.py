@@ -75,6 +75,7 @@ from videostudio.core.models import (
     VideoModel,
     parse_model_list,
 )
+from videostudio.platform import files
 
 __all__ = [
     "MAX_CLIP_BYTES",
@@ -663,8 +664,4 @@ def move_into_place(part: Path, dest: Path) -> None:
     """Atomically move a checked part file to ``dest`` and make the rename durable."""
     os.replace(part, dest)
     meta_path(part).unlink(missing_ok=True)
-    fd = os.open(dest.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    files.fsync_folder(dest.parent)  # where folders can be synced (not on Windows)

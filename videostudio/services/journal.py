@@ -43,6 +43,7 @@ from videostudio.core.jobs import (
     JobRecord,
     Output,
 )
+from videostudio.platform import files
 from videostudio.services.images import ImageStore
 
 log = logging.getLogger("videostudio.services.journal")
@@ -183,7 +184,8 @@ class Journal:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
+        for pragma in files.sqlite_durability():  # fullfsync on macOS
+            db.execute(pragma)
         db.execute("PRAGMA busy_timeout=5000")
         return db
 
