@@ -33,7 +33,6 @@ from videostudio.core.models import GenerationRequest, ImagePart, VideoModel
 from videostudio.core.options import OptionError, options_of, parse_value, provider_field
 from videostudio.core.pricing import estimate_for, format_usd
 from videostudio.core.seeds import random_seed, with_seed
-from videostudio.core.spend import spend_of
 from videostudio.core.validation import validate_for_sending
 from videostudio.services.images import is_ref, read_image_file
 from videostudio.services.instance import ring
@@ -132,7 +131,7 @@ def build_requests(
     ]
 
 
-def _find_model(models: list[VideoModel], model_id: str) -> VideoModel:
+def find_model(models: list[VideoModel], model_id: str) -> VideoModel:
     for model in models:
         if model.id == model_id:
             return model
@@ -160,7 +159,7 @@ def _held_to_budget(args: argparse.Namespace, env: Env, estimates: list[float | 
     """Refuse what breaks a cap (unless --over-budget); ask before what is costly or big."""
     budget = Budget.from_json(env.journal.setting(SETTING_KEY))
     total = sum(e or 0 for e in estimates)
-    spend = spend_of(env.journal.find(), _now())
+    spend = env.journal.spend(_now())
     reasons = over_caps(budget, spend, total)
     money = "demo money" if env.demo else "money"
     if reasons and not args.over_budget:
@@ -195,7 +194,7 @@ async def generate(args: argparse.Namespace, env: Env) -> int:
     problems: list[str] = []
     checked: list[GenerationRequest] = []
     for request in requests:
-        model = _find_model(catalogue, request.model)
+        model = find_model(catalogue, request.model)
         request = with_seed(request, model)  # every clip reproducible
         problems += [p.message for p in validate_for_sending(request, model)]
         checked.append(request)

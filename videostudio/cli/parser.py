@@ -139,6 +139,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="when another videostudio runs this folder's jobs, hand the job over and exit",
     )
 
+    improve = sub.add_parser(
+        "improve",
+        parents=[common],
+        help="rewrite a prompt for a video model with an LLM (paid: a fraction of a cent)",
+    )
+    improve.add_argument("--prompt", "-p", required=True, help="the prompt to improve")
+    improve.add_argument(
+        "--model", "-m", default=DEFAULT_MODEL, help=f"the video model (default {DEFAULT_MODEL})"
+    )
+    improve.add_argument(
+        "--assistant-model",
+        help="the chat model that rewrites it (default: the saved setting, or a cheap fast one)",
+    )
+
     library = sub.add_parser("library", parents=[common], help="list the saved clips")
     library.add_argument("--search", default="", help="text in the prompt or model, or a seed")
     library.add_argument("--model", help="only this model's clips")
