@@ -31,15 +31,18 @@ from videostudio.core.images import ImageRejectedError
 from videostudio.core.jobs import JobRecord
 from videostudio.core.models import GenerationRequest, ImagePart, VideoModel
 from videostudio.core.options import OptionError, options_of, parse_value, provider_field
+from videostudio.core.presets import PresetError
 from videostudio.core.pricing import estimate_for, format_usd
 from videostudio.core.seeds import random_seed, with_seed
 from videostudio.core.validation import validate_for_sending
 from videostudio.services.images import is_ref, read_image_file
 from videostudio.services.instance import ring
 from videostudio.services.journal import JournalError
+from videostudio.services.presets import PresetStore, for_model
 
 # How often a process that handed its jobs over looks at how they are doing.
 HANDOVER_POLL_S = 1.0
+_ROLE_SUFFIX = {"reference": "reference", "first_frame": "first", "last_frame": "last"}
 
 
 def parse_image_arg(arg: str) -> ImagePart:
@@ -84,6 +87,36 @@ def _base_of(args: argparse.Namespace, env: Env) -> GenerationRequest | None:
     except KeyError:
         raise CliError(f"There is no job {args.like}; see `videostudio jobs`.") from None
     return GenerationRequest.from_json(record.request)
+
+
+async def preset_base(args: argparse.Namespace, env: Env) -> GenerationRequest | None:
+    """``generate --preset NAME``: the preset as the job's starting settings, checked
+    against the catalogue (what the model no longer takes is said and left out)."""
+    if args.preset is None:
+        return None
+    if args.like is not None:
+        raise CliError("Start from a preset or from a job (--like), not both.")
+    try:
+        preset, notes = for_model(PresetStore(env.journal).get(args.preset), await models_of(env))
+    except PresetError as exc:
+        raise CliError(str(exc)) from None
+    for note in notes:
+        say(f"Preset {preset.name!r}, left out: {note}")
+    roles = [*preset.image_roles, *["reference"] * len(args.image)]
+    args.image = [  # an image given without a role takes the preset's role in its place
+        arg if arg.rpartition(":")[2] in _ROLE_SUFFIX.values() else f"{arg}:{_ROLE_SUFFIX[role]}"
+        for arg, role in zip(args.image, roles, strict=False)
+    ]
+    return GenerationRequest(
+        model=preset.model,
+        duration=preset.duration,
+        resolution=preset.resolution,
+        aspect_ratio=preset.aspect_ratio,
+        size=preset.size,
+        generate_audio=preset.generate_audio,
+        seed=preset.seed,
+        provider=provider_field(preset.model, dict(preset.options)),
+    )
 
 
 def build_requests(
@@ -188,7 +221,7 @@ def _now() -> Any:
 
 
 async def generate(args: argparse.Namespace, env: Env) -> int:
-    requests = build_requests(args, _base_of(args, env))
+    requests = build_requests(args, await preset_base(args, env) or _base_of(args, env))
     dest = destination(args.output, len(requests))
     catalogue = await models_of(env)
     problems: list[str] = []
