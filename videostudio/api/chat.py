@@ -201,12 +201,18 @@ class ChatClient:
         ctype = resp.headers.get("content-type", "")
         if ctype.startswith("text/event-stream"):
             events = _Events()
+            done = False
+            # Read to the end even after [DONE] (the server ends the stream there): leaving
+            # httpcore's stream half-read leaves its generators to the garbage collector.
+            # Whatever follows [DONE] is dropped unread; the call's deadline ends an endless one.
             async for raw in resp.aiter_raw():
-                for data in events.feed(raw):
-                    if data.strip() == b"[DONE]":
-                        return
-                    answer.add(parse_json(data, secret), "delta")
-            raise ReplyCutError("The answer stopped before its end; it was not used.")
+                for data in [] if done else events.feed(raw):
+                    done = done or data.strip() == b"[DONE]"
+                    if not done:
+                        answer.add(parse_json(data, secret), "delta")
+            if not done:
+                raise ReplyCutError("The answer stopped before its end; it was not used.")
+            return
         if "json" not in ctype:
             shown = quote_header(ctype, secret) if ctype else "no type"
             raise ResponseFormatError(f"The server replied with {shown} instead of an answer.")

@@ -18,23 +18,6 @@ from videostudio.services.journal import Journal
 from videostudio.services.presets import PresetStore
 
 
-def describe(preset: Preset) -> str:
-    """The settings in a few words, for a list."""
-    parts = [
-        f"{preset.duration} s" if preset.duration else "",
-        preset.size or "",
-        preset.resolution or "",
-        preset.aspect_ratio or "",
-        {True: "audio", False: "no audio", None: ""}[preset.generate_audio],
-        "random seed" if preset.seed is None else f"seed {preset.seed}",
-        ", ".join(f"{k}={v}" for k, v in preset.options.items()),
-        ("images: " + ", ".join(r.replace("_", " ") for r in preset.image_roles))
-        if preset.image_roles
-        else "",
-    ]
-    return ", ".join(p for p in parts if p)
-
-
 def local(args: argparse.Namespace, journal: Journal, paths: Paths) -> int:
     store = PresetStore(journal)
     try:
@@ -44,7 +27,7 @@ def local(args: argparse.Namespace, journal: Journal, paths: Paths) -> int:
                 say("No presets yet: `videostudio preset save NAME --model ...` makes one.")
                 return EXIT_OK
             table(
-                [("NAME", "MODEL", "SETTINGS"), *((p.name, p.model, describe(p)) for p in presets)]
+                [("NAME", "MODEL", "SETTINGS"), *((p.name, p.model, p.describe()) for p in presets)]
             )
         elif args.action == "delete":
             store.delete(args.name)
@@ -84,7 +67,7 @@ async def networked(args: argparse.Namespace, env: Env) -> int:
             if notes:
                 raise CliError("Not saved: " + " ".join(notes))
             saved = store.save(checked)
-            say(f"Saved the preset {saved.name!r}: {saved.model}, {describe(saved)}.")
+            say(f"Saved the preset {saved.name!r}: {saved.model}, {saved.describe()}.")
         else:
             imported, skipped = store.import_file(args.file, catalogue)
             for preset, notes in imported:

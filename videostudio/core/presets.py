@@ -53,6 +53,22 @@ class Preset:
     options: Mapping[str, Any] = field(default_factory=dict)
     image_roles: tuple[str, ...] = ()
 
+    def describe(self) -> str:
+        """The settings in a few words, for a list or a menu."""
+        parts = [
+            f"{self.duration} s" if self.duration else "",
+            self.size or "",
+            self.resolution or "",
+            self.aspect_ratio or "",
+            {True: "audio", False: "no audio", None: ""}[self.generate_audio],
+            "random seed" if self.seed is None else f"seed {self.seed}",
+            ", ".join(f"{k}={v}" for k, v in self.options.items()),
+            ("images: " + ", ".join(r.replace("_", " ") for r in self.image_roles))
+            if self.image_roles
+            else "",
+        ]
+        return ", ".join(p for p in parts if p)
+
     def to_json(self) -> dict[str, Any]:
         """The settings (the name is the key they are stored under)."""
         data: dict[str, Any] = {"model": self.model}
