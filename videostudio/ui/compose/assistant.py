@@ -78,7 +78,7 @@ class ProposalPanel(QFrame):
     def finish(self, text: str, cost: str) -> None:
         self.text.setPlainText(text)
         self.cost.setText(f"Cost {cost}")
-        self.status.setText("Accept replaces your prompt; Ctrl+Z in the prompt brings it back.")
+        self.status.setText("Ctrl+Z in the prompt undoes Accept.")
         self.accept_button.setEnabled(True)
         self.accept_button.setFocus()
 
