@@ -12,8 +12,11 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
-from tests.ui.conftest import Studio, until
+from tests.ui.conftest import Studio, close_studio, make_studio, until
+from videostudio.core.presets import Preset
 from videostudio.core.prompt_guidance import improve_messages
+from videostudio.services.assistant import DEFAULT_MODEL, assistant_model
+from videostudio.services.presets import PresetStore
 from videostudio.simulator.chat import rewrite
 from videostudio.simulator.service import Fault
 from videostudio.ui.compose.history import HistoryPopup
@@ -169,3 +172,39 @@ async def test_presets_from_the_menu(studio: Studio, tmp_path: Path) -> None:
     button.ask_delete("Vertical")
     await _yes()
     await until(lambda: button.names() == ["Vertical (2)"], what="the delete")
+
+
+async def test_history_and_presets_are_there_at_the_next_start(studio: Studio) -> None:
+    form = studio.window.compose
+    form.model_picker.select("google/veo-3.1-fast")
+    form.prompt.set_text("sent from the window")
+    QTest.mouseClick(form.generate_button, Qt.MouseButton.LeftButton)
+    await until(lambda: form.history._prompts == ["sent from the window"], what="the history")
+    backend = studio.controller.backend
+    assert backend is not None
+    PresetStore(backend.journal).save(Preset.from_json("Kept", {"model": "google/veo-3.1"}))
+    await close_studio(studio)
+    again = make_studio(studio.server, studio.data)
+    again.window.show()
+    await again.controller.start()
+    try:
+        await until(lambda: again.window.compose.presets_button.names() == ["Kept"])
+        await until(lambda: again.window.compose.history._prompts == ["sent from the window"])
+    finally:
+        await close_studio(again)
+
+
+async def test_the_assistant_model_is_a_setting(studio: Studio) -> None:
+    window, form = studio.window, studio.window.compose
+    dialog = window.prompt_tools.ask_assistant_model(window)
+    assert dialog.textValue() == DEFAULT_MODEL
+    dialog.setTextValue("openai/gpt-4o-mini")
+    dialog.accept()
+    backend = studio.controller.backend
+    assert backend is not None
+    await until(lambda: assistant_model(backend.journal) == "openai/gpt-4o-mini")
+    form.prompt.set_text(PROMPT)
+    form.request_improve()
+    await until(form.proposal.accept_button.isEnabled, what="the proposal")
+    chat = next(r for r in studio.sim.requests if r["path"] == "/api/v1/chat/completions")
+    assert json.loads(chat["body"])["model"] == "openai/gpt-4o-mini"  # type: ignore[arg-type]

@@ -3,11 +3,15 @@ and waits for Accept (replaces the prompt as one undoable edit) or Dismiss."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -105,3 +109,20 @@ class ProposalPanel(QFrame):
     def _on_dismiss_button_clicked(self) -> None:
         self.hide()
         self.dismissed.emit()
+
+
+def ask_assistant_model(
+    parent: QWidget, current: str, default: str, chosen: Callable[[str], None]
+) -> QInputDialog:
+    """Ask which chat model rewrites prompts (empty: back to ``default``)."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle("Assistant model")
+    dialog.setLabelText(
+        "The OpenRouter chat model that improves prompts (a model id; each answer costs a\n"
+        f"fraction of a cent with a small one). Leave it empty for the default, {default}."
+    )
+    dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
+    dialog.setTextValue(current)
+    dialog.textValueSelected.connect(chosen)
+    dialog.open()
+    return dialog

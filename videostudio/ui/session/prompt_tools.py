@@ -8,12 +8,20 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QInputDialog, QWidget
 
 from videostudio.core.models import VideoModel
 from videostudio.core.presets import Preset, PresetError
-from videostudio.services.assistant import Assistant, AssistantError, assistant_model
+from videostudio.services.assistant import (
+    DEFAULT_MODEL,
+    Assistant,
+    AssistantError,
+    assistant_model,
+    set_assistant_model,
+)
 from videostudio.services.journal import JournalError
 from videostudio.services.presets import PresetStore, for_model
+from videostudio.ui.compose.assistant import ask_assistant_model
 from videostudio.ui.compose.form import ComposeForm
 from videostudio.ui.compose.history import HistoryPopup
 from videostudio.ui.session.studio import StudioController
@@ -67,6 +75,23 @@ class PromptTools(QObject):
         finally:
             self.asking = False
             self.studio.refresh_spend()
+
+    def assistant_model(self) -> str:
+        backend = self.studio.backend
+        return assistant_model(backend.journal) if backend is not None else DEFAULT_MODEL
+
+    def ask_assistant_model(self, parent: QWidget) -> QInputDialog:
+        return ask_assistant_model(
+            parent, self.assistant_model(), DEFAULT_MODEL, self.set_assistant_model
+        )
+
+    @owned_slot(str)
+    async def set_assistant_model(self, model: str) -> None:
+        backend = self.studio.backend
+        if backend is None:
+            return
+        await asyncio.to_thread(set_assistant_model, backend.journal, model)
+        self._say(f"The assistant is now {assistant_model(backend.journal)}.", "info")
 
     # -- history ------------------------------------------------------------------------------
 

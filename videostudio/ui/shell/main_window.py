@@ -248,6 +248,7 @@ class MainWindow(QMainWindow):
         self.demo_action.setToolTip("Switch between the free simulator and OpenRouter at any time.")
         action(settings, "&Refresh model list", self.controller.retry_models, QKeySequence("F5"))
         action(settings, "&Spending and budget…", self.open_spend, QKeySequence("Ctrl+Shift+B"))
+        action(settings, "&Assistant model…", lambda: self.prompt_tools.ask_assistant_model(self))
         clip = bar.addMenu("&Clip")
         action(clip, "&Use these settings", self._on_use_settings, QKeySequence("Ctrl+U"))
         action(clip, "&Vary (new seed)", self._on_vary, QKeySequence("Ctrl+R"))
