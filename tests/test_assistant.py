@@ -179,3 +179,18 @@ def test_the_cli_says_when_the_answer_was_cut(server: SimulatorServer, sim: Simu
     proc = _run("improve", "-p", PROMPT, env=env)
     assert proc.returncode == 3 and proc.stdout == ""
     assert "cut off before it ended" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_assistants_spend_counts_against_a_video_cap() -> None:
+    from videostudio import paths as app_paths
+
+    journal = Journal(app_paths.resolve(None).for_demo().ensure().journal)
+    journal.add_assistant_call(
+        model=DEFAULT_MODEL, video_model=None, outcome="proposal", cost_usd=0.5
+    )
+    journal.close()
+    assert _run("budget", "--demo", "--daily", "0.6").returncode == 0
+    proc = _run(
+        "generate", "--demo", "-p", "a heron", "-m", "google/veo-3.1-fast", "--duration", "4"
+    )
+    assert proc.returncode == 2 and "daily cap" in proc.stderr and "$0.50 spent" in proc.stderr

@@ -202,3 +202,30 @@ async def test_hostile_streams_are_refused_with_bounded_memory() -> None:
     async with _canned(b"<html>hi</html>", "text/html") as client:
         with pytest.raises(ResponseFormatError, match="instead of an answer"):
             await ChatClient(client).complete(MODEL, MESSAGES, stream=False)
+
+
+async def test_a_redirect_is_not_followed_and_max_tokens_is_sent() -> None:
+    seen: list[httpx.Request] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(307, headers={"Location": "https://elsewhere.test/steal"})
+
+    async with VideoClient(
+        api_key="sk-or-v1-secret-key",
+        base_url="https://api.test/api/v1",
+        transport=httpx.MockTransport(reply),
+    ) as client:
+        with pytest.raises(ResponseFormatError, match="not followed"):
+            await ChatClient(client).complete(MODEL, MESSAGES, max_tokens=50)
+    (request,) = seen
+    assert json.loads(request.content)["max_tokens"] == 50
+
+
+def test_the_simulator_checks_max_tokens(server: SimulatorServer) -> None:
+    bad = httpx.post(
+        f"{server.base_url}/chat/completions",
+        json={"model": MODEL, "messages": MESSAGES, "max_tokens": 0},
+        headers={"Authorization": "Bearer k"},
+    )
+    assert bad.status_code == 400 and "max_tokens" in bad.json()["error"]["message"]

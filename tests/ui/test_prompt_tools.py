@@ -208,3 +208,16 @@ async def test_the_assistant_model_is_a_setting(studio: Studio) -> None:
     await until(form.proposal.accept_button.isEnabled, what="the proposal")
     chat = next(r for r in studio.sim.requests if r["path"] == "/api/v1/chat/completions")
     assert json.loads(chat["body"])["model"] == "openai/gpt-4o-mini"  # type: ignore[arg-type]
+
+
+async def test_one_press_one_question(studio: Studio) -> None:
+    form = studio.window.compose
+    form.prompt.set_text(PROMPT)
+    studio.sim.add_fault(Fault("chat", "stall", stall_s=1.0))
+    QTest.mouseClick(form.improve_button, Qt.MouseButton.LeftButton)
+    assert not form.improve_button.isEnabled()  # at once: no second press can slip in
+    form.request_improve()  # the shortcut pressed again meanwhile
+    await until(lambda: "cut off" in form.proposal.status.text(), what="the broken answer")
+    assert form.improve_button.isEnabled() and form.prompt.text() == PROMPT
+    chats = [r for r in studio.sim.requests if r["path"] == "/api/v1/chat/completions"]
+    assert len(chats) == 1

@@ -149,16 +149,20 @@ class ChatClient:
         messages: list[dict[str, str]],
         *,
         stream: bool = True,
+        max_tokens: int | None = None,
         on_text: TextCallback | None = None,
     ) -> ChatAnswer:
-        """One answer; ``on_text`` hears the text so far as it streams in.
+        """One answer; ``on_text`` hears the text so far as it streams in; ``max_tokens``
+        caps its length (and so its cost).
 
         Raises the client's errors: APIStatusError subclasses for error replies (or an
         error event mid-stream), ReplyCutError when the answer stopped early,
         APIConnectionError / APITimeoutError, ResponseFormatError for a reply that is
         not an answer.
         """
-        body = {"model": model, "messages": messages, "stream": stream}
+        body: dict[str, Any] = {"model": model, "messages": messages, "stream": stream}
+        if max_tokens is not None:
+            body["max_tokens"] = max_tokens  # bounds what one answer can cost
         accept = "text/event-stream" if stream else "application/json"
         deadline = self._client.timeouts.chat
         answer = _Answer(model, on_text)

@@ -9,6 +9,7 @@ is an AssistantError carrying one sentence; the caller keeps the user's text as 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ MODEL_KEY = "assistant_model"  # a journal setting, shared by the window and the
 DEFAULT_MODEL = "google/gemini-2.5-flash-lite"  # cheap and fast; a rewrite needs no more
 # What an answer may cost at most with the default model (for the caps, before asking).
 ESTIMATE_USD = 0.001
+MAX_TOKENS = 400  # a 120-word prompt is about 200 tokens; a runaway answer stops here
 KEEP = "Your prompt is unchanged."
 
 
@@ -98,19 +100,25 @@ class Assistant:
         if len(prompt) > MAX_PROMPT_CHARS:
             raise AssistantError(f"The prompt is longer than {MAX_PROMPT_CHARS} characters.")
         chat_model = model or assistant_model(self._journal)
-        self._check_caps()
+        await asyncio.to_thread(self._check_caps)  # adds the journal up: off the event loop
         try:
             answer = await self._chat.complete(
-                chat_model, improve_messages(prompt, video_model), on_text=on_text
+                chat_model,
+                improve_messages(prompt, video_model),
+                max_tokens=MAX_TOKENS,
+                on_text=on_text,
             )
         except ReplyCutError:
-            self._record(chat_model, video_model, "cut", None)
+            await asyncio.to_thread(self._record, chat_model, video_model, "cut", None)
             raise AssistantError(
                 f"The answer was cut off before it ended, so it was not used. {KEEP}"
             ) from None
         except VideoAPIError as exc:
             raise AssistantError(self._sentence(exc)) from None
-        return self._proposal(prompt, video_model, answer)
+        text = _clean(answer.text)
+        outcome = "refused" if answer.refusal else ("proposal" if text else "empty")
+        await asyncio.to_thread(self._record, answer.model, video_model, outcome, answer)
+        return self._proposal(prompt, text, answer)
 
     def _check_caps(self) -> None:
         budget = Budget.from_json(self._journal.setting(BUDGET_KEY))
@@ -120,10 +128,8 @@ class Assistant:
                 f"Not asked: {'; and '.join(reasons)}. Raise the cap to use the assistant."
             )
 
-    def _proposal(self, prompt: str, video_model: VideoModel, answer: ChatAnswer) -> Proposal:
-        text = _clean(answer.text)
-        outcome = "refused" if answer.refusal else ("proposal" if text else "empty")
-        self._record(answer.model, video_model, outcome, answer)
+    @staticmethod
+    def _proposal(prompt: str, text: str, answer: ChatAnswer) -> Proposal:
         if answer.refusal:
             raise AssistantError(f"The assistant declined to rewrite this prompt. {KEEP}")
         if not text:
@@ -137,6 +143,7 @@ class Assistant:
     def _record(
         self, model: str, video_model: VideoModel, outcome: str, answer: ChatAnswer | None
     ) -> None:
+        log.info("assistant %s answered: %s", model, outcome)
         self._journal.add_assistant_call(
             model=model,
             video_model=video_model.id,

@@ -153,6 +153,9 @@ def check_chat(body: Any) -> tuple[str, list[tuple[str, str]], bool] | str:
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
         return "stream: expected a boolean"
+    limit = body.get("max_tokens")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        return "max_tokens: expected a positive integer"
     return model, parsed, stream
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QWidget
@@ -27,18 +27,23 @@ from videostudio.ui.compose.history import HistoryPopup
 from videostudio.ui.session.studio import StudioController
 from videostudio.ui.tasks import owned_slot
 
+if TYPE_CHECKING:
+    from videostudio.services.backend import Backend
+
 HISTORY_LIMIT = 500  # prompts the box walks and the popup lists (a search reaches them all)
 
 
 class PromptTools(QObject):
     """Signals: proposal_started(assistant model); proposal_text(text so far);
-    proposal_ready(text, cost); proposal_failed(sentence); history_ready(prompts, search);
-    presets_ready([(name, description)]); preset_ready(Preset)."""
+    proposal_ready(text, cost); proposal_failed(sentence); asking_changed(bool) while a
+    question is on its way; history_ready(prompts, search); presets_ready([(name,
+    description)]); preset_ready(Preset)."""
 
     proposal_started = Signal(str)
     proposal_text = Signal(str)
     proposal_ready = Signal(str, str)
     proposal_failed = Signal(str)
+    asking_changed = Signal(bool)
     history_ready = Signal(list, str)
     presets_ready = Signal(list)
     preset_ready = Signal(object)
@@ -51,8 +56,7 @@ class PromptTools(QObject):
 
     # -- the assistant ------------------------------------------------------------------------
 
-    @owned_slot(str, object)
-    async def improve(self, prompt: str, model: VideoModel) -> None:
+    def improve(self, prompt: str, model: VideoModel) -> None:
         """One question per press: a press while one is on its way is ignored (it is paid)."""
         backend = self.studio.backend
         if self.asking:
@@ -60,7 +64,11 @@ class PromptTools(QObject):
         if backend is None:
             self.proposal_failed.emit("Connecting; ask again in a moment.")
             return
-        self.asking = True
+        self.asking = True  # before any event can bring a second press
+        self.asking_changed.emit(True)
+        self.tasks.spawn(self._improve(backend, prompt, model))
+
+    async def _improve(self, backend: Backend, prompt: str, model: VideoModel) -> None:
         try:
             assistant = Assistant(backend.client, backend.journal, demo=backend.demo)
             self.proposal_started.emit(assistant_model(backend.journal))
@@ -74,6 +82,7 @@ class PromptTools(QObject):
             self.proposal_ready.emit(proposal.text, proposal.cost_text() + money)
         finally:
             self.asking = False
+            self.asking_changed.emit(False)
             self.studio.refresh_spend()
 
     def assistant_model(self) -> str:
@@ -203,6 +212,7 @@ class PromptTools(QObject):
         self.proposal_text.connect(form.proposal.stream)
         self.proposal_ready.connect(form.proposal.finish)
         self.proposal_failed.connect(form.proposal.fail)
+        self.asking_changed.connect(lambda busy: form.improve_button.setEnabled(not busy))
         self.history_ready.connect(
             lambda prompts, search: form.history.set_prompts(prompts) if not search else None
         )
