@@ -85,9 +85,9 @@ async def test_history_walks_without_losing_the_draft(studio: Studio) -> None:
     assert backend is not None
     for prompt in ("first idea", "second idea", "first idea", "third idea"):
         backend.journal.add({"model": "google/veo-3.1", "prompt": prompt})
-    studio.window.prompt_tools.find_prompts("")
+    await studio.window.prompt_tools.find_prompts("")
     form = studio.window.compose
-    await until(lambda: form.history._prompts == ["third idea", "first idea", "second idea"])
+    assert form.history._prompts == ["third idea", "first idea", "second idea"]
     form.prompt.set_text("my draft")
     editor = form.prompt.editor
     ctrl = Qt.KeyboardModifier.ControlModifier

@@ -53,6 +53,7 @@ class PromptTools(QObject):
         self.studio = studio
         self.tasks = studio.tasks  # closing the studio cancels what runs here
         self.asking = False
+        self._asked: dict[str, int] = {}  # the latest question of each kind
 
     # -- the assistant ------------------------------------------------------------------------
 
@@ -106,9 +107,15 @@ class PromptTools(QObject):
 
     @owned_slot(str)
     async def find_prompts(self, search: str = "") -> None:
+        """The prompts sent that contain ``search``; an answer overtaken by a later question
+        for the same text is dropped (the threads may finish in any order)."""
         backend = self.studio.backend
-        if backend is not None:
-            found = await asyncio.to_thread(backend.journal.prompts, search, HISTORY_LIMIT)
+        if backend is None:
+            return
+        key = f"prompts:{search}"
+        asked = self._asked[key] = self._asked.get(key, 0) + 1
+        found = await asyncio.to_thread(backend.journal.prompts, search, HISTORY_LIMIT)
+        if self._asked[key] == asked:
             self.history_ready.emit(found, search)
 
     # -- presets ------------------------------------------------------------------------------
@@ -120,8 +127,11 @@ class PromptTools(QObject):
     @owned_slot()
     async def list_presets(self) -> None:
         store = self._store()
-        if store is not None:
-            presets = await asyncio.to_thread(store.all)
+        if store is None:
+            return
+        asked = self._asked["presets"] = self._asked.get("presets", 0) + 1
+        presets = await asyncio.to_thread(store.all)
+        if self._asked["presets"] == asked:  # not overtaken by a later list
             self.presets_ready.emit([(p.name, f"{p.model}: {p.describe()}") for p in presets])
 
     @owned_slot(str)
@@ -150,12 +160,13 @@ class PromptTools(QObject):
         data["image_roles"] = [role for _, role in self.studio.images.kept()]
         try:
             preset = Preset.from_json(name, {k: v for k, v in data.items() if v is not None})
-            preset, _ = for_model(preset, self.studio.models)
+            preset, notes = for_model(preset, self.studio.models)
             saved = await asyncio.to_thread(store.save, preset)
         except PresetError as exc:
             self._say(str(exc), "error")
             return
-        self._say(f"Saved the preset {saved.name!r}.", "info")
+        left_out = f"; left out: {' '.join(notes)}" if notes else "."
+        self._say(f"Saved the preset {saved.name!r}{left_out}", "error" if notes else "info")
         await self.list_presets()
 
     @owned_slot(str, str)
