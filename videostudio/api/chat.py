@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from videostudio.api.bodies import JSON_CAP, parse_json, quote_header
+from videostudio.api.bodies import ERROR_CAP, JSON_CAP, parse_json, quote_header
 from videostudio.api.client import VideoClient, _never_sent, _read_bounded, _transport_error
 from videostudio.api.errors import (
     APITimeoutError,
@@ -197,7 +197,7 @@ class ChatClient:
                 f"The server redirected the question to {location}; the redirect was not followed."
             )
         if not 200 <= resp.status_code < 300:
-            body = await _read_bounded(resp, 16 << 10, truncate=True)
+            body = await _read_bounded(resp, ERROR_CAP, truncate=True)
             raise status_error(resp.status_code, body, resp.headers, secret)
         coding = resp.headers.get("content-encoding", "identity").strip().lower()
         if coding != "identity":
