@@ -6,7 +6,8 @@
 
 Tours: "basics" (the README's pictures: empty, model and images, jobs running,
 playing, errors), "studio" (the library, iterating from a clip, compare, a batch,
-spending) and "states" (offline with a saved key, key refused, the key
+spending), "prompt" (the assistant's proposal, the presets menu) and "states"
+(offline with a saved key, key refused, the key
 dialog, a retry counting down, the same job twice, several bad images, a
 dropped image address, About). The window fills the screen; ``--dark`` gives
 it a dark Fusion palette. Keys and clicks go through the X server with
@@ -338,6 +339,37 @@ async def studio(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) 
     await shoot("10-spend")
 
 
+async def prompt(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) -> None:
+    """The prompt's tools: the assistant's proposal beside the prompt, the presets menu."""
+    c = window.controller
+    await c.start()
+    await until(lambda: window.compose.model_picker.count() > 0 and c.backend is not None)
+    form, tools = window.compose, window.prompt_tools
+    for name, model, duration, aspect in (
+        ("Vertical Veo, 6 s", "google/veo-3.1", 6, "9:16"),
+        ("Kling wide, 10 s", "kwaivgi/kling-v3.0-std", 10, "16:9"),
+        ("Sora pro, 12 s", "openai/sora-2-pro", 12, None),
+    ):
+        form.model_picker.select(model)
+        form.params.duration.setCurrentIndex(form.params.duration.findData(duration))
+        if aspect:
+            form.params.aspect.setCurrentIndex(form.params.aspect.findData(aspect))
+        await tools.save_preset(name, form.settings_for_preset())
+    await until(lambda: len(form.presets_button.names()) == 3)
+    form.model_picker.select("google/veo-3.1")
+    form.prompt.set_text("a lighthouse keeper climbs the spiral stairs at dusk, storm outside")
+    form.prompt.focus()
+    await xdotool("key", "ctrl+shift+i")
+    await until(form.proposal.accept_button.isEnabled)
+    await shoot("11-proposal")
+    await click(form.proposal.dismiss_button)
+    await click(form.presets_button)
+    await until(form.presets_button.menu_.isVisible)
+    await xdotool("key", "Down")
+    await shoot("12-presets")
+    await xdotool("key", "Escape")
+
+
 def _box(window: MainWindow, title: str) -> QWidget | None:
     for widget in QApplication.topLevelWidgets():
         if widget.isVisible() and title in widget.windowTitle() and widget is not window:
@@ -353,7 +385,9 @@ def _question(window: MainWindow) -> QWidget | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out", nargs="?", default="docs/screenshots")
-    parser.add_argument("--tour", choices=("basics", "states", "studio"), default="basics")
+    parser.add_argument(
+        "--tour", choices=("basics", "states", "studio", "prompt"), default="basics"
+    )
     parser.add_argument("--dark", action="store_true", help="a dark Fusion palette")
     parser.add_argument("--prefix", default="", help="put before each file name")
     args = parser.parse_args()
@@ -400,7 +434,7 @@ def main() -> int:
             connect,
             keys,
             partial(verify_key, base_url=live_url),
-            demo=args.tour in ("basics", "studio"),
+            demo=args.tour in ("basics", "studio", "prompt"),
             fetch=partial(fetch_image, allow_http_loopback=True),  # the shots' web is loopback
         )
         settings = QSettings(str(paths.settings), QSettings.Format.IniFormat)
@@ -421,6 +455,8 @@ def main() -> int:
                     await basics(window, sim, shoot, tmp)
                 elif args.tour == "studio":
                     await studio(window, sim, shoot, tmp)
+                elif args.tour == "prompt":
+                    await prompt(window, sim, shoot, tmp)
                 else:
                     await states(window, sim, shoot, tmp, live_port)
             finally:
