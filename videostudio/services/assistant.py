@@ -14,9 +14,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from videostudio.api.chat import ChatAnswer, ChatClient
-from videostudio.api.client import VideoClient
 from videostudio.api.errors import ReplyCutError, VideoAPIError
 from videostudio.core import failures
 from videostudio.core.budget import SETTING_KEY as BUDGET_KEY
@@ -27,6 +26,10 @@ from videostudio.core.prompt_guidance import improve_messages
 from videostudio.core.validation import MAX_PROMPT_CHARS
 from videostudio.services.errors import to_failure
 from videostudio.services.journal import Journal
+
+if TYPE_CHECKING:  # the window imports this module before its first paint; httpx after it
+    from videostudio.api.chat import ChatAnswer
+    from videostudio.api.client import VideoClient
 
 log = logging.getLogger("videostudio.services.assistant")
 
@@ -81,6 +84,8 @@ class Assistant:
         demo: bool = False,
         now: Callable[[], datetime] = lambda: datetime.now().astimezone(),
     ) -> None:
+        from videostudio.api.chat import ChatClient  # after the first paint: see TYPE_CHECKING
+
         self._chat = ChatClient(client)
         self._journal = journal
         self._demo = demo
