@@ -14,6 +14,7 @@ import pytest
 
 from videostudio.core.jobs import QUEUED, SAVED, SUBMITTING, UNKNOWN
 from videostudio.services.journal import MIGRATIONS, Journal, JournalError, StateConflictError
+from videostudio.services.restore import restore
 
 BODY = {"model": "google/veo-3.1", "prompt": "a lighthouse", "duration": 8, "seed": 3}
 
@@ -180,7 +181,7 @@ def test_migration_backs_up_first_and_moves_images_out_of_the_rows(tmp_path: Pat
     assert record.seed == 3
     assert journal.images.expand(record.request)["frame_images"][0]["image_url"]["url"] == url
     (backup,) = journal.list_backups()
-    assert "before-schema-3" in backup.name
+    assert f"before-schema-{len(MIGRATIONS)}" in backup.name
     old = sqlite3.connect(backup)
     assert old.execute("PRAGMA user_version").fetchone()[0] == 2
     assert url in old.execute("SELECT request FROM jobs").fetchone()[0]
@@ -193,10 +194,10 @@ def test_a_backup_can_be_restored(tmp_path: Path) -> None:
     kept = journal.add(BODY)
     backup = journal.backup("manual")
     journal.add({**BODY, "prompt": "made after the backup"})
-    before = journal.restore(backup)
+    done = restore(journal, backup, tmp_path / "clips")
     assert [r.local_id for r in journal.find()] == [kept.local_id]
-    assert before.exists()
-    assert len(Journal(before).find()) == 2
+    assert done.before.exists()
+    assert len(Journal(done.before).find()) == 2
 
 
 def test_images_are_stored_once_and_keep_the_journal_small(tmp_path: Path) -> None:

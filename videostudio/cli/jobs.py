@@ -26,15 +26,33 @@ async def resume(args: argparse.Namespace, env: Env) -> int:
         if service is None:
             say(f"{owner_of(env)} is running the jobs of this folder; it will finish them.")
             return EXIT_OK
+        _release_restored(env, args.restored)
         printer = Printer(sys.stderr, max_wait=args.max_wait)
         service.subscribe(printer)
         started = await service.resume()
+        held = env.journal.held_restored()
+        if held:
+            say(
+                f"{len(held)} job(s) restored from a backup are kept as history, not sent or "
+                "polled: `videostudio resume --restored` does (or `--restored N` for one)."
+            )
         if not started:
             say("Nothing to resume.")
         await run_until_done(service, printer)
     ids = {r.local_id for r in started}
     touched = [r for r in env.journal.find() if r.local_id in ids or r.state == UNKNOWN]
     return summary(touched) if touched else EXIT_OK
+
+
+def _release_restored(env: Env, wanted: list[int] | None) -> None:
+    """``--restored [N...]``: the user's word that restored jobs may be driven."""
+    if wanted is None:
+        return
+    released = env.journal.release_restored(wanted or None)
+    for local_id in sorted(set(wanted) - set(released)):
+        say(f"Job {local_id} is not a restored job waiting for your word.")
+    if released:
+        say(f"Released {len(released)} restored job(s): {', '.join(map(str, released))}.")
 
 
 async def retry(args: argparse.Namespace, env: Env) -> int:

@@ -168,8 +168,16 @@ def build_parser() -> argparse.ArgumentParser:
     jobs = sub.add_parser("jobs", parents=[common], help="show the job journal")
     jobs.add_argument("--json", action="store_true", help="print the journal as JSON")
 
-    sub.add_parser(
+    resume = sub.add_parser(
         "resume", parents=[common, waiting], help="finish every unfinished job, then exit"
+    )
+    resume.add_argument(
+        "--restored",
+        type=int,
+        nargs="*",
+        metavar="N",
+        help="also send, poll and download jobs restored from a backup (all, or jobs N...); "
+        "without it they are kept as history",
     )
 
     retry = sub.add_parser(

@@ -259,6 +259,9 @@ class JobService:
         record = await asyncio.to_thread(self.journal.get, local_id)
         if record.state not in (NOT_SAVED, COMPLETED, DOWNLOADING):
             raise ValueError(f"Job {local_id} is {record.label.lower()}; there is nothing to save.")
+        if record.restored:  # the user's word for this restored job
+            await asyncio.to_thread(self.journal.release_restored, [local_id])
+            record = await asyncio.to_thread(self.journal.get, local_id)
         if dest is not None:
             record = await self._update(record, path=str(dest), outputs=(), note=None)
         self._start(record)
@@ -339,6 +342,9 @@ class JobService:
 
     async def _advance(self, record: JobRecord) -> None:
         record = await asyncio.to_thread(self.journal.get, record.local_id)
+        if record.restored:
+            log.info("job %d is restored history; it waits for the user", record.local_id)
+            return
         if record.state == SUBMITTING:
             # Only reached when this process's own submit was interrupted by a surprise:
             # the POST may have gone out, so it is never sent again by itself.
