@@ -19,6 +19,8 @@ from videostudio.cli.common import (
 )
 from videostudio.cli.output import EXIT_BUSY, EXIT_OK, CliError, say
 from videostudio.core.jobs import SAVED, UNKNOWN
+from videostudio.services.journal import AlreadyRetriedError
+from videostudio.services.spending import OverBudgetError
 
 
 async def resume(args: argparse.Namespace, env: Env) -> int:
@@ -60,9 +62,18 @@ async def retry(args: argparse.Namespace, env: Env) -> int:
         if service is None:
             raise _busy(env, "retry")
         try:
-            record = await service.submit_again(args.local_id)
+            record = await service.submit_again(
+                args.local_id, again=args.again, over_budget=args.over_budget
+            )
         except KeyError:
             raise CliError(f"There is no job {args.local_id}; see `videostudio jobs`.") from None
+        except AlreadyRetriedError as exc:
+            raise CliError(f"{exc} Nothing was sent; add --again to send it.") from None
+        except OverBudgetError as exc:
+            raise CliError(
+                f"Not sent: {exc}. Nothing was sent. Raise the cap with `videostudio budget`, "
+                "or add --over-budget to send this one anyway."
+            ) from None
         except ValueError as exc:
             raise CliError(str(exc)) from None
         printer = Printer(sys.stderr, {record.local_id}, args.max_wait)

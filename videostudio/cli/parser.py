@@ -186,6 +186,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="send a job again (one that may not exist, or was refused)",
     )
     retry.add_argument("local_id", type=int, help="the job's number in `videostudio jobs`")
+    retry.add_argument(
+        "--again",
+        action="store_true",
+        help="send it even though it was sent again already (another paid job)",
+    )
+    retry.add_argument(
+        "--over-budget",
+        action="store_true",
+        help="send it once even though it takes the spend past a budget cap",
+    )
 
     save = sub.add_parser(
         "save",

@@ -37,6 +37,7 @@ from typing import Any
 from videostudio.core.jobs import (
     NOT_SAVED,
     QUEUED,
+    STOPPED,
     SUBMITTING,
     UNKNOWN,
     WATCHED_STATES,
@@ -146,6 +147,17 @@ def apply_migrations(db: sqlite3.Connection, images: ImageStore, start: int, sto
 
 class JournalError(RuntimeError):
     """The journal cannot be opened or written (disk full, a newer schema, corruption)."""
+
+
+class AlreadyRetriedError(ValueError):
+    """The job was sent again already; another new job needs the user's yes."""
+
+    def __init__(self, local_id: int, retried_as: int) -> None:
+        super().__init__(
+            f"Job {local_id} was already sent again as job {retried_as}. Send another?"
+        )
+        self.local_id = local_id
+        self.retried_as = retried_as
 
 
 class StateConflictError(RuntimeError):
@@ -325,6 +337,7 @@ class Journal:
         estimates: Iterable[float | None] | None = None,
         paths: Iterable[str | None] | None = None,
         batch: str | None = None,
+        over_budget: bool = False,
     ) -> list[JobRecord]:
         """Write several jobs in one transaction (a batch is journaled whole or not at all).
 
@@ -334,28 +347,41 @@ class Journal:
         estimates = list(estimates) if estimates is not None else [None] * len(stored)
         paths = list(paths) if paths is not None else [None] * len(stored)
         now = self._clock()
-        ids: list[int] = []
         with self._write() as db:
-            for request, estimate, path in zip(stored, estimates, paths, strict=True):
-                seed = request.get("seed")
-                cur = db.execute(
-                    "INSERT INTO jobs (state, model, prompt, request, estimate_usd, path, batch,"
-                    " seed, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        state,
-                        str(request.get("model", "")),
-                        str(request.get("prompt") or ""),
-                        json.dumps(request),
-                        estimate,
-                        path,
-                        batch,
-                        seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
-                        now,
-                        now,
-                    ),
-                )
-                ids.append(int(cur.lastrowid or 0))
+            ids = [
+                _insert(db, request, state, estimate, path, batch, over_budget, now)
+                for request, estimate, path in zip(stored, estimates, paths, strict=True)
+            ]
         return [self.get(i) for i in ids]
+
+    def add_retry(
+        self, local_id: int, request: dict[str, Any], *, again: bool, over_budget: bool = False
+    ) -> tuple[JobRecord, JobRecord]:
+        """Journal job ``local_id`` sent again as a new job, and point the old row at it, in
+        one transaction; returns (old, new). A row already sent again is only sent again
+        with ``again`` (AlreadyRetriedError otherwise). A row of unknown outcome is stopped."""
+        (stored,) = self.images.externalize_many([request])
+        now = self._clock()
+        with self._write() as db:
+            row = db.execute(
+                "SELECT state, retried_as, estimate_usd, batch FROM jobs WHERE local_id=?",
+                (local_id,),
+            ).fetchone()
+            if row is None:
+                raise KeyError(local_id)
+            if row["retried_as"] is not None and not again:
+                raise AlreadyRetriedError(local_id, int(row["retried_as"]))
+            new = _insert(
+                db, stored, QUEUED, row["estimate_usd"], None, row["batch"], over_budget, now
+            )
+            changes: dict[str, Any] = {"retried_as": new, "updated_at": now}
+            if row["state"] == UNKNOWN:
+                changes |= {"state": STOPPED, "error": f"Submitted again as job #{new}."}
+            db.execute(
+                f"UPDATE jobs SET {', '.join(f'{k}=?' for k in changes)} WHERE local_id=?",  # noqa: S608 (our names)
+                [*changes.values(), local_id],
+            )
+        return self.get(local_id), self.get(new)
 
     def update(
         self, local_id: int, *, expect: Collection[str] | None = None, **changes: Any
@@ -552,6 +578,38 @@ class Journal:
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise JournalError(f"Cannot write the job journal: {exc}") from exc
+
+
+def _insert(
+    db: sqlite3.Connection,
+    request: dict[str, Any],
+    state: str,
+    estimate: float | None,
+    path: str | None,
+    batch: str | None,
+    over_budget: bool,
+    now: float,
+) -> int:
+    """One new row; returns its local id."""
+    seed = request.get("seed")
+    cur = db.execute(
+        "INSERT INTO jobs (state, model, prompt, request, estimate_usd, path, batch,"
+        " seed, over_budget, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            state,
+            str(request.get("model", "")),
+            str(request.get("prompt") or ""),
+            json.dumps(request),
+            estimate,
+            path,
+            batch,
+            seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
+            int(over_budget),
+            now,
+            now,
+        ),
+    )
+    return int(cur.lastrowid or 0)
 
 
 def _readable_rows(path: Path) -> tuple[list[dict[str, Any]], int]:
