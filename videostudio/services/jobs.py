@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from videostudio.api import errors as api
-from videostudio.api.client import RetryNotice, VideoClient, move_into_place
+from videostudio.api.client import RetryNotice, SubmitProgress, VideoClient, move_into_place
 from videostudio.api.retry import RetryPolicy
 from videostudio.core import failures
 from videostudio.core.failures import Failure
@@ -137,7 +137,7 @@ class JobService:
         self._not_found_grace_s = not_found_grace_s
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._polling: set[int] = set()
-        self._writes: set[asyncio.Future[JobRecord]] = set()
+        self._writes: set[asyncio.Future[Any]] = set()
         self._submit_lock = asyncio.Lock()  # one POST at a time keeps the journal order honest
         self._downloads = asyncio.Semaphore(max_parallel_downloads)
         self._listeners: list[JobListener] = []
@@ -413,11 +413,18 @@ class JobService:
                     return refused
                 record = await asyncio.to_thread(self.journal.get, record.local_id)
             while True:
-                record = await self._update(
-                    record, expect=[QUEUED], state=SUBMITTING, submitted_at=self._clock()
-                )
+                progress = SubmitProgress()
                 try:
-                    job = await self.client.generate(request, on_retry=self._on_retry(record))
+                    record = await self._update(
+                        record, expect=[QUEUED], state=SUBMITTING, submitted_at=self._clock()
+                    )
+                    job = await self.client.generate(
+                        request, on_retry=self._on_retry(record), progress=progress
+                    )
+                except asyncio.CancelledError:
+                    if not progress.may_have_sent:  # e.g. the window switched backends
+                        await self._requeue(record.local_id)
+                    raise
                 except api.SubmitOutcomeUnknownError as exc:
                     return await self._unknown(record, str(exc))
                 except (api.APIConnectionError, api.RateLimitError) as exc:
@@ -454,6 +461,20 @@ class JobService:
                     return await self._unknown(record, str(exc))
                 self._set_offline(None)
                 return await self._accepted(record, job.id, job.status)
+
+    async def _requeue(self, local_id: int) -> None:
+        """A submit stopped before its request left this machine was certainly not sent:
+        it is queued again (after the write that marked it submitting has landed)."""
+        await asyncio.gather(*self._writes, return_exceptions=True)
+
+        def requeue() -> None:
+            with contextlib.suppress(StateConflictError, KeyError):
+                self.journal.update(local_id, expect=[SUBMITTING], state=QUEUED)
+
+        write = asyncio.ensure_future(asyncio.to_thread(requeue))
+        self._writes.add(write)
+        write.add_done_callback(self._writes.discard)
+        await asyncio.shield(write)
 
     async def _held_to_budget(self, record: JobRecord) -> JobRecord | None:
         """At the moment of sending (under the submit lock): the row refused when it would
