@@ -179,6 +179,30 @@ async def test_a_cap_refuses_and_nothing_is_sent(studio: Studio) -> None:
     await until(lambda: len(posts(studio)) == 1, what="the deliberate override")
 
 
+async def test_a_handed_over_job_past_a_cap_is_asked_about_when_it_is_sent(
+    studio: Studio,
+) -> None:
+    """The window drives the folder; a job another process journaled (without an override)
+    reaches a cap at the moment it is sent: the window asks, and only a yes sends it."""
+    backend = studio.controller.backend
+    assert backend is not None and backend.driving
+    studio.controller.set_budget(Budget(daily=0.10))
+    await until(lambda: "$0.10" in studio.window.spend_badge.text(), what="the cap")
+    body = {"model": "google/veo-3.1-fast", "prompt": "handed over", "duration": 4}
+    refused = backend.journal.add(body, estimate_usd=0.32)
+    await backend.jobs.adopt()  # what a ring of the doorbell does
+    details = await answer("Don't send", "Over your budget", "Don't send")
+    assert f"job {refused.local_id}:" in details and "over your daily cap of $0.10" in details
+    await until(lambda: backend.journal.get(refused.local_id).state == "rejected")
+    assert "over your daily cap" in (backend.journal.get(refused.local_id).error or "")
+    sent = backend.journal.add({**body, "prompt": "handed over, sent"}, estimate_usd=0.32)
+    await backend.jobs.adopt()
+    await answer("Send anyway, this once", "Over your budget", "Don't send")
+    await until(lambda: len(posts(studio)) == 1, what="the one the user allowed")
+    assert posts(studio)[0]["prompt"] == "handed over, sent"
+    assert backend.journal.get(sent.local_id).over_budget
+
+
 async def test_spend_is_always_in_view(studio: Studio) -> None:
     await make_clip(studio, "what did it cost", duration=4)
     w = studio.window

@@ -38,7 +38,7 @@ def jobs(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
             lines.append(
                 (
                     str(r.local_id),
-                    r.label,
+                    r.label + (" (restored)" if r.restored else ""),
                     r.model,
                     seed,
                     cost_text(r),
