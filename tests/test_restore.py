@@ -123,7 +123,17 @@ def _many_rows(db: sqlite3.Connection) -> None:
         )
 
 
+def _state_of_another_type(db: sqlite3.Connection) -> None:
+    db.execute("UPDATE jobs SET state=x'00ff'")
+
+
+def _setting_not_json(db: sqlite3.Connection) -> None:
+    db.execute("INSERT INTO settings (key, value) VALUES ('budget', 'no cap {')")
+
+
 HOSTILE = {
+    "a value of another type": (_state_of_another_type, "value(s) of jobs.state"),
+    "a setting that is not JSON": (_setting_not_json, "1 setting(s) are not JSON"),
     "triggers": (_plant_trigger, "holds what this app never writes (trigger plant)"),
     "a view named like a table": (_view_like_a_table, "view settings"),
     "a newer schema": (_newer, f"was written by a newer videostudio (schema {len(MIGRATIONS) + 3}"),

@@ -176,18 +176,23 @@ def restore(journal: Journal, backup: Path, clips_dir: Path) -> Restored:
         except RestoreRefusedError as exc:
             raise RestoreRefusedError(f"Not restored: {exc} {kept}") from None
         try:
-            with closing(_fresh(Path(tmp), copy, version, journal.images)) as fresh:
+            with closing(_fresh(Path(tmp), copy, version, journal.images, backup)) as fresh:
                 dropped = _drop_outside_paths(fresh, clips_dir)
                 fresh.execute("UPDATE jobs SET restored=1")
                 jobs = int(fresh.execute("SELECT count(*) FROM jobs").fetchone()[0])
                 journal.replace_content(fresh)
+        except RestoreRefusedError as exc:
+            raise RestoreRefusedError(f"Not restored: {exc} {kept}") from None
         except (sqlite3.Error, OSError) as exc:
             raise RestoreRefusedError(f"Not restored: {exc}. {kept}") from None
     return Restored(before, jobs, dropped)
 
 
-def _fresh(folder: Path, copy: Path, version: int, images: ImageStore) -> sqlite3.Connection:
-    """A new journal at ``version`` holding the copy's rows, then migrated to today's."""
+def _fresh(
+    folder: Path, copy: Path, version: int, images: ImageStore, shown: Path
+) -> sqlite3.Connection:
+    """A new journal at ``version`` holding the copy's rows (values of the declared types
+    only), then migrated to today's."""
     fresh = sqlite3.connect(folder / "fresh.sqlite3", isolation_level=None, uri=True)
     apply_migrations(fresh, images, 0, version)
     _, tables = known_schema(version)
@@ -200,5 +205,47 @@ def _fresh(folder: Path, copy: Path, version: int, images: ImageStore) -> sqlite
         )
     fresh.execute("COMMIT")
     fresh.execute("DETACH DATABASE backup")
+    try:
+        _check_values(fresh, tables, shown)
+    except RestoreRefusedError:
+        fresh.close()
+        raise
     apply_migrations(fresh, images, version, len(MIGRATIONS))
     return fresh
+
+
+# What each declared column type may hold once SQLite applied its affinity on insert.
+_TYPES = {
+    "TEXT": ("text", "null"),
+    "INTEGER": ("integer", "null"),
+    "REAL": ("real", "integer", "null"),
+}
+
+
+def _check_values(
+    db: sqlite3.Connection, tables: tuple[tuple[str, tuple[str, ...]], ...], shown: Path
+) -> None:
+    """Refuse values this app never writes: of another type than their column's, and
+    settings that are not JSON (a damaged budget must not read as no budget)."""
+    for table, _ in tables:
+        for column in db.execute(f'PRAGMA table_info("{table}")'):
+            name, declared = str(column[1]), str(column[2]).upper()
+            allowed = _TYPES.get(declared)
+            if allowed is None:
+                continue
+            marks = ",".join("?" * len(allowed))
+            bad = db.execute(
+                f'SELECT count(*) FROM "{table}" WHERE typeof("{name}") NOT IN ({marks})',  # noqa: S608 (names from our own schema)
+                allowed,
+            ).fetchone()[0]
+            if bad:
+                raise RestoreRefusedError(
+                    f"{shown} is not a journal this app wrote: {bad} value(s) of {table}.{name} "
+                    "are of the wrong type."
+                )
+    if any(table == "settings" for table, _ in tables):
+        bad = db.execute("SELECT count(*) FROM settings WHERE NOT json_valid(value)").fetchone()
+        if bad[0]:
+            raise RestoreRefusedError(
+                f"{shown} is not a journal this app wrote: {bad[0]} setting(s) are not JSON."
+            )
