@@ -281,14 +281,18 @@ def _names_backup_of_live(stderr: str) -> None:
 
 
 def test_restoring_the_oldest_backup_keeps_it_and_every_other(data_dir: Path) -> None:
-    journal = Journal(data_dir / "journal.sqlite3")
+    journal = Journal(data_dir / "journal.sqlite3", clock=lambda: 1.8e9)  # one second
     journal.add(BODY, state="rejected")
-    made = [journal.backup(f"manual{i}") for i in range(5)]  # as many as are kept
+    made = [journal.backup("manual") for _ in range(5)]  # as many as are kept
+    assert len(set(made)) == 5
     from videostudio.services.restore import restore
 
-    done = restore(journal, made[0], data_dir / "clips")
+    first = restore(journal, made[0], data_dir / "clips")
+    journal.add({**BODY, "prompt": "made after the first restore"}, state="rejected")
+    second = restore(journal, made[1], data_dir / "clips")
     assert all(p.is_file() for p in made)
-    assert done.before.is_file()
+    assert first.before != second.before
+    assert len(Journal(second.before).find()) == 2  # the journal between the two restores
     assert [r.restored for r in journal.find()] == [True]
     journal.close()
 

@@ -22,6 +22,7 @@ words (scrubbed of the key by the client).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
 import os
@@ -287,6 +288,10 @@ class Journal:
         self.backups.mkdir(parents=True, exist_ok=True)
         stamp = datetime.fromtimestamp(self._clock()).strftime("%Y%m%d-%H%M%S")
         target = self.backups / f"journal-{stamp}-{reason}.sqlite3"
+        for number in itertools.count(2):  # two in one second: never one over the other
+            if not target.exists():
+                break
+            target = self.backups / f"journal-{stamp}-{reason}-{number}.sqlite3"
         with closing(sqlite3.connect(target)) as out:
             self._db.backup(out)
         for old in self.list_backups()[BACKUPS_KEPT:] if prune else ():
