@@ -179,6 +179,25 @@ async def test_a_cap_refuses_and_nothing_is_sent(studio: Studio) -> None:
     await until(lambda: len(posts(studio)) == 1, what="the deliberate override")
 
 
+async def test_under_a_cap_a_job_of_unknown_price_asks_first(studio: Studio) -> None:
+    (entry,) = [m for m in studio.sim.catalogue if m["id"] == "google/veo-3.1-fast"]
+    entry["pricing_skus"] = {}  # the live list gives no price for it
+    await studio.controller.retry_models()  # F5
+    w = studio.window
+    await until(lambda: w.estimate.text() == "Price unknown", what="no price")
+    studio.controller.set_budget(Budget(daily=2.0))
+    await until(lambda: "$2.00" in w.spend_badge.text(), what="the cap in the badge")
+    w.prompt.set_text("priceless")
+    w.generate_button.click()
+    details = await answer("Don't send", "Over your budget", "Don't send")
+    assert "its price cannot be estimated, so it cannot be held to your daily cap" in details
+    assert posts(studio) == []
+    await until(w.generate_button.isEnabled, what="Generate ready again")
+    w.generate_button.click()
+    await answer("Send anyway, this once", "Over your budget", "Don't send")
+    await until(lambda: len(posts(studio)) == 1, what="the deliberate override")
+
+
 async def test_a_handed_over_job_past_a_cap_is_asked_about_when_it_is_sent(
     studio: Studio,
 ) -> None:
