@@ -214,6 +214,14 @@ async def test_a_handed_over_job_past_a_cap_is_asked_about_when_it_is_sent(
     assert f"job {refused.local_id}:" in details and "over your daily cap of $0.10" in details
     await until(lambda: backend.journal.get(refused.local_id).state == "rejected")
     assert "over your daily cap" in (backend.journal.get(refused.local_id).error or "")
+    await until(
+        lambda: (
+            studio.window.statusBar().currentMessage()
+            == f"Job {refused.local_id} not sent: over the budget."
+        ),
+        what="the word",
+    )
+    assert not studio.window.message_banner.isVisible()
     sent = backend.journal.add({**body, "prompt": "handed over, sent"}, estimate_usd=0.32)
     await backend.jobs.adopt()
     await answer("Send anyway, this once", "Over your budget", "Don't send")

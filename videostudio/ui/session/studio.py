@@ -479,6 +479,9 @@ class StudioController(QObject):
             self.notice.emit("", "info")  # not "sending" any more; the banner says why
         kind = record.error_kind or ""
         message = record.error or "The server refused the job."
+        if kind == failures.BUDGET:  # held here at a cap (the user was asked), not by the server
+            self.notice.emit(f"Job {record.local_id} not sent: over the budget.", "info")
+            return
         if kind == failures.AUTH:
             self._update_link(reachable=True, key_ok=False, key_problem=message)
             self.key_needed.emit(sentences(f"{self.link.service} refused the key:", message), True)
