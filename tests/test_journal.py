@@ -14,6 +14,7 @@ import pytest
 
 from videostudio.core.jobs import QUEUED, SAVED, SUBMITTING, UNKNOWN
 from videostudio.services.journal import MIGRATIONS, Journal, JournalError, StateConflictError
+from videostudio.services.restore import restore
 
 BODY = {"model": "google/veo-3.1", "prompt": "a lighthouse", "duration": 8, "seed": 3}
 
@@ -193,10 +194,10 @@ def test_a_backup_can_be_restored(tmp_path: Path) -> None:
     kept = journal.add(BODY)
     backup = journal.backup("manual")
     journal.add({**BODY, "prompt": "made after the backup"})
-    before = journal.restore(backup)
+    done = restore(journal, backup, tmp_path / "clips")
     assert [r.local_id for r in journal.find()] == [kept.local_id]
-    assert before.exists()
-    assert len(Journal(before).find()) == 2
+    assert done.before.exists()
+    assert len(Journal(done.before).find()) == 2
 
 
 def test_images_are_stored_once_and_keep_the_journal_small(tmp_path: Path) -> None:

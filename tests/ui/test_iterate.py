@@ -179,6 +179,57 @@ async def test_a_cap_refuses_and_nothing_is_sent(studio: Studio) -> None:
     await until(lambda: len(posts(studio)) == 1, what="the deliberate override")
 
 
+async def test_under_a_cap_a_job_of_unknown_price_asks_first(studio: Studio) -> None:
+    (entry,) = [m for m in studio.sim.catalogue if m["id"] == "google/veo-3.1-fast"]
+    entry["pricing_skus"] = {}  # the live list gives no price for it
+    await studio.controller.retry_models()  # F5
+    w = studio.window
+    await until(lambda: w.estimate.text() == "Price unknown", what="no price")
+    studio.controller.set_budget(Budget(daily=2.0))
+    await until(lambda: "$2.00" in w.spend_badge.text(), what="the cap in the badge")
+    w.prompt.set_text("priceless")
+    w.generate_button.click()
+    details = await answer("Don't send", "Over your budget", "Don't send")
+    assert "its price cannot be estimated, so it cannot be held to your daily cap" in details
+    assert posts(studio) == []
+    await until(w.generate_button.isEnabled, what="Generate ready again")
+    w.generate_button.click()
+    await answer("Send anyway, this once", "Over your budget", "Don't send")
+    await until(lambda: len(posts(studio)) == 1, what="the deliberate override")
+
+
+async def test_a_handed_over_job_past_a_cap_is_asked_about_when_it_is_sent(
+    studio: Studio,
+) -> None:
+    """The window drives the folder; a job another process journaled (without an override)
+    reaches a cap at the moment it is sent: the window asks, and only a yes sends it."""
+    backend = studio.controller.backend
+    assert backend is not None and backend.driving
+    studio.controller.set_budget(Budget(daily=0.10))
+    await until(lambda: "$0.10" in studio.window.spend_badge.text(), what="the cap")
+    body = {"model": "google/veo-3.1-fast", "prompt": "handed over", "duration": 4}
+    refused = backend.journal.add(body, estimate_usd=0.32)
+    await backend.jobs.adopt()  # what a ring of the doorbell does
+    details = await answer("Don't send", "Over your budget", "Don't send")
+    assert f"job {refused.local_id}:" in details and "over your daily cap of $0.10" in details
+    await until(lambda: backend.journal.get(refused.local_id).state == "rejected")
+    assert "over your daily cap" in (backend.journal.get(refused.local_id).error or "")
+    await until(
+        lambda: (
+            studio.window.statusBar().currentMessage()
+            == f"Job {refused.local_id} not sent: over the budget."
+        ),
+        what="the word",
+    )
+    assert not studio.window.message_banner.isVisible()
+    sent = backend.journal.add({**body, "prompt": "handed over, sent"}, estimate_usd=0.32)
+    await backend.jobs.adopt()
+    await answer("Send anyway, this once", "Over your budget", "Don't send")
+    await until(lambda: len(posts(studio)) == 1, what="the one the user allowed")
+    assert posts(studio)[0]["prompt"] == "handed over, sent"
+    assert backend.journal.get(sent.local_id).over_budget
+
+
 async def test_spend_is_always_in_view(studio: Studio) -> None:
     await make_clip(studio, "what did it cost", duration=4)
     w = studio.window

@@ -154,3 +154,53 @@ async def test_submitting_again_a_job_that_may_exist_asks_first(studio: Studio) 
     await answer("Submit again", "Submit this job again?", "Cancel")
     await until(lambda: len(jobs(studio)) == 2, what="the second job")
     await until(lambda: posts(studio) == 2, what="its submit")
+
+
+async def test_a_job_sent_again_asks_before_it_is_sent_again_once_more(studio: Studio) -> None:
+    studio.sim.add_fault(Fault("submit", "status", status=400, message="Bad duration"))
+    studio.window.prompt.set_text("a quiet harbour")
+    studio.window.generate_button.click()
+    await until(lambda: jobs(studio) and jobs(studio)[0].is_final, what="the refusal")
+    library = studio.window.library
+    local_id = jobs(studio)[0].local_id
+    await until(lambda: library.select(local_id), what="its card")
+    library.resubmit_requested.emit(local_id)  # refused: nothing was created, no question
+    await until(lambda: len(jobs(studio)) == 2, what="the second job")
+    await until(lambda: posts(studio) == 2, what="its submit")
+    library.resubmit_requested.emit(local_id)
+    details = await answer("Don't send", "Send it again?", "Don't send")
+    assert details == f"Job {local_id} was already sent again as job 2. Send another?"
+    assert len(jobs(studio)) == 2
+    library.resubmit_requested.emit(local_id)
+    await answer("Send another", "Send it again?", "Don't send")
+    await until(lambda: len(jobs(studio)) == 3, what="the third job")
+    await until(lambda: posts(studio) == 3, what="its submit")
+    assert jobs(studio)[0].retried_as == 3
+
+
+async def test_retry_failed_of_a_batch_skips_the_jobs_sent_again_already(studio: Studio) -> None:
+    studio.sim.add_fault(Fault("submit", "status", status=400, message="Bad duration", times=2))
+    studio.window.prompt.set_text("variations of a fox")
+    studio.window.open_variations()
+    panel = studio.window.batch
+    panel.random_seeds.setChecked(True)
+    panel.seed_count.setValue(2)
+    await until(lambda: len(panel.requests()) == 2, what="two jobs planned")
+    panel.send_button.click()
+    await until(lambda: len(jobs(studio)) == 2 and all(r.is_final for r in jobs(studio)))
+    batch = jobs(studio)[0].batch
+    assert batch is not None
+    studio.window.library.retry_batch_requested.emit(batch)
+    await answer("Send again", "Send 2 job(s) again?", "Cancel")
+    await until(lambda: len(jobs(studio)) == 4 and posts(studio) == 4, what="the replacements")
+    await until(lambda: all(r.state == "saved" for r in jobs(studio)[2:]), what="saved")
+    studio.window.library.retry_batch_requested.emit(batch)  # again, after they were saved
+    await until(
+        lambda: (
+            "No job of this batch needs sending again (2 were sent again already)."
+            in studio.window.statusBar().currentMessage()
+        ),
+        what="the word",
+    )
+    assert question_box() is None
+    assert posts(studio) == 4

@@ -7,9 +7,14 @@ from pathlib import Path
 
 from tests.ui.conftest import Studio, close_studio, make_studio, until
 from tests.ui.test_connection_states import banners, dead_url, row_status, status_words
-from videostudio.core.jobs import QUEUED, SUBMITTING
+from videostudio.core.jobs import QUEUED, SUBMITTING, UNKNOWN
 from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Simulator
+
+
+def _state(s: Studio, local_id: int) -> str | None:
+    record = s.controller.record_for(local_id)
+    return record.state if record is not None else None
 
 
 async def test_offline_with_a_saved_key_the_form_is_ready_and_jobs_wait(
@@ -35,8 +40,11 @@ async def test_offline_with_a_saved_key_the_form_is_ready_and_jobs_wait(
         await until(lambda: row_status(s).startswith("Queued"), what="the waiting job")
         assert not w.compose.problem_label.isVisible()
         await until(lambda: "will be sent when" in w.statusBar().currentMessage(), what="the word")
-        # Demo mode is offered right there, and back.
+        # Demo mode is offered right there, and back; switching while the job's submit is
+        # on its way (connections refused, the client about to try again) stops it before
+        # anything was sent: it stays queued, never "may have been submitted".
         (demo_button,) = [b for b in w.offline_banner.actions_ if b.text() == "Use demo mode"]
+        await until(lambda: _state(s, 1) == SUBMITTING, what="the submit on its way")
         demo_button.click()
         await until(lambda: w.windowTitle().endswith("Demo mode"), what="demo mode")
         assert "Demo mode" in status_words(s)
@@ -48,7 +56,8 @@ async def test_offline_with_a_saved_key_the_form_is_ready_and_jobs_wait(
         await until(lambda: "can't be reached" in status_words(s), what="still offline")
         # The live job is back from its journal, still waiting to be sent.
         await until(lambda: "could not reach the server" in row_status(s), what="its row")
-        assert s.controller.record_for(1).state in (QUEUED, SUBMITTING)  # type: ignore[union-attr]
+        assert _state(s, 1) in (QUEUED, SUBMITTING)
+        assert UNKNOWN not in s.states(1)
     finally:
         await close_studio(s)
 

@@ -82,6 +82,7 @@ __all__ = [
     "Attribution",
     "FetchedOutput",
     "RetryNotice",
+    "SubmitProgress",
     "Timeouts",
     "VideoClient",
     "check_base_url",
@@ -145,6 +146,17 @@ class RetryNotice:
     attempt: int
     delay: float
     error: Exception
+
+
+@dataclass
+class SubmitProgress:
+    """Whether a submit may have left this machine: False until an attempt starts writing
+    its request (httpcore's trace says when), False again once an attempt proved to have
+    created nothing (a refused connection, a 429). A caller cancelled while it is False
+    knows the job was certainly not sent. Without httpx's own transport (whose trace this
+    reads) it is True for the whole of every attempt."""
+
+    may_have_sent: bool = False
 
 
 @dataclass(frozen=True)
@@ -253,6 +265,7 @@ class VideoClient:
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
         )
         self._submitted: set[str] = set()  # ids this client got back from submits
+        self._traced = transport is None  # httpx's own (httpcore) transport reports its steps
 
     async def __aenter__(self) -> VideoClient:
         return self
@@ -275,17 +288,29 @@ class VideoClient:
     # -- operations --------------------------------------------------------------------
 
     async def generate(
-        self, request: GenerationRequest, *, on_retry: RetryCallback | None = None
+        self,
+        request: GenerationRequest,
+        *,
+        on_retry: RetryCallback | None = None,
+        progress: SubmitProgress | None = None,
     ) -> VideoJob:
-        """Submit a job. Resent only when it provably did not reach the server, or on 429."""
+        """Submit a job. Resent only when it provably did not reach the server, or on 429.
+        ``progress`` tells, at any moment, whether the request may have left."""
         body = JsonBody(request.to_json())
         url = f"{self.base_url}/videos"
+        progress = progress or SubmitProgress()
+
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            if event.endswith(".send_request_headers.started"):
+                progress.may_have_sent = True
+
         attempt = 0
         while True:
             attempt += 1
             retry_after = None
+            progress.may_have_sent = not self._traced
             try:
-                reply = await self._exchange("POST", url, "submit", body)
+                reply = await self._exchange("POST", url, "submit", body, trace)
             except httpx.TransportError as exc:
                 if not _never_sent(exc):
                     raise SubmitOutcomeUnknownError(
@@ -313,6 +338,7 @@ class VideoClient:
                 retry_after = error.retry_after
             if attempt >= self.retry.max_attempts:
                 raise error
+            progress.may_have_sent = False  # refused at connect, or a 429: nothing was made
             await self._backoff(attempt, retry_after, error, on_retry)
 
     async def get_generation(
@@ -562,7 +588,12 @@ class VideoClient:
             await self._backoff(attempt, retry_after, error, on_retry)
 
     async def _exchange(
-        self, method: str, url: str, call: str, content: JsonBody | None = None
+        self,
+        method: str,
+        url: str,
+        call: str,
+        content: JsonBody | None = None,
+        trace: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None,
     ) -> _Reply:
         """One request and its whole reply (bounded), within the call's overall deadline.
 
@@ -591,6 +622,7 @@ class VideoClient:
                         headers=headers,
                         timeout=self.timeouts.of(call),
                         auth=auth,
+                        extensions={"trace": trace} if trace is not None else None,
                     ) as resp:
                         if resp.has_redirect_location:
                             if method != "GET":

@@ -26,7 +26,7 @@ from videostudio.cli.common import (
 )
 from videostudio.cli.output import EXIT_OK, EXIT_USAGE, CliError, say
 from videostudio.cli.parser import DEFAULT_MODEL
-from videostudio.core.budget import SETTING_KEY, Budget, confirmations, over_caps
+from videostudio.core.budget import SETTING_KEY, Budget, confirmations
 from videostudio.core.images import ImageRejectedError
 from videostudio.core.jobs import JobRecord
 from videostudio.core.models import GenerationRequest, ImagePart, VideoModel
@@ -39,6 +39,7 @@ from videostudio.services.images import is_ref, read_image_file
 from videostudio.services.instance import ring
 from videostudio.services.journal import JournalError
 from videostudio.services.presets import PresetStore, for_model
+from videostudio.services.spending import cap_refusals
 
 # How often a process that handed its jobs over looks at how they are doing.
 HANDOVER_POLL_S = 1.0
@@ -189,11 +190,10 @@ def _shown_body(request: GenerationRequest) -> dict[str, Any]:
 
 
 def _held_to_budget(args: argparse.Namespace, env: Env, estimates: list[float | None]) -> None:
-    """Refuse what breaks a cap (unless --over-budget); ask before what is costly or big."""
+    """Refuse what breaks a cap (unless --over-budget); ask before what is costly or big.
+    The folder's driver checks the cap again at the moment it sends each job."""
     budget = Budget.from_json(env.journal.setting(SETTING_KEY))
-    total = sum(e or 0 for e in estimates)
-    spend = env.journal.spend(_now())
-    reasons = over_caps(budget, spend, total)
+    reasons = cap_refusals(env.journal, estimates)
     money = "demo money" if env.demo else "money"
     if reasons and not args.over_budget:
         raise CliError(
@@ -212,12 +212,6 @@ def _held_to_budget(args: argparse.Namespace, env: Env, estimates: list[float | 
     answer = input(f"{question} Send? [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
         raise CliError("Not sent.", EXIT_OK)
-
-
-def _now() -> Any:
-    from datetime import datetime
-
-    return datetime.now().astimezone()
 
 
 async def generate(args: argparse.Namespace, env: Env) -> int:
@@ -256,7 +250,9 @@ async def generate(args: argparse.Namespace, env: Env) -> int:
     async with driving(env, "videostudio generate") as service:
         if service is not None:
             try:
-                records = await service.enqueue(checked, estimates=usd, dest=dest, batch=batch)
+                records = await service.enqueue(
+                    checked, estimates=usd, dest=dest, batch=batch, over_budget=args.over_budget
+                )
             except JournalError as exc:
                 raise CliError(f"{exc}. Nothing was sent.") from None
             printer = Printer(sys.stderr, {r.local_id for r in records}, args.max_wait)
@@ -282,6 +278,7 @@ async def _hand_over(
             estimates=estimates,
             paths=[str(dest)] * len(requests) if dest is not None else None,
             batch=batch,
+            over_budget=args.over_budget,
         )
     except JournalError as exc:
         raise CliError(f"{exc}. Nothing was sent.") from None

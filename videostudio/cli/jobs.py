@@ -19,6 +19,8 @@ from videostudio.cli.common import (
 )
 from videostudio.cli.output import EXIT_BUSY, EXIT_OK, CliError, say
 from videostudio.core.jobs import SAVED, UNKNOWN
+from videostudio.services.journal import AlreadyRetriedError
+from videostudio.services.spending import OverBudgetError
 
 
 async def resume(args: argparse.Namespace, env: Env) -> int:
@@ -26,9 +28,16 @@ async def resume(args: argparse.Namespace, env: Env) -> int:
         if service is None:
             say(f"{owner_of(env)} is running the jobs of this folder; it will finish them.")
             return EXIT_OK
+        _release_restored(env, args.restored)
         printer = Printer(sys.stderr, max_wait=args.max_wait)
         service.subscribe(printer)
         started = await service.resume()
+        held = env.journal.held_restored()
+        if held:
+            say(
+                f"{len(held)} job(s) restored from a backup are kept as history, not sent or "
+                "polled: `videostudio resume --restored` does (or `--restored N` for one)."
+            )
         if not started:
             say("Nothing to resume.")
         await run_until_done(service, printer)
@@ -37,14 +46,34 @@ async def resume(args: argparse.Namespace, env: Env) -> int:
     return summary(touched) if touched else EXIT_OK
 
 
+def _release_restored(env: Env, wanted: list[int] | None) -> None:
+    """``--restored [N...]``: the user's word that restored jobs may be driven."""
+    if wanted is None:
+        return
+    released = env.journal.release_restored(wanted or None)
+    for local_id in sorted(set(wanted) - set(released)):
+        say(f"Job {local_id} is not a restored job waiting for your word.")
+    if released:
+        say(f"Released {len(released)} restored job(s): {', '.join(map(str, released))}.")
+
+
 async def retry(args: argparse.Namespace, env: Env) -> int:
     async with driving(env, "videostudio retry") as service:
         if service is None:
             raise _busy(env, "retry")
         try:
-            record = await service.submit_again(args.local_id)
+            record = await service.submit_again(
+                args.local_id, again=args.again, over_budget=args.over_budget
+            )
         except KeyError:
             raise CliError(f"There is no job {args.local_id}; see `videostudio jobs`.") from None
+        except AlreadyRetriedError as exc:
+            raise CliError(f"{exc} Nothing was sent; add --again to send it.") from None
+        except OverBudgetError as exc:
+            raise CliError(
+                f"Not sent: {exc}. Nothing was sent. Raise the cap with `videostudio budget`, "
+                "or add --over-budget to send this one anyway."
+            ) from None
         except ValueError as exc:
             raise CliError(str(exc)) from None
         printer = Printer(sys.stderr, {record.local_id}, args.max_wait)

@@ -19,6 +19,7 @@ from videostudio.paths import Paths as AppPaths
 from videostudio.services import library as clip_library
 from videostudio.services.clips import sidecar
 from videostudio.services.journal import Journal, JournalError
+from videostudio.services.restore import restore
 
 
 def jobs(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
@@ -37,7 +38,7 @@ def jobs(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
             lines.append(
                 (
                     str(r.local_id),
-                    r.label,
+                    r.label + (" (restored)" if r.restored else ""),
                     r.model,
                     seed,
                     cost_text(r),
@@ -136,12 +137,23 @@ def journal_command(args: argparse.Namespace, journal: Journal, paths: AppPaths)
                 EXIT_BUSY,
             )
         try:
-            before = journal.restore(args.restore.expanduser())
-        except (JournalError, OSError) as exc:
+            done = restore(journal, args.restore.expanduser(), paths.clips_dir)
+        except JournalError as exc:
             raise CliError(str(exc)) from None
         finally:
             folder.unlock()
-        say(f"Restored the journal from {args.restore}. What it replaced is kept at {before}.")
+        dropped = (
+            f" {done.dropped_paths} of them had a file path outside the clips folder; it was "
+            "dropped (their clips are saved in the clips folder if you send them)."
+            if done.dropped_paths
+            else ""
+        )
+        say(
+            f"Restored {done.jobs} job(s) from {args.restore} as history: nothing restored is "
+            "sent, polled or downloaded until you say so (`videostudio resume --restored` for "
+            f"all, `--restored N` for one).{dropped} The journal as it was is kept at "
+            f"{done.before}."
+        )
         return EXIT_OK
     records = journal.find()
     say(f"Journal {journal.path}: {len(records)} job(s), integrity ok.")

@@ -62,5 +62,7 @@ def record_json(record: JobRecord, sidecar: dict[str, Any]) -> dict[str, Any]:
         "note": record.note,
         "remote_status": record.remote_status,
         "path": record.path,
+        "restored": record.restored,  # from a backup: waits for `resume --restored`
+        "retried_as": record.retried_as,
         **sidecar,
     }

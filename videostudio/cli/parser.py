@@ -217,8 +217,16 @@ def build_parser() -> argparse.ArgumentParser:
     jobs = sub.add_parser("jobs", parents=[common], help="show the job journal")
     jobs.add_argument("--json", action="store_true", help="print the journal as JSON")
 
-    sub.add_parser(
+    resume = sub.add_parser(
         "resume", parents=[common, waiting], help="finish every unfinished job, then exit"
+    )
+    resume.add_argument(
+        "--restored",
+        type=int,
+        nargs="*",
+        metavar="N",
+        help="also send, poll and download jobs restored from a backup (all, or jobs N...); "
+        "without it they are kept as history",
     )
 
     retry = sub.add_parser(
@@ -227,6 +235,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="send a job again (one that may not exist, or was refused)",
     )
     retry.add_argument("local_id", type=int, help="the job's number in `videostudio jobs`")
+    retry.add_argument(
+        "--again",
+        action="store_true",
+        help="send it even though it was sent again already (another paid job)",
+    )
+    retry.add_argument(
+        "--over-budget",
+        action="store_true",
+        help="send it once even though it takes the spend past a budget cap",
+    )
 
     save = sub.add_parser(
         "save",

@@ -72,6 +72,21 @@ def over_caps(budget: Budget, spend: Spend, estimate: float) -> list[str]:
     return reasons
 
 
+def refusals(budget: Budget, spend: Spend, estimates: list[float | None]) -> list[str]:
+    """Why sending jobs of these estimates would break a cap; a job whose price cannot be
+    estimated cannot be held to one, so under a cap it is a reason too."""
+    reasons = over_caps(budget, spend, sum(e or 0 for e in estimates))
+    unknown = sum(e is None for e in estimates)
+    named = (("daily", budget.daily), ("monthly", budget.monthly))
+    caps = [f"{name} cap of {format_usd(cap)}" for name, cap in named if cap is not None]
+    if unknown and caps:
+        what = "its price" if len(estimates) == 1 else f"the price of {unknown} of the jobs"
+        reasons.append(
+            f"{what} cannot be estimated, so it cannot be held to your {' and '.join(caps)}"
+        )
+    return reasons
+
+
 def confirmations(budget: Budget, estimates: list[float | None]) -> list[str]:
     """What the user should confirm before this submit (empty when nothing)."""
     asks = []

@@ -21,6 +21,7 @@ SERVER = "server"  # 5xx
 OFFLINE = "offline"  # the server could not be reached
 BAD_REPLY = "bad_reply"  # the reply was not what the API documents
 LOCAL = "local"  # a folder not writable...
+BUDGET = "budget"  # not sent: it would break a budget cap (or its price is unknown under one)
 DISK_FULL = "disk_full"  # no space left to save a paid clip
 UNEXPECTED = "unexpected"  # a bug or a surprise; the job is retried, never dropped
 

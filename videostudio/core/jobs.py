@@ -91,6 +91,9 @@ class JobRecord:
     seed: int | None = None  # the seed sent (the app picks one when the user did not)
     favourite: bool = False
     deleted_at: float | None = None  # moved to the trash by the user; the row stays as a record
+    restored: bool = False  # from a backup: history, not driven until the user releases it
+    retried_as: int | None = None  # the local id of the job that sent this one again
+    over_budget: bool = False  # the user chose to send it past a budget cap, that once
     batch: str | None = None
     created_at: float = 0.0
     submitted_at: float | None = None

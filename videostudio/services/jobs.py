@@ -29,11 +29,12 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from videostudio.api import errors as api
-from videostudio.api.client import RetryNotice, VideoClient, move_into_place
+from videostudio.api.client import RetryNotice, SubmitProgress, VideoClient, move_into_place
 from videostudio.api.retry import RetryPolicy
 from videostudio.core import failures
 from videostudio.core.failures import Failure
@@ -70,7 +71,13 @@ from videostudio.services.clips import (
 )
 from videostudio.services.errors import to_failure
 from videostudio.services.images import MissingImageError
-from videostudio.services.journal import Journal, JournalError, StateConflictError
+from videostudio.services.journal import (
+    AlreadyRetriedError,
+    Journal,
+    JournalError,
+    StateConflictError,
+)
+from videostudio.services.spending import OverBudgetError, cap_refusals
 
 log = logging.getLogger("videostudio.services.jobs")
 
@@ -89,6 +96,7 @@ REFUSED_STATUSES = frozenset({400, 401, 402, 403, 404, 413, 422})
 
 JobListener = Callable[[JobRecord, Activity | None], None]
 ConnectivityListener = Callable[[Failure | None], None]
+OverBudgetQuestion = Callable[[JobRecord, list[str]], Awaitable[bool]]
 
 
 class _SaveFailedError(Exception):
@@ -129,12 +137,15 @@ class JobService:
         self._not_found_grace_s = not_found_grace_s
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._polling: set[int] = set()
-        self._writes: set[asyncio.Future[JobRecord]] = set()
+        self._writes: set[asyncio.Future[Any]] = set()
         self._submit_lock = asyncio.Lock()  # one POST at a time keeps the journal order honest
         self._downloads = asyncio.Semaphore(max_parallel_downloads)
         self._listeners: list[JobListener] = []
         self._connectivity: list[ConnectivityListener] = []
         self._offline: Failure | None = None
+        # Asked when a job about to be sent would break a cap (the window's question);
+        # None (the CLI) refuses it.
+        self.ask_over_budget: OverBudgetQuestion | None = None
 
     # -- listening -------------------------------------------------------------------------
 
@@ -201,19 +212,24 @@ class JobService:
         dest: Path | None = None,
         batch: str | None = None,
         start: bool = True,
+        over_budget: bool = False,
     ) -> list[JobRecord]:
         """Journal the jobs (all or none), then start them. ``dest``: a file for one job, or a
         folder to save each job's clip inside.
 
         ``start=False`` only journals them, for the process that owns the data folder
-        to adopt. Raises JournalError when the journal cannot be written: nothing is sent.
+        to adopt; ``over_budget``: the user chose to send them past a cap, that once.
+        Raises JournalError when the journal cannot be written: nothing is sent.
         """
         records = await asyncio.to_thread(
-            self.journal.add_many,
-            [r.to_json() for r in requests],
-            estimates=estimates,
-            paths=[str(dest)] * len(requests) if dest is not None else None,
-            batch=batch,
+            functools.partial(
+                self.journal.add_many,
+                [r.to_json() for r in requests],
+                estimates=estimates,
+                paths=[str(dest)] * len(requests) if dest is not None else None,
+                batch=batch,
+                over_budget=over_budget,
+            )
         )
         for record in records:
             self._emit(record)
@@ -237,20 +253,37 @@ class JobService:
             self._start(record)
         return started
 
-    async def submit_again(self, local_id: int) -> JobRecord:
-        """The user's choice for a job that may not exist (unknown) or was refused: a new job.
+    async def submit_again(
+        self, local_id: int, *, again: bool = False, over_budget: bool = False
+    ) -> JobRecord:
+        """The user's choice for a job that may not exist (unknown) or ended without a clip:
+        a new job, which the old row points at (a row of unknown outcome is stopped).
 
-        The old row is kept (marked stopped) so the history shows both.
+        Raises AlreadyRetriedError when it was sent again before (unless ``again``) and
+        OverBudgetError past a cap (unless ``over_budget``): each needs the user's yes.
         """
         old = await asyncio.to_thread(self.journal.get, local_id)
         if not old.is_final:
             raise ValueError(f"Job {local_id} is still {old.label.lower()}.")
+        if old.retried_as is not None and not again:
+            raise AlreadyRetriedError(local_id, old.retried_as)
+        if not over_budget:
+            reasons = await asyncio.to_thread(
+                cap_refusals, self.journal, [old.estimate_usd], self._now()
+            )
+            if reasons:
+                raise OverBudgetError(reasons)
         request = await asyncio.to_thread(self.journal.images.expand, old.request)
-        (new,) = await self.enqueue(
-            [GenerationRequest.from_json(request)], estimates=[old.estimate_usd], batch=old.batch
+        body = GenerationRequest.from_json(request).to_json()
+        del request
+        old, new = await asyncio.to_thread(
+            functools.partial(
+                self.journal.add_retry, local_id, body, again=again, over_budget=over_budget
+            )
         )
-        if old.state == UNKNOWN:
-            await self._update(old, state=STOPPED, error=f"Submitted again as job #{new.local_id}.")
+        self._emit(old)
+        self._emit(new)
+        self._start(new)
         return new
 
     async def save_again(self, local_id: int, dest: Path | None = None) -> JobRecord:
@@ -259,6 +292,9 @@ class JobService:
         record = await asyncio.to_thread(self.journal.get, local_id)
         if record.state not in (NOT_SAVED, COMPLETED, DOWNLOADING):
             raise ValueError(f"Job {local_id} is {record.label.lower()}; there is nothing to save.")
+        if record.restored:  # the user's word for this restored job
+            await asyncio.to_thread(self.journal.release_restored, [local_id])
+            record = await asyncio.to_thread(self.journal.get, local_id)
         if dest is not None:
             record = await self._update(record, path=str(dest), outputs=(), note=None)
         self._start(record)
@@ -339,6 +375,9 @@ class JobService:
 
     async def _advance(self, record: JobRecord) -> None:
         record = await asyncio.to_thread(self.journal.get, record.local_id)
+        if record.restored:
+            log.info("job %d is restored history; it waits for the user", record.local_id)
+            return
         if record.state == SUBMITTING:
             # Only reached when this process's own submit was interrupted by a surprise:
             # the POST may have gone out, so it is never sent again by itself.
@@ -368,12 +407,24 @@ class JobService:
                 )
             request = GenerationRequest.from_json(body)
             del body
+            if not record.over_budget:
+                refused = await self._held_to_budget(record)
+                if refused is not None:
+                    return refused
+                record = await asyncio.to_thread(self.journal.get, record.local_id)
             while True:
-                record = await self._update(
-                    record, expect=[QUEUED], state=SUBMITTING, submitted_at=self._clock()
-                )
+                progress = SubmitProgress()
                 try:
-                    job = await self.client.generate(request, on_retry=self._on_retry(record))
+                    record = await self._update(
+                        record, expect=[QUEUED], state=SUBMITTING, submitted_at=self._clock()
+                    )
+                    job = await self.client.generate(
+                        request, on_retry=self._on_retry(record), progress=progress
+                    )
+                except asyncio.CancelledError:
+                    if not progress.may_have_sent:  # e.g. the window switched backends
+                        await self._requeue(record.local_id)
+                    raise
                 except api.SubmitOutcomeUnknownError as exc:
                     return await self._unknown(record, str(exc))
                 except (api.APIConnectionError, api.RateLimitError) as exc:
@@ -410,6 +461,44 @@ class JobService:
                     return await self._unknown(record, str(exc))
                 self._set_offline(None)
                 return await self._accepted(record, job.id, job.status)
+
+    async def _requeue(self, local_id: int) -> None:
+        """A submit stopped before its request left this machine was certainly not sent:
+        it is queued again (after the write that marked it submitting has landed)."""
+        await asyncio.gather(*self._writes, return_exceptions=True)
+
+        def requeue() -> None:
+            with contextlib.suppress(StateConflictError, KeyError):
+                self.journal.update(local_id, expect=[SUBMITTING], state=QUEUED)
+
+        write = asyncio.ensure_future(asyncio.to_thread(requeue))
+        self._writes.add(write)
+        write.add_done_callback(self._writes.discard)
+        await asyncio.shield(write)
+
+    async def _held_to_budget(self, record: JobRecord) -> JobRecord | None:
+        """At the moment of sending (under the submit lock): the row refused when it would
+        break a cap, unless the user, asked through ``ask_over_budget``, says send it."""
+        reasons = await asyncio.to_thread(
+            cap_refusals, self.journal, [record.estimate_usd], self._now()
+        )
+        if not reasons:
+            return None
+        ask = self.ask_over_budget
+        if ask is not None and await ask(record, reasons):
+            await self._update(record, expect=[QUEUED], over_budget=True)
+            return None
+        return await self._update(
+            record,
+            expect=[QUEUED],
+            state=REJECTED,
+            error=f"Not sent: {'; and '.join(reasons)}. Nothing was paid. To send it anyway, "
+            f"this once: videostudio retry {record.local_id} --over-budget",
+            error_kind=failures.BUDGET,
+        )
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock()).astimezone()
 
     async def _accepted(self, record: JobRecord, job_id: str, status: str) -> JobRecord:
         """Journal the server's id; an id another row already holds cannot be tracked."""

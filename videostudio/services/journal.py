@@ -22,6 +22,7 @@ words (scrubbed of the key by the client).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
 import os
@@ -37,6 +38,7 @@ from typing import Any
 from videostudio.core.jobs import (
     NOT_SAVED,
     QUEUED,
+    STOPPED,
     SUBMITTING,
     UNKNOWN,
     WATCHED_STATES,
@@ -114,6 +116,13 @@ MIGRATIONS: tuple[Migration | tuple[Migration, ...], ...] = (
         """,
         _externalize_images,
     ),
+    # A restored row is history until the user releases it; a retried row points at its
+    # replacement; a job the user sent past a budget cap, that once (issue 15).
+    """
+    ALTER TABLE jobs ADD COLUMN restored INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN retried_as INTEGER;
+    ALTER TABLE jobs ADD COLUMN over_budget INTEGER NOT NULL DEFAULT 0;
+    """,
     # named presets of the compose settings, and the prompt assistant's paid calls (issue 20)
     """
     CREATE TABLE presets (
@@ -138,10 +147,40 @@ MIGRATIONS: tuple[Migration | tuple[Migration, ...], ...] = (
 
 # The columns are the record's fields: one place to add one (with a migration).
 _COLUMNS = frozenset(f.name for f in dataclasses.fields(JobRecord))
+_FLAGS = frozenset(f.name for f in dataclasses.fields(JobRecord) if f.type == "bool")
+
+
+def apply_migrations(db: sqlite3.Connection, images: ImageStore, start: int, stop: int) -> None:
+    """Take ``db`` (autocommit) from schema ``start`` to ``stop``, one transaction a step."""
+    for number, step in enumerate(MIGRATIONS[start:stop], start=start + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for part in step if isinstance(step, tuple) else (step,):
+                if isinstance(part, str):
+                    for statement in filter(str.strip, part.split(";")):
+                        db.execute(statement)
+                else:
+                    part(db, images)
+            db.execute(f"PRAGMA user_version={number}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
 
 class JournalError(RuntimeError):
     """The journal cannot be opened or written (disk full, a newer schema, corruption)."""
+
+
+class AlreadyRetriedError(ValueError):
+    """The job was sent again already; another new job needs the user's yes."""
+
+    def __init__(self, local_id: int, retried_as: int) -> None:
+        super().__init__(
+            f"Job {local_id} was already sent again as job {retried_as}. Send another?"
+        )
+        self.local_id = local_id
+        self.retried_as = retried_as
 
 
 class StateConflictError(RuntimeError):
@@ -153,7 +192,7 @@ def _encode(name: str, value: Any) -> Any:
         return json.dumps(value)
     if name == "outputs":
         return json.dumps([o.to_json() for o in value])
-    if name == "favourite":
+    if name in _FLAGS:
         return int(bool(value))
     return value
 
@@ -165,7 +204,8 @@ def _row_to_record(row: sqlite3.Row) -> JobRecord:
     if not isinstance(data["request"], dict):
         raise ValueError("the request is not a JSON object")
     data["outputs"] = tuple(Output.from_json(o) for o in json.loads(data["outputs"] or "[]"))
-    data["favourite"] = bool(data["favourite"])
+    for name in _FLAGS:
+        data[name] = bool(data[name])
     return JobRecord(**data)
 
 
@@ -225,20 +265,7 @@ class Journal:
             )
         if version and version < len(MIGRATIONS):
             self.backup(f"before-schema-{len(MIGRATIONS)}")
-        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for part in step if isinstance(step, tuple) else (step,):
-                    if isinstance(part, str):
-                        for statement in filter(str.strip, part.split(";")):
-                            self._db.execute(statement)
-                    else:
-                        part(self._db, self.images)
-                self._db.execute(f"PRAGMA user_version={number}")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        apply_migrations(self._db, self.images, version, len(MIGRATIONS))
 
     def close(self) -> None:
         with self._lock:
@@ -278,14 +305,19 @@ class Journal:
         log.error("%s", report)
         return report
 
-    def backup(self, reason: str = "daily") -> Path:
-        """Copy the journal with SQLite's backup API (consistent while in use); keep the newest."""
+    def backup(self, reason: str = "daily", *, prune: bool = True) -> Path:
+        """Copy the journal with SQLite's backup API (consistent while in use); keep the
+        newest (``prune=False`` keeps every one: a restore may be reading an old one)."""
         self.backups.mkdir(parents=True, exist_ok=True)
         stamp = datetime.fromtimestamp(self._clock()).strftime("%Y%m%d-%H%M%S")
         target = self.backups / f"journal-{stamp}-{reason}.sqlite3"
+        for number in itertools.count(2):  # two in one second: never one over the other
+            if not target.exists():
+                break
+            target = self.backups / f"journal-{stamp}-{reason}-{number}.sqlite3"
         with closing(sqlite3.connect(target)) as out:
             self._db.backup(out)
-        for old in self.list_backups()[BACKUPS_KEPT:]:
+        for old in self.list_backups()[BACKUPS_KEPT:] if prune else ():
             old.unlink(missing_ok=True)
         return target
 
@@ -302,18 +334,12 @@ class Journal:
         if has_jobs and (not newest or self._clock() - newest[0].stat().st_mtime > BACKUP_EVERY_S):
             self.backup()
 
-    def restore(self, backup: Path) -> Path:
-        """Replace the journal's content with ``backup`` (checked first); returns a backup of
-        what it replaced. Only for a folder no other process is driving."""
-        with closing(sqlite3.connect(f"file:{backup}?mode=ro", uri=True)) as src:
-            problems = [r[0] for r in src.execute("PRAGMA quick_check").fetchall()]
-            if problems != ["ok"]:
-                raise JournalError(f"{backup} is damaged too ({problems[0]}); choose another.")
-            before = self.backup("before-restore")
-            with self._lock:
-                src.backup(self._db)
-        self._migrate()
-        return before
+    def replace_content(self, fresh: sqlite3.Connection) -> None:
+        """Make the journal hold exactly what ``fresh`` holds (one step of the backup API,
+        so readers see the old content or the new, never a mix). See services/restore.py."""
+        with self._lock:
+            fresh.backup(self._db)
+        self.damaged.clear()
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -339,6 +365,7 @@ class Journal:
         estimates: Iterable[float | None] | None = None,
         paths: Iterable[str | None] | None = None,
         batch: str | None = None,
+        over_budget: bool = False,
     ) -> list[JobRecord]:
         """Write several jobs in one transaction (a batch is journaled whole or not at all).
 
@@ -348,28 +375,41 @@ class Journal:
         estimates = list(estimates) if estimates is not None else [None] * len(stored)
         paths = list(paths) if paths is not None else [None] * len(stored)
         now = self._clock()
-        ids: list[int] = []
         with self._write() as db:
-            for request, estimate, path in zip(stored, estimates, paths, strict=True):
-                seed = request.get("seed")
-                cur = db.execute(
-                    "INSERT INTO jobs (state, model, prompt, request, estimate_usd, path, batch,"
-                    " seed, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        state,
-                        str(request.get("model", "")),
-                        str(request.get("prompt") or ""),
-                        json.dumps(request),
-                        estimate,
-                        path,
-                        batch,
-                        seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
-                        now,
-                        now,
-                    ),
-                )
-                ids.append(int(cur.lastrowid or 0))
+            ids = [
+                _insert(db, request, state, estimate, path, batch, over_budget, now)
+                for request, estimate, path in zip(stored, estimates, paths, strict=True)
+            ]
         return [self.get(i) for i in ids]
+
+    def add_retry(
+        self, local_id: int, request: dict[str, Any], *, again: bool, over_budget: bool = False
+    ) -> tuple[JobRecord, JobRecord]:
+        """Journal job ``local_id`` sent again as a new job, and point the old row at it, in
+        one transaction; returns (old, new). A row already sent again is only sent again
+        with ``again`` (AlreadyRetriedError otherwise). A row of unknown outcome is stopped."""
+        (stored,) = self.images.externalize_many([request])
+        now = self._clock()
+        with self._write() as db:
+            row = db.execute(
+                "SELECT state, retried_as, estimate_usd, batch FROM jobs WHERE local_id=?",
+                (local_id,),
+            ).fetchone()
+            if row is None:
+                raise KeyError(local_id)
+            if row["retried_as"] is not None and not again:
+                raise AlreadyRetriedError(local_id, int(row["retried_as"]))
+            new = _insert(
+                db, stored, QUEUED, row["estimate_usd"], None, row["batch"], over_budget, now
+            )
+            changes: dict[str, Any] = {"retried_as": new, "updated_at": now}
+            if row["state"] == UNKNOWN:
+                changes |= {"state": STOPPED, "error": f"Submitted again as job #{new}."}
+            db.execute(
+                f"UPDATE jobs SET {', '.join(f'{k}=?' for k in changes)} WHERE local_id=?",  # noqa: S608 (our names)
+                [*changes.values(), local_id],
+            )
+        return self.get(local_id), self.get(new)
 
     def update(
         self, local_id: int, *, expect: Collection[str] | None = None, **changes: Any
@@ -427,6 +467,23 @@ class Journal:
             except StateConflictError:
                 continue
         return recovered
+
+    def release_restored(self, local_ids: Collection[int] | None = None) -> list[int]:
+        """The user's word that restored rows (all, or these) may be driven again."""
+        where = "restored=1"
+        params: list[Any] = []
+        if local_ids is not None:
+            wanted = list(local_ids)
+            where += f" AND local_id IN ({','.join('?' * len(wanted))})"
+            params += wanted
+        with self._write() as db:
+            found = db.execute(f"SELECT local_id FROM jobs WHERE {where}", params)  # noqa: S608 (placeholders only)
+            ids = [int(r[0]) for r in found]
+            db.execute(
+                f"UPDATE jobs SET restored=0, updated_at=? WHERE {where}",  # noqa: S608 (placeholders only)
+                [self._clock(), *params],
+            )
+        return ids
 
     def set_setting(self, key: str, value: Any) -> None:
         """A setting shared by the window and the CLI (JSON value; None removes it)."""
@@ -509,8 +566,19 @@ class Journal:
         return {int(local_id): str(state) for local_id, state in rows}
 
     def unfinished(self) -> list[JobRecord]:
-        """Jobs that still need work: to send, to poll, to download or to save."""
-        return self.find(states=[QUEUED, NOT_SAVED, *sorted(WATCHED_STATES)])
+        """Jobs that still need work: to send, to poll, to download or to save (not
+        restored ones: those wait for the user's word)."""
+        return [
+            r
+            for r in self.find(states=[QUEUED, NOT_SAVED, *sorted(WATCHED_STATES)])
+            if not r.restored
+        ]
+
+    def held_restored(self) -> list[JobRecord]:
+        """Restored jobs that would need work once the user releases them."""
+        return [
+            r for r in self.find(states=[QUEUED, NOT_SAVED, *sorted(WATCHED_STATES)]) if r.restored
+        ]
 
     def damage_report(self) -> str:
         """A sentence about rows set aside, or ""."""
@@ -631,6 +699,38 @@ class Journal:
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise JournalError(f"Cannot write the job journal: {exc}") from exc
+
+
+def _insert(
+    db: sqlite3.Connection,
+    request: dict[str, Any],
+    state: str,
+    estimate: float | None,
+    path: str | None,
+    batch: str | None,
+    over_budget: bool,
+    now: float,
+) -> int:
+    """One new row; returns its local id."""
+    seed = request.get("seed")
+    cur = db.execute(
+        "INSERT INTO jobs (state, model, prompt, request, estimate_usd, path, batch,"
+        " seed, over_budget, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            state,
+            str(request.get("model", "")),
+            str(request.get("prompt") or ""),
+            json.dumps(request),
+            estimate,
+            path,
+            batch,
+            seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
+            int(over_budget),
+            now,
+            now,
+        ),
+    )
+    return int(cur.lastrowid or 0)
 
 
 def _readable_rows(path: Path) -> tuple[list[dict[str, Any]], int]:

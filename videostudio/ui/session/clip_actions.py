@@ -220,9 +220,11 @@ class ClipActions(QObject):
         if backend is None:
             return
         records = await asyncio.to_thread(backend.journal.find)
-        failed = [r for r in records if r.batch == batch and r.state in RETRYABLE]
+        ended = [r for r in records if r.batch == batch and r.state in RETRYABLE]
+        failed = [r for r in ended if r.retried_as is None]  # not those sent again already
         if not failed:
-            self.studio.notice.emit("No job of this batch needs sending again.", "info")
+            done = f" ({len(ended)} were sent again already)" if ended else ""
+            self.studio.notice.emit(f"No job of this batch needs sending again{done}.", "info")
             return
         estimate = sum(r.estimate_usd or 0 for r in failed)
         unknown = sum(r.state == UNKNOWN for r in failed)
@@ -235,7 +237,7 @@ class ClipActions(QObject):
         ):
             return
         for record in failed:
-            await backend.jobs.submit_again(record.local_id)
+            await self.studio.send_again(record.local_id)
 
     def can_save_to(self, local_id: int) -> bool:
         record = self.studio.record_for(local_id)

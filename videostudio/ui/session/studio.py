@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from videostudio.core import failures
-from videostudio.core.budget import SETTING_KEY, Budget, confirmations, over_caps
+from videostudio.core.budget import SETTING_KEY, Budget, confirmations
 from videostudio.core.failures import Failure, sentences
 from videostudio.core.jobs import QUEUED, REJECTED, STOPPED, SUBMITTING, UNKNOWN, JobRecord
 from videostudio.core.models import (
@@ -48,10 +48,11 @@ from videostudio.core.validation import Problem, validate_for_sending
 from videostudio.services.activity import Activity
 from videostudio.services.errors import to_failure
 from videostudio.services.instance import ring
-from videostudio.services.journal import Journal
+from videostudio.services.journal import AlreadyRetriedError, Journal
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
 from videostudio.services.redact import register_secret
 from videostudio.services.remote_image import fetch_image
+from videostudio.services.spending import OverBudgetError, cap_refusals
 from videostudio.ui.compose.draft_images import DraftImages, ImageFetcher
 from videostudio.ui.session.link import Link
 from videostudio.ui.tasks import TaskGroup, owned_slot
@@ -252,6 +253,7 @@ class StudioController(QObject):
             self._in_flight.clear()
             backend.jobs.subscribe(self._on_job)
             backend.jobs.subscribe_connectivity(self._on_connectivity)
+            backend.jobs.ask_over_budget = functools.partial(self._ask_at_send, backend)
             self.mode_changed.emit(backend.demo)
             self.link = Link(demo=backend.demo, base_url=backend.client.base_url)
             self._show_link()
@@ -477,6 +479,9 @@ class StudioController(QObject):
             self.notice.emit("", "info")  # not "sending" any more; the banner says why
         kind = record.error_kind or ""
         message = record.error or "The server refused the job."
+        if kind == failures.BUDGET:  # held here at a cap (the user was asked), not by the server
+            self.notice.emit(f"Job {record.local_id} not sent: over the budget.", "info")
+            return
         if kind == failures.AUTH:
             self._update_link(reachable=True, key_ok=False, key_problem=message)
             self.key_needed.emit(sentences(f"{self.link.service} refused the key:", message), True)
@@ -616,12 +621,17 @@ class StudioController(QObject):
             if repeat_check and not await self._not_a_repeat(requests[0]):
                 return
             estimates = [estimate_for(models[r.model], r).usd for r in checked]
-            if not await self._within_budget(backend, estimates):
+            over_budget = await self._within_budget(backend, estimates)
+            if over_budget is None:
                 return
             batch = uuid.uuid4().hex[:12] if len(checked) > 1 else None
             try:
                 records = await backend.jobs.enqueue(
-                    checked, estimates=estimates, batch=batch, start=backend.driving
+                    checked,
+                    estimates=estimates,
+                    batch=batch,
+                    start=backend.driving,
+                    over_budget=over_budget,
                 )
             except Exception as exc:  # noqa: BLE001 (the journal could not be written)
                 self.notice.emit(sentences("The job was not started:", str(exc)), "error")
@@ -643,24 +653,36 @@ class StudioController(QObject):
         finally:
             self._set_sending(False)
 
-    async def _within_budget(self, backend: Backend, estimates: list[float | None]) -> bool:
-        """Caps refuse unless overridden for this submit; big or costly submits ask first."""
-        budget, spend = await asyncio.to_thread(self._money, backend)
+    async def _within_budget(self, backend: Backend, estimates: list[float | None]) -> bool | None:
+        """Caps refuse unless overridden for this submit; big or costly submits ask first.
+        None: not sent; True: sent past a cap, as the user chose; False: within the caps."""
+        budget = Budget.from_json(await asyncio.to_thread(backend.journal.setting, SETTING_KEY))
+        reasons = await asyncio.to_thread(cap_refusals, backend.journal, estimates)
+        if reasons and not await self._send_over_budget(backend, reasons):
+            self.notice.emit("Not sent: over the budget. Nothing was paid.", "info")
+            return None
+        asks = confirmations(budget, estimates)
+        # An override of a cap was the question already.
+        question = ("Send these paid jobs?", " ".join(asks), "Send", "Don't send")
+        if asks and not reasons and not await self.ask(*question):
+            return None
+        return bool(reasons)
+
+    async def _send_over_budget(self, backend: Backend, reasons: list[str]) -> bool:
         money = "demo money, not real" if backend.demo else "real money"
-        reasons = over_caps(budget, spend, sum(e or 0 for e in estimates))
-        if reasons and not await self.ask(
+        return await self.ask(
             "Over your budget",
             sentences("Not sent:", "; and ".join(reasons), f"This is {money}")
             + " You can send it anyway, this once, or change the budget (Settings).",
             "Send anyway, this once",
             "Don't send",
-        ):
-            self.notice.emit("Not sent: over the budget. Nothing was paid.", "info")
+        )
+
+    async def _ask_at_send(self, backend: Backend, record: JobRecord, reasons: list[str]) -> bool:
+        """The driver's question for a job that reached a cap as it was about to be sent."""
+        if self.backend is not backend:
             return False
-        asks = confirmations(budget, estimates)
-        if not asks or reasons:  # an override of a cap was the question already
-            return True
-        return await self.ask("Send these paid jobs?", " ".join(asks), "Send", "Don't send")
+        return await self._send_over_budget(backend, [f"job {record.local_id}: {reasons[0]}"])
 
     @staticmethod
     def _money(backend: Backend) -> tuple[Budget, Spend]:
@@ -723,13 +745,34 @@ class StudioController(QObject):
             "Submit again",
         ):
             return
-        try:
-            new = await self.backend.jobs.submit_again(local_id)
-        except ValueError as exc:
-            self.notice.emit(str(exc), "error")
-            return
-        self._announce.add(new.local_id)
-        self.submitted.emit(new.local_id)
+        new = await self.send_again(local_id)
+        if new is not None:
+            self._announce.add(new.local_id)
+            self.submitted.emit(new.local_id)
+
+    async def send_again(self, local_id: int) -> JobRecord | None:
+        """A new job for ``local_id``; asks first when it was sent again already or would
+        break a cap (None: not sent)."""
+        backend = self.backend
+        again = over_budget = False
+        while backend is not None:
+            try:
+                return await backend.jobs.submit_again(
+                    local_id, again=again, over_budget=over_budget
+                )
+            except AlreadyRetriedError as exc:
+                if not await self.ask("Send it again?", str(exc), "Send another", "Don't send"):
+                    return None
+                again = True
+            except OverBudgetError as exc:
+                if not await self._send_over_budget(backend, exc.reasons):
+                    self.notice.emit("Not sent: over the budget. Nothing was paid.", "info")
+                    return None
+                over_budget = True
+            except ValueError as exc:
+                self.notice.emit(str(exc), "error")
+                return None
+        return None
 
     @owned_slot(str, str)
     async def save_copy(self, src: str, dest: str) -> None:
