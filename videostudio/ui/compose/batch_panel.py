@@ -425,7 +425,7 @@ class BatchPanel(QWidget):
             model = self._models[str(item.data(ID_ROLE))]
             rate = price_per_second(model)
             text = f"{model.name}  ·  " + (
-                f"${rate:.2f}/s" if rate is not None else "price unknown"
+                f"{format_usd(rate)}/s" if rate is not None else "price unknown"
             )
             estimates = per_model.get(model.id)
             if estimates:

@@ -21,6 +21,7 @@ from videostudio.core.failures import sentences
 from videostudio.core.jobs import NOT_SAVED, REJECTED, SAVED, UNKNOWN, JobRecord
 from videostudio.core.models import EXPIRED, FAILED, GenerationRequest
 from videostudio.core.options import options_of
+from videostudio.core.pricing import format_usd
 from videostudio.core.seeds import random_seed
 from videostudio.core.spend import cost_text
 from videostudio.services.images import is_ref
@@ -230,7 +231,7 @@ class ClipActions(QObject):
         if not await self.studio.ask(
             f"Send {len(failed)} job(s) again?",
             f"They ended without a clip; sending them again makes new paid jobs "
-            f"(≈ ${estimate:.2f}).{warning}",
+            f"(≈ {format_usd(estimate)}).{warning}",
             "Send again",
         ):
             return
