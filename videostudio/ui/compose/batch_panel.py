@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
-    QSpinBox,
     QStyle,
     QVBoxLayout,
     QWidget,
@@ -41,6 +40,7 @@ from videostudio.core.pricing import format_usd, price_per_second, short_side
 from videostudio.core.seeds import random_seed
 from videostudio.core.spend import Spend
 from videostudio.core.validation import MAX_SEED, validate_for_sending
+from videostudio.ui.widgets.inputs import RangeSpinBox
 
 Estimator = Callable[[GenerationRequest], "float | None"]
 MAX_JOBS = 100  # a bigger batch is almost surely a slip of the finger, and money
@@ -193,7 +193,7 @@ def confirmation_text(
     """
     total = sum(e or 0.0 for e in estimates)
     reasons = over_caps(budget, spend, total)
-    asks = confirmations(budget, list(estimates))
+    asks = confirmations(budget, list(estimates), demo=demo)
     if not reasons and not asks:
         return None
     parts = []
@@ -237,7 +237,7 @@ class BatchPanel(QWidget):
         seeds = QGroupBox("Seeds", self)
         self.draft_seed = QRadioButton("One job per model (the draft's seed)", seeds)
         self.random_seeds = QRadioButton("Random seeds:", seeds)
-        self.seed_count = QSpinBox(seeds)
+        self.seed_count = RangeSpinBox(seeds)
         self.seed_count.setRange(1, MAX_JOBS)
         self.seed_count.setValue(4)
         self.seed_count.setAccessibleName("Number of random seeds")

@@ -119,7 +119,8 @@ class ClipActions(QObject):
             return
         draft = await self._draft_of(local_id, note="Continuing from the clip's last frame.")
         kept = [i for i in draft.images if i[2] != "first_frame"]
-        self.draft_ready.emit(dataclasses.replace(draft, images=kept))
+        free = dataclasses.replace(draft.request, seed=None)  # a new take, not a repeat
+        self.draft_ready.emit(dataclasses.replace(draft, request=free, images=kept))
         self.studio.images.add_frame(image, "first_frame")
 
     # -- marks, files -------------------------------------------------------------------------

@@ -64,6 +64,7 @@ from videostudio.core.validation import Problem
 from videostudio.services.activity import Activity
 from videostudio.ui.compose.advanced_options import AdvancedOptions
 from videostudio.ui.compose.batch_panel import BatchPanel
+from videostudio.ui.compose.draft_undo import DraftUndo
 from videostudio.ui.compose.image_zone import ImageZone
 from videostudio.ui.compose.model_picker import ModelPicker
 from videostudio.ui.compose.params_panel import ParamsPanel
@@ -285,6 +286,9 @@ class MainWindow(QMainWindow):
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._on_ticker_timeout)
         self.focus_ring = FocusRing(self)
+        self.draft_undo = DraftUndo(
+            self.prompt, self.model_picker, self.params, self.advanced, self.controller.images, self
+        )
         self._apply_theme()
 
     def _setup_menus(self) -> None:
@@ -313,6 +317,11 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = bar.addMenu("&Edit")
+        undo = action(
+            edit, "&Undo loading the settings", self.draft_undo.undo, QKeySequence.StandardKey.Undo
+        )
+        undo.setEnabled(False)
+        self.draft_undo.available.connect(undo.setEnabled)
         action(edit, "&Paste image", self._on_paste_image, QKeySequence("Ctrl+Shift+V"))
         action(edit, "&Add image…", self.images.add_button.click, QKeySequence("Ctrl+I"))
         action(edit, "Focus &prompt", self.prompt.focus, QKeySequence("Ctrl+L"))
@@ -563,6 +572,7 @@ class MainWindow(QMainWindow):
 
     def load_draft(self, draft: Draft) -> None:
         """A clip's settings back in the form ("use these settings", vary, continue)."""
+        self.draft_undo.keep()  # Ctrl+Z brings the draft it replaces back
         request = draft.request
         self.prompt.set_text(request.prompt or "")
         if self.model_picker.current_id() != request.model and not self.model_picker.select(
@@ -597,9 +607,14 @@ class MainWindow(QMainWindow):
         if model is None:
             self.estimate.setText("")
             return
-        label, basis = self.controller.estimate(self.prompt.text(), model, self.params.values())
-        self.estimate.setText(f"Estimated {label}" if label != "price unknown" else "Price unknown")
+        prompt, params = self.prompt.text(), self.params.values()
+        label, basis = self.controller.estimate(prompt, model, params)
+        over = self.controller.cap_note(prompt, model, params)
+        text = f"Estimated {label}" if label != "price unknown" else "Price unknown"
+        self.estimate.setText(f"{text} · {over}" if over else text)
         self.estimate.setToolTip(basis)
+        self.estimate.setProperty("over", bool(over))  # the warning colour (style.py)
+        self.estimate.style().polish(self.estimate)
 
     def _update_generate(self) -> None:
         ready = self.model_picker.current_model() is not None
@@ -867,6 +882,7 @@ class MainWindow(QMainWindow):
     def _on_controller_spend_changed(self, spend: Spend, budget: Budget, demo: bool) -> None:
         self.spend_badge.set_budget(budget)
         self.spend_badge.set_spend(spend, demo=demo)
+        self._update_estimate()  # the cap state beside Generate
         if self.spend_dialog is not None:
             self.spend_dialog.panel.set_spend(spend, demo=demo)
             self.spend_dialog.panel.set_model_names({m.id: m.name for m in self.controller.models})

@@ -96,14 +96,19 @@ def themed_style(palette: QPalette) -> str:
     error = readable(ERROR, window, text, TEXT_CONTRAST).name()
     border = readable(ERROR, window, text, BORDER_CONTRAST).name()
     secondary = readable(mix(text, window, 0.55), window, text, TEXT_CONTRAST).name()
+    warning = readable(WARNING, window, text, TEXT_CONTRAST).name()
     rules = [
         f"QLabel#hint {{ color: {secondary}; }}",
         f"QLabel#inlineMessage {{ color: {error}; }}",
         'QLabel#inlineMessage[problem="false"], QLabel#note { color: palette(window-text); }',
         f'QLabel[problem="true"] {{ color: {error}; }}',
-        'QComboBox[problem="true"], QSpinBox[problem="true"], QCheckBox[problem="true"],'
+        'QComboBox[problem="true"], QSpinBox[problem="true"], QDoubleSpinBox[problem="true"],'
+        ' QCheckBox[problem="true"],'
         f' QPlainTextEdit[problem="true"] {{ border: 2px solid {border}; border-radius: 3px; }}',
         f"QLabel#placeholder {{ color: {secondary}; }}",
+        # Money over a cap, beside Generate and in the status bar.
+        'QLabel#estimate[over="true"], QToolButton#spendBadge[over="true"]'
+        f" {{ color: {warning}; }}",
     ]
     strength = 0.28 if is_dark(palette) else 0.14
     for kind, hue in BANNER_KINDS.items():
