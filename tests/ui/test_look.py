@@ -11,7 +11,8 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from tests.ui.conftest import Studio, until
+from tests.ui.conftest import Studio, answer, until
+from videostudio.core.budget import Budget
 
 # WCAG: 4.5 for text, 3 for a component's outline.
 TEXT, OUTLINE = 4.5, 3.0
@@ -113,3 +114,35 @@ async def test_banners_and_errors_read_in_light_and_dark(studio: Studio, palette
     hint.setText("Updating the model list…")
     hint.ensurePolished()
     assert contrast(hint.palette().color(QPalette.ColorRole.WindowText), background) >= TEXT
+
+
+def _is_warning(colour: QColor, background: QColor) -> bool:
+    """The warning hue (orange), readable on ``background``."""
+    hue = colour.hslHue()
+    return 15 <= hue <= 45 and colour.hslSaturation() > 80 and contrast(colour, background) >= TEXT
+
+
+async def test_money_over_the_cap_shows_before_generate_in_light_and_dark(
+    studio: Studio, palette: str
+) -> None:
+    w = studio.window
+    background = w.palette().color(QPalette.ColorRole.Window)
+    w.model_picker.select("google/veo-3.1-fast")
+    w.params.duration.setCurrentIndex(w.params.duration.findData(4))
+    w.params.resolution.setCurrentIndex(w.params.resolution.findData("720p"))
+    w.prompt.set_text("a lighthouse at dusk")
+    await until(lambda: w.estimate.text() == "Estimated ≈ $0.40", what="the plain estimate")
+    w.estimate.ensurePolished()
+    assert not _is_warning(w.estimate.palette().color(QPalette.ColorRole.WindowText), background)
+    studio.controller.set_budget(Budget(daily=0.10))
+    await until(lambda: "over today's cap by $0.30" in w.estimate.text(), what="the cap state")
+    w.estimate.ensurePolished()
+    colour = w.estimate.palette().color(QPalette.ColorRole.WindowText)
+    assert _is_warning(colour, background), (palette, colour.name())
+    # The badge: over once the day's spend is past the cap.
+    w.generate_button.click()
+    await answer("Send anyway, this once", "Over your budget", "Don't send")
+    await until(lambda: "(over)" in w.spend_badge.text(), what="the badge over the cap")
+    w.spend_badge.ensurePolished()
+    badge = w.spend_badge.palette().color(QPalette.ColorRole.ButtonText)
+    assert _is_warning(badge, background), (palette, badge.name())
