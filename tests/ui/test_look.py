@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QStyle, QStyleOptionButton, QWidget
 
 from tests.ui.conftest import Studio, answer, until
 from videostudio.core.budget import Budget
@@ -146,3 +146,41 @@ async def test_money_over_the_cap_shows_before_generate_in_light_and_dark(
     w.spend_badge.ensurePolished()
     badge = w.spend_badge.palette().color(QPalette.ColorRole.ButtonText)
     assert _is_warning(badge, background), (palette, badge.name())
+
+
+async def test_variations_reads_in_dark_and_cancels(studio: Studio, palette: str) -> None:
+    w = studio.window
+    w.prompt.set_text("a fox")
+    w.open_variations()
+    dialog = w.batch_dialog
+    assert dialog is not None
+    await until(dialog.isVisible, what="the Variations dialog")
+    panel = w.batch
+    picture = panel.grab().toImage()
+    background = panel.palette().color(QPalette.ColorRole.Window)
+    for radio in (panel.draft_seed, panel.random_seeds, panel.listed_seeds):
+        option = QStyleOptionButton()
+        radio.initStyleOption(option)
+        ring = radio.style().subElementRect(
+            QStyle.SubElement.SE_RadioButtonIndicator, option, radio
+        )
+        at = radio.mapTo(panel, ring.topLeft())
+        best = max(
+            contrast(picture.pixelColor(at.x() + x, at.y() + y), background)
+            for x in range(ring.width())
+            for y in range(ring.height())
+        )
+        assert best >= OUTLINE, (palette, radio.text(), best)
+    QTest.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    await until(lambda: not dialog.isVisible(), what="the dialog closed")
+    assert [r for r in studio.sim.requests if r["method"] == "POST"] == []
+
+
+async def test_no_focus_ring_around_a_whole_panel(studio: Studio) -> None:
+    w = studio.window
+    w.activateWindow()
+    w.params.duration.setFocus(Qt.FocusReason.TabFocusReason)
+    await until(lambda: w.focus_ring.target is w.params.duration, what="the ring on a control")
+    w.form_scroll.setFocus(Qt.FocusReason.MouseFocusReason)  # a click on the panel's background
+    await until(w.form_scroll.hasFocus, what="focus on the panel")
+    assert w.focus_ring.target is None

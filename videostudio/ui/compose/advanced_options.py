@@ -137,7 +137,7 @@ class _OptionRow:
             dspin.setValue(dspin.minimum())
             return dspin
         edit = QLineEdit(parent)
-        edit.setPlaceholderText(f"{NOT_SET} (the provider's default)")
+        edit.setPlaceholderText(NOT_SET)  # (the tooltip says the provider decides)
         return edit  # the row's × clears it: no second clear button
 
     def _connect(self) -> None:

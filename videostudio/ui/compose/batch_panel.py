@@ -210,11 +210,13 @@ class BatchPanel(QWidget):
     """Seeds x models (x prompt lines) for one draft, with the job count and total estimate.
 
     ``estimate(request)`` prices one request in USD (None: price unknown).
-    Signals: changed() whenever the plan changes, send_requested(object) with the
+    Signals: changed() whenever the plan changes, cancelled() on Cancel (nothing sent),
+    send_requested(object) with the
     list[GenerationRequest] to send (only when every job can be sent).
     """
 
     changed = Signal()
+    cancelled = Signal()
     send_requested = Signal(object)
 
     def __init__(
@@ -296,9 +298,12 @@ class BatchPanel(QWidget):
         self.details.setObjectName("inlineMessage")
         self.send_button = QPushButton("Send", self)
         self.send_button.setObjectName("generate")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setToolTip("Close without sending anything (Esc)")
 
         bottom = QHBoxLayout()
         bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.cancel_button)
         bottom.addWidget(self.send_button)
         layout = QVBoxLayout(self)
         layout.addWidget(seeds)
@@ -317,6 +322,7 @@ class BatchPanel(QWidget):
         self.fit.toggled.connect(self._update)
         self.prompt_lines.toggled.connect(self._update)
         self.send_button.clicked.connect(self._on_send_button_clicked)
+        self.cancel_button.clicked.connect(self.cancelled)
         self._draw_seeds()
 
     # -- inputs ---------------------------------------------------------------------------

@@ -154,6 +154,7 @@ class MainWindow(QMainWindow):
         self.advanced = AdvancedOptions(form)
         self.estimate = QLabel(form)
         self.estimate.setObjectName("estimate")
+        self.estimate.setWordWrap(True)  # "… · over today's cap by $0.30" on a second line
         self.variations_button = QPushButton("Variations…", form)
         self.variations_button.setToolTip(
             "Send this draft as a batch: several seeds, several models, or both (Ctrl+B)"
@@ -858,6 +859,7 @@ class MainWindow(QMainWindow):
             self.batch = BatchPanel(self.controller.price, dialog)
             QVBoxLayout(dialog).addWidget(self.batch)
             self.batch.send_requested.connect(self._on_batch_send_requested)
+            self.batch.cancelled.connect(dialog.reject)
         self.batch.set_models(self.controller.models)
         base = self.controller.build_request(
             self.prompt.text(), model.id, self.params.values(), self.advanced.values()
