@@ -80,6 +80,7 @@ from videostudio.ui.review.transport import (
     time_text,
     tinted_icon,
 )
+from videostudio.ui.widgets.inputs import guard_wheel
 
 log = logging.getLogger(__name__)
 
@@ -591,6 +592,7 @@ class CompareGrid(QWidget):
         for rate in SPEEDS:
             self.speed.addItem(speed_text(rate), rate)
         self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        guard_wheel(self.speed)
         self.mute_button = self._tool("Mute (M)")
         self.mute_button.setCheckable(True)
 

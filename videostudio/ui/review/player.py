@@ -41,6 +41,7 @@ from videostudio.ui.review.transport import (
     time_text,
     tinted_icon,
 )
+from videostudio.ui.widgets.inputs import guard_wheel
 
 
 class PlayerWidget(QWidget):
@@ -113,14 +114,10 @@ class PlayerWidget(QWidget):
         for value in SPEEDS:
             self.speed.addItem(speed_text(value), value)
         self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        guard_wheel(self.speed)
         self.speed_badge = QLabel(self)
         self.speed_badge.setObjectName("speedBadge")
-        # Its room is kept while hidden: the timeline does not jump when it shows.
-        widest = max((f"◀ {speed_text(s)}" for s in SPEEDS), key=len)
-        self.speed_badge.setFixedWidth(self.fontMetrics().horizontalAdvance(widest + "  "))
-        keep = self.speed_badge.sizePolicy()
-        keep.setRetainSizeWhenHidden(True)
-        self.speed_badge.setSizePolicy(keep)
+        self.speed_badge.setToolTip("How it plays now: ◀ backwards, ▶ forwards")
         self.mute_button = tool("Mute (M)", sp.SP_MediaVolume)
         self.mute_button.setCheckable(True)
         self.volume = QSlider(Qt.Orientation.Horizontal, self)
@@ -161,12 +158,14 @@ class PlayerWidget(QWidget):
         for w in (self.play_button, self.back_button, self.forward_button, self.loop_button):
             controls.addWidget(w)
         controls.addWidget(self.scrub, 1)
-        for extra in (self.time_label, self.speed_badge, self.speed, self.mute_button, self.volume):
+        for extra in (self.time_label, self.speed, self.mute_button, self.volume):
             controls.addWidget(extra)
         files = QHBoxLayout()
         files.addWidget(self.output_picker)
         files.addWidget(self.frame_button)
         files.addWidget(self.clip_button)
+        # Under the timeline, beside a stretch: the bar above keeps its length when it shows.
+        files.addWidget(self.speed_badge)
         files.addStretch(1)
         for w in (self.save_button, self.reveal_button, self.copy_button):
             files.addWidget(w)

@@ -59,7 +59,8 @@ _GUARD = _WheelGuard()  # stateless: one filter serves every control
 def guard_wheel(*widgets: QWidget) -> None:
     """Let a wheel change these controls only while they have focus (and not give it)."""
     for widget in widgets:
-        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a wheel does not take focus
+        if widget.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+            widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a wheel does not take focus
         widget.installEventFilter(_GUARD)
 
 
