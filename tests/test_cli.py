@@ -219,3 +219,18 @@ def test_server_text_cannot_drive_the_terminal(server: SimulatorServer) -> None:
     listing = _run("jobs", env=env)
     assert "\x1b" not in listing.stdout
     assert "\\x1b[31mred" in listing.stdout
+
+
+def test_listings_say_only_what_is_true(data_dir: Path) -> None:
+    """No "seed None" for a model without seeds; no estimate legend when no row has one."""
+    made = _run("generate", "--demo", "--prompt", "no seed here", "--model", "openai/sora-2-pro")
+    assert made.returncode == 0, made.stderr
+    library = _run("library", "--demo")
+    assert library.returncode == 0, library.stderr
+    assert "openai/sora-2-pro" in library.stdout
+    assert "None" not in library.stdout
+    assert "no seed" in library.stdout.splitlines()[0]
+    listing = _run("jobs", "--demo")
+    assert listing.returncode == 0, listing.stderr
+    assert "≈" not in listing.stdout  # the job reported its cost
+    assert "≈ estimate" not in listing.stderr + listing.stdout

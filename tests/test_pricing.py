@@ -49,3 +49,21 @@ def test_the_per_second_price_in_the_list_is_at_the_default_resolution() -> None
     assert default_resolution(MODELS["minimax/hailuo-2.3"]) == "1080p"  # 720p not offered
     assert format_usd(at_720p) == "$0.052"  # not cut to $0.05
     assert format_usd(0.4) == "$0.40"
+
+
+def test_one_money_format_with_the_decimals_each_amount_needs() -> None:
+    assert [format_usd(x) for x in (0, 0.08, 0.1, 0.126, 0.4, 0.30000000000000004)] == [
+        "$0.00",
+        "$0.08",
+        "$0.10",
+        "$0.126",
+        "$0.40",
+        "$0.30",
+    ]
+    assert [format_usd(x) for x in (3.2, 5.494, 0.9996, 0.0024, 0.0000077)] == [
+        "$3.20",
+        "$5.49",
+        "$1.00",
+        "$0.0024",
+        "$0.0000077",
+    ]

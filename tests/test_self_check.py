@@ -64,3 +64,10 @@ def test_self_check_fails_with_a_reason_when_the_clip_cannot_be_decoded(tmp_path
     assert f"FAIL  playback: QMediaPlayer decoded no frame of {damaged}" in proc.stdout
     assert "reinstall PySide6-Addons" in proc.stdout
     assert "check(s) failed: playback, thumbnails." in proc.stdout
+
+
+def test_self_check_prints_its_checks_and_nothing_of_ffmpeg() -> None:
+    proc = _self_check({"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Stream #0" not in proc.stdout + proc.stderr
+    assert "Metadata:" not in proc.stdout + proc.stderr

@@ -11,10 +11,11 @@ No keychain is not a failure: the app then keeps a key for the session only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from videostudio import __version__
@@ -44,6 +45,24 @@ def bundled_clip() -> Path:
         f"The bundled clip {CLIP_NAME} is missing (looked beside the source and in "
         f"{Path(sys.prefix) / 'share' / 'videostudio'}). Reinstall videostudio."
     )
+
+
+@contextlib.contextmanager
+def native_stderr_into(lines: list[str]) -> Iterator[None]:
+    """Keep what C libraries write to stderr (FFmpeg dumps each file's streams) in ``lines``,
+    shown only when a check fails."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as kept:
+        os.dup2(kept.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            kept.seek(0)
+            lines.extend(kept.read().decode(errors="replace").splitlines())
 
 
 def check_qt() -> str:
@@ -91,11 +110,12 @@ def check_playback(clip: Path, qt_messages: list[str]) -> str:
     player.mediaStatusChanged.connect(on_status)
     player.errorOccurred.connect(on_error)
     QTimer.singleShot(DECODE_TIMEOUT_MS, loop.quit)
-    player.setSource(QUrl.fromLocalFile(str(clip)))
-    player.play()
-    loop.exec()
-    player.stop()
-    app.processEvents()
+    with native_stderr_into(qt_messages):
+        player.setSource(QUrl.fromLocalFile(str(clip)))
+        player.play()
+        loop.exec()
+        player.stop()
+        app.processEvents()
     if not frames:
         why = errors[0] if errors else f"no frame within {DECODE_TIMEOUT_MS // 1000} s"
         raise CheckFailedError(

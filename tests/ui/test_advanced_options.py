@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from videostudio.core.models import VideoModel
@@ -28,9 +28,9 @@ def options(qtbot: QtBot) -> AdvancedOptions:
 
 
 def test_veo_gets_a_typed_control_per_option_all_not_set(options: AdvancedOptions) -> None:
+    # aspectRatio is Settings' Aspect ratio: shown once, there.
     assert options.option_keys() == [
         "personGeneration",
-        "aspectRatio",
         "negativePrompt",
         "conditioningScale",
         "enhancePrompt",
@@ -39,11 +39,16 @@ def test_veo_gets_a_typed_control_per_option_all_not_set(options: AdvancedOption
     assert isinstance(person, QComboBox)
     assert [person.itemText(i) for i in range(person.count())] == [
         NOT_SET,
+        "Adults only",
+        "No people",
+        "Anyone",
+    ]
+    assert [person.itemData(i) for i in range(person.count())] == [
+        None,
         "allow_adult",
         "dont_allow",
         "allow_all",
     ]
-    assert isinstance(options.control("aspectRatio"), QLineEdit)  # unknown kind: free text
     assert isinstance(options.control("negativePrompt"), QLineEdit)
     scale = options.control("conditioningScale")
     assert isinstance(scale, QDoubleSpinBox)
@@ -55,8 +60,7 @@ def test_veo_gets_a_typed_control_per_option_all_not_set(options: AdvancedOption
     assert options.values() == {}
     assert options.provider() is None  # nothing is sent
     assert "What the clip should not show." in options.control("negativePrompt").toolTip()
-    assert "google-vertex" in options.control("negativePrompt").toolTip()
-    assert "Free text" in options.control("aspectRatio").toolTip()
+    assert "Sent as negativePrompt" in options.control("negativePrompt").toolTip()
 
 
 def test_setting_options_by_hand_gives_the_provider_field(
@@ -122,7 +126,9 @@ def test_apply_restores_saved_options_and_reports_what_does_not_fit(
         "enhancePrompt": True,
         "conditioningScale": 0.8,
     }
-    assert options.is_expanded()  # set options are never hidden away
+    # Loading settings does not push the rest of the form down: the header says what is set.
+    assert not options.is_expanded()
+    assert options.header.text() == "Advanced · 3 set"
     options.clear()
     assert options.values() == {}
 
@@ -151,5 +157,35 @@ def test_another_model_keeps_the_values_it_still_takes(qtbot: QtBot) -> None:
 
 def test_labels_read_as_words() -> None:
     assert option_label("negativePrompt") == "Negative prompt"
-    assert option_label("enable_prompt_expansion") == "Enable prompt expansion"
-    assert option_label("cfg_scale") == "Cfg scale"
+    assert option_label("enable_prompt_expansion") == "Expand the prompt"
+    assert option_label("cfg_scale") == "Prompt adherence"
+    assert option_label("contentModeration") == "Content moderation"  # unknown: its words
+
+
+@pytest.mark.parametrize("model_id", sorted(MODELS))
+def test_every_model_reads_in_words_with_one_clear_button_per_field(
+    qtbot: QtBot, model_id: str
+) -> None:
+    """No raw key, provider slug or Settings twin in the visible text; ranges shown."""
+    model = MODELS[model_id]
+    widget = AdvancedOptions()
+    qtbot.addWidget(widget)
+    widget.set_model(model)
+    widget.set_expanded(True)
+    widget.show()
+    visible = [widget.header.text(), widget.note.text()]
+    visible += [label.text() for label in widget.body.findChildren(QLabel) if label.isVisible()]
+    for key in widget.option_keys():
+        control = widget.control(key)
+        assert key in control.toolTip()  # the raw key is in the tooltip
+        if isinstance(control, QComboBox):
+            visible += [control.itemText(i) for i in range(control.count())]
+        if isinstance(control, QLineEdit):
+            assert not control.isClearButtonEnabled()  # the row's × is the one clear button
+        if isinstance(control, QDoubleSpinBox):
+            assert f"{control.maximum():g}" in control.toolTip()
+    text = " ".join(visible)
+    for jargon in ("_", "atlas-cloud", "google-vertex", "byteplus", "Aspect ratio", "Cfg"):
+        assert jargon not in text, (jargon, text)
+    for known in ("negativePrompt", "cfg_scale", "personGeneration", "conditioningScale"):
+        assert known not in text

@@ -13,11 +13,12 @@ from pytestqt.qtbot import QtBot
 from videostudio.core.budget import Budget
 from videostudio.core.models import GenerationRequest, ImagePart, VideoModel
 from videostudio.core.options import provider_field
-from videostudio.core.pricing import estimate_for
+from videostudio.core.pricing import estimate_for, format_usd, price_per_second
 from videostudio.core.spend import Spend, Total
 from videostudio.core.validation import validate_for_sending
 from videostudio.simulator.service import load_catalogue
 from videostudio.ui.compose.batch_panel import (
+    ID_ROLE,
     MAX_JOBS,
     BatchPanel,
     confirmation_text,
@@ -25,6 +26,7 @@ from videostudio.ui.compose.batch_panel import (
     parse_seeds,
     plan_batch,
 )
+from videostudio.ui.compose.model_picker import ModelPicker, model_label
 
 MODELS = {m["id"]: VideoModel.from_json(m) for m in load_catalogue()}
 VEO_FAST, KLING, HAILUO = "google/veo-3.1-fast", "kwaivgi/kling-v3.0-std", "minimax/hailuo-2.3"
@@ -224,3 +226,16 @@ def test_confirmation_text_asks_when_the_budget_says_so() -> None:
     assert over.startswith("This goes over your budget: it would take today's spend to $2.30")
     assert "not real money" in over
     assert over.endswith("Send anyway?")
+
+
+def test_the_batch_list_and_the_model_picker_write_prices_alike(panel: BatchPanel) -> None:
+    picker = ModelPicker()
+    picker.set_models(list(MODELS.values()))
+    for row in range(panel.model_list.count()):
+        item = panel.model_list.item(row)
+        model = MODELS[str(item.data(ID_ROLE))]
+        rate = price_per_second(model)
+        if rate is None:
+            continue
+        assert f"{format_usd(rate)}/s" in item.text()
+        assert f"{format_usd(rate)}/s" in model_label(model)

@@ -21,15 +21,8 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from videostudio.simulator.render import FPS, ClipSpec, render_clip
-from videostudio.ui.review.compare import (
-    CompareGrid,
-    CompareItem,
-    CompareTile,
-    ScrubBar,
-    frame_file_name,
-    frame_index,
-    timecode,
-)
+from videostudio.ui.review.compare import CompareGrid, CompareItem, CompareTile
+from videostudio.ui.review.transport import ScrubBar, frame_file_name, frame_index, timecode
 
 W, H = 640, 360
 FRAME_MS = 1000 / FPS
@@ -420,7 +413,7 @@ def test_keys_work_after_clicking_a_tile_but_not_while_typing(
         assert grid.is_playing() and grid.rate() == 1.0
         key(Qt.Key.Key_L)  # again: faster
         assert grid.rate() == 1.5
-        assert grid.speed.currentText() == "×1.5"
+        assert grid.speed.currentText() == "1.5×"  # as the player writes it
         key(Qt.Key.Key_J)  # playing: J pauses
         assert not grid.is_playing()
         key(Qt.Key.Key_L, Qt.KeyboardModifier.ShiftModifier)

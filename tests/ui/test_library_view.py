@@ -351,3 +351,66 @@ def test_cards_reflow_to_fill_the_width(
     assert panel.search.isVisible() and panel.sort.isVisible()
     assert panel.count_label.geometry().right() <= panel.width()
     assert QModelIndex() != panel.model.index(0, 0)
+
+
+def choose_sort(panel: LibraryPanel, data: tuple[str, bool]) -> None:
+    sort = panel.sort
+    sort.setCurrentIndex(next(i for i in range(sort.count()) if sort.itemData(i) == data))
+    assert panel.query().sort == data[0]
+
+
+def test_the_sort_is_kept_for_new_restored_and_updated_clips(
+    qtbot: QtBot, lib: Library, clips: list[Path]
+) -> None:
+    cheap, mid, dear = (
+        lib.save(r, cost_usd=usd)
+        for r, usd in zip(lib.add(3, clip=clips[0]), (0.2, 0.5, 0.9), strict=True)
+    )
+    (failed,) = lib.add(1, first=3, estimate=2.0)
+    failed = lib.journal.update(failed.local_id, state=FAILED)  # not billed: $0
+    panel = open_panel(qtbot, lib, None)
+    choose_sort(panel, ("cost", True))
+    order = [dear.local_id, mid.local_id, cheap.local_id, failed.local_id]
+    assert row_ids(panel) == order
+    # A new job (≈ $0.30 while it runs) goes to its place, not to the top.
+    (new,) = lib.add(1, first=4, estimate=0.3)
+    panel.upsert(new)
+    order.insert(2, new.local_id)
+    assert row_ids(panel) == order
+    # Its reported cost moves it; a failure makes it $0.
+    panel.upsert(lib.journal.update(new.local_id, state=SAVED, cost_usd=1.5))
+    order.remove(new.local_id)
+    order.insert(0, new.local_id)
+    assert row_ids(panel) == order
+    # Trashed and restored (Undo): back where it was.
+    panel.upsert(lib.journal.update(mid.local_id, deleted_at=lib.clock.now))
+    assert mid.local_id not in row_ids(panel)
+    panel.upsert(lib.journal.update(mid.local_id, deleted_at=None))
+    assert row_ids(panel) == order
+    assert row_ids(panel) == [r.local_id for r in service.find(lib.journal, panel.query())]
+    # Newest first: a restored old clip goes back to its date, not to the top.
+    choose_sort(panel, ("date", True))
+    by_date = row_ids(panel)
+    panel.upsert(lib.journal.update(cheap.local_id, deleted_at=lib.clock.now))
+    panel.upsert(lib.journal.update(cheap.local_id, deleted_at=None))
+    assert row_ids(panel) == by_date
+
+
+def test_a_card_that_cannot_play_shows_no_play_mark(qtbot: QtBot, lib: Library) -> None:
+    running, failed = lib.add(2)
+    lib.journal.update(failed.local_id, state=FAILED)
+    panel = open_panel(qtbot, lib, None)
+    grid = panel.grid
+    picture = grid.viewport().grab().toImage()
+    centres = {}
+    for local_id in (running.local_id, failed.local_id):
+        rect = grid.visualRect(panel.model.index_of(local_id))
+        thumb = grid.card_delegate.rects(rect, grid.font()).thumb
+        centres[local_id] = (
+            picture.pixelColor(thumb.center()),
+            picture.pixelColor(thumb.topLeft() + QPoint(thumb.width() // 5, thumb.height() // 2)),
+        )
+    mark, ground = centres[running.local_id]
+    assert mark != ground  # a job still running will play: ▶ on its stand-in
+    mark, ground = centres[failed.local_id]
+    assert mark == ground  # a failed job never will: no ▶

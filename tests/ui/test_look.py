@@ -9,9 +9,10 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QStyle, QStyleOptionButton, QWidget
 
-from tests.ui.conftest import Studio, until
+from tests.ui.conftest import Studio, answer, until
+from videostudio.core.budget import Budget
 
 # WCAG: 4.5 for text, 3 for a component's outline.
 TEXT, OUTLINE = 4.5, 3.0
@@ -118,3 +119,73 @@ async def test_banners_and_errors_read_in_light_and_dark(studio: Studio, palette
     hint.setText("Updating the model list…")
     hint.ensurePolished()
     assert contrast(hint.palette().color(QPalette.ColorRole.WindowText), background) >= TEXT
+
+
+def _is_warning(colour: QColor, background: QColor) -> bool:
+    """The warning hue (orange), readable on ``background``."""
+    hue = colour.hslHue()
+    return 15 <= hue <= 45 and colour.hslSaturation() > 80 and contrast(colour, background) >= TEXT
+
+
+async def test_money_over_the_cap_shows_before_generate_in_light_and_dark(
+    studio: Studio, palette: str
+) -> None:
+    w = studio.window
+    background = w.palette().color(QPalette.ColorRole.Window)
+    w.model_picker.select("google/veo-3.1-fast")
+    w.params.duration.setCurrentIndex(w.params.duration.findData(4))
+    w.params.resolution.setCurrentIndex(w.params.resolution.findData("720p"))
+    w.prompt.set_text("a lighthouse at dusk")
+    await until(lambda: w.estimate.text() == "Estimated ≈ $0.40", what="the plain estimate")
+    w.estimate.ensurePolished()
+    assert not _is_warning(w.estimate.palette().color(QPalette.ColorRole.WindowText), background)
+    studio.controller.set_budget(Budget(daily=0.10))
+    await until(lambda: "over today's cap by $0.30" in w.estimate.text(), what="the cap state")
+    w.estimate.ensurePolished()
+    colour = w.estimate.palette().color(QPalette.ColorRole.WindowText)
+    assert _is_warning(colour, background), (palette, colour.name())
+    # The badge: over once the day's spend is past the cap.
+    w.generate_button.click()
+    await answer("Send anyway, this once", "Over your budget", "Don't send")
+    await until(lambda: "(over)" in w.spend_badge.text(), what="the badge over the cap")
+    w.spend_badge.ensurePolished()
+    badge = w.spend_badge.palette().color(QPalette.ColorRole.ButtonText)
+    assert _is_warning(badge, background), (palette, badge.name())
+
+
+async def test_variations_reads_in_dark_and_cancels(studio: Studio, palette: str) -> None:
+    w = studio.window
+    w.prompt.set_text("a fox")
+    w.open_variations()
+    dialog = w.batch_dialog
+    assert dialog is not None
+    await until(dialog.isVisible, what="the Variations dialog")
+    panel = w.batch
+    picture = panel.grab().toImage()
+    background = panel.palette().color(QPalette.ColorRole.Window)
+    for radio in (panel.draft_seed, panel.random_seeds, panel.listed_seeds):
+        option = QStyleOptionButton()
+        radio.initStyleOption(option)
+        ring = radio.style().subElementRect(
+            QStyle.SubElement.SE_RadioButtonIndicator, option, radio
+        )
+        at = radio.mapTo(panel, ring.topLeft())
+        best = max(
+            contrast(picture.pixelColor(at.x() + x, at.y() + y), background)
+            for x in range(ring.width())
+            for y in range(ring.height())
+        )
+        assert best >= OUTLINE, (palette, radio.text(), best)
+    QTest.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    await until(lambda: not dialog.isVisible(), what="the dialog closed")
+    assert [r for r in studio.sim.requests if r["method"] == "POST"] == []
+
+
+async def test_no_focus_ring_around_a_whole_panel(studio: Studio) -> None:
+    w = studio.window
+    w.activateWindow()
+    w.params.duration.setFocus(Qt.FocusReason.TabFocusReason)
+    await until(lambda: w.focus_ring.target is w.params.duration, what="the ring on a control")
+    w.form_scroll.setFocus(Qt.FocusReason.MouseFocusReason)  # a click on the panel's background
+    await until(w.form_scroll.hasFocus, what="focus on the panel")
+    assert w.focus_ring.target is None

@@ -14,7 +14,9 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from tests.test_inputs import png_bomb
 from tests.ui.conftest import Studio, png_file, until
 from tests.ui.test_connection_states import banners
+from tests.ui.test_iterate import make_clip
 from videostudio.core.failures import Failure, sentences
+from videostudio.core.text import clip_name
 
 
 def drop_files(studio: Studio, *paths: Path) -> None:
@@ -67,7 +69,10 @@ async def test_a_note_is_not_shown_as_an_error(studio: Studio, tmp_path: Path) -
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"nope")
     drop_files(studio, bad)
-    await until(lambda: "bad.png" in zone_lines(studio)[0].text(), what="the refusal")
+    await until(  # not the "Preparing bad.png…" line shown meanwhile
+        lambda: [m for m in studio.window.images.messages() if m[1] == "error"],
+        what="the refusal",
+    )
     (error,) = zone_lines(studio)
     error.ensurePolished()
     red = error.palette().color(QPalette.ColorRole.WindowText)
@@ -169,3 +174,27 @@ async def test_about_has_what_a_problem_report_needs(studio: Studio, tmp_path: P
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()
+
+
+def test_a_clip_is_named_by_the_start_of_its_prompt() -> None:
+    assert clip_name("A red fox in snow at first light, slow dolly") == "“A red fox in snow at…”"
+    assert clip_name("a kite") == "“a kite”"
+    assert clip_name("  two\n lines ") == "“two lines”"
+    assert clip_name("x" * 40) == "“" + "x" * 24 + "…”"
+    assert clip_name("\x1b[2Jbad") == "“\\x1b[2Jbad”"  # never a terminal sequence
+
+
+async def test_messages_name_the_clip_not_its_number(studio: Studio) -> None:
+    w = studio.window
+    record = await make_clip(studio, "A red fox in snow at first light, slow dolly")
+    name = "“A red fox in snow at…”"
+    shown: list[str] = []
+    w.statusBar().messageChanged.connect(shown.append)
+    w.library.settings_requested.emit(record.local_id)
+    await until(lambda: any(name in m for m in shown), what="the settings loaded, by name")
+    w.library.vary_requested.emit([record.local_id])
+    await until(lambda: any(name in m and "new seed" in m for m in shown), what="vary, by name")
+    w.library.delete_requested.emit([record.local_id])
+    await until(w.library.undo_bar.isVisible, what="the undo bar")
+    assert w.library.undo_label.text() == f"Moved {name} to the trash."
+    assert not any(f"job {record.local_id}" in m.lower() for m in shown)

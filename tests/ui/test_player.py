@@ -11,11 +11,13 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QMediaPlayer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QStyle, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from videostudio.simulator.render import ClipSpec, render_clip
+from videostudio.ui.review.compare import CompareGrid
 from videostudio.ui.review.player import PlayerWidget
+from videostudio.ui.review.transport import SPEEDS, ScrubBar, time_text, tinted_icon
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,7 @@ def _paused_at(player: PlayerWidget, ms: int, frames: float = 1.0) -> bool:
 def test_a_click_on_the_timeline_seeks_exactly_there(qtbot: QtBot, rig: tuple) -> None:
     player, _ = rig
     scrub = player.scrub
-    x = scrub.x_of(2000)
+    x = round(scrub.x_of(2000))
     QTest.mouseClick(scrub, Qt.MouseButton.LeftButton, pos=QPoint(x, scrub.height() // 2))
     target = scrub.ms_at(x)
     assert abs(target - 2000) < 50
@@ -126,7 +128,7 @@ def test_the_current_frame_goes_to_a_file_or_the_next_draft(qtbot: QtBot, rig: t
     player.last_frame_action.trigger()
     ((image, role),) = drafts
     assert (image.width(), image.height(), role) == (640, 360, "last_frame")
-    assert player.frame_file_name().startswith("a_0-0")
+    assert player.frame_file_name().startswith("a_00m0")  # as the compare grid names it
     assert player.frame_file_name().endswith(".png")
 
 
@@ -151,3 +153,65 @@ def test_iterate_actions_carry_the_clip(rig: tuple) -> None:
     for action in (player.use_settings_action, player.vary_action, player.continue_action):
         action.trigger()
     assert seen == [("use", 7), ("vary", 7), ("continue", 7)]
+
+
+def test_the_player_and_the_grid_share_one_transport(rig: tuple) -> None:
+    player, _ = rig
+    grid = CompareGrid()
+    try:
+        for box in (player.speed, grid.speed):
+            assert [box.itemData(i) for i in range(box.count())] == list(SPEEDS)
+        assert [player.speed.itemText(i) for i in range(player.speed.count())] == [
+            grid.speed.itemText(i) for i in range(grid.speed.count())
+        ]
+        assert type(player.scrub) is type(grid.scrub) is ScrubBar
+        assert player.time_label.text() == time_text(
+            player.player.position(), player.player.duration(), player.frame_ms()
+        )
+    finally:
+        grid.deleteLater()
+
+
+def test_the_speed_badge_tells_the_truth(qtbot: QtBot, rig: tuple) -> None:
+    player, _ = rig
+    width = player.scrub.width()
+    player.setFocus()
+    QTest.keyClick(player, Qt.Key.Key_L)  # play
+    QTest.keyClick(player, Qt.Key.Key_L)  # 1.5×
+    qtbot.waitUntil(player.speed_badge.isVisible)
+    assert player.speed_badge.text() == f"▶ {player.speed.currentText()}" == "▶ 1.5×"
+    assert player.scrub.width() == width  # the timeline keeps its length
+    QTest.keyClick(player, Qt.Key.Key_K)
+    assert not player.speed_badge.isVisible()  # paused: nothing plays at any speed
+    QTest.keyClick(player, Qt.Key.Key_J)
+    QTest.keyClick(player, Qt.Key.Key_J)  # backwards, faster
+    assert player.speed_badge.isVisible()
+    assert player.speed_badge.text() == f"◀ {player.speed.currentText()}" == "◀ 1.5×"
+    pause = tinted_icon(player, QStyle.StandardPixmap.SP_MediaPause).pixmap(16, 16).toImage()
+    assert player.play_button.icon().pixmap(16, 16).toImage() == pause  # no ▶ while it plays
+    QTest.keyClick(player, Qt.Key.Key_K)
+    assert not player.speed_badge.isVisible()
+    mute_before = player.mute_button.icon().pixmap(16, 16).toImage()
+    QTest.keyClick(player, Qt.Key.Key_M)
+    assert player.mute_button.icon().pixmap(16, 16).toImage() != mute_before
+    player.clear()
+    assert not player.speed_badge.isVisible()
+
+
+def test_the_last_frame_stays_when_a_clip_ends_without_loop(qtbot: QtBot, rig: tuple) -> None:
+    player, _ = rig
+    player.loop_button.setChecked(False)
+    player.seek(int(player.player.duration() - 300))
+    player.player.play()
+    qtbot.waitUntil(
+        lambda: player.player.mediaStatus() == QMediaPlayer.MediaStatus.EndOfMedia, timeout=10_000
+    )
+    qtbot.waitUntil(
+        lambda: player.player.playbackState() == QMediaPlayer.PlaybackState.StoppedState
+    )
+    qtbot.wait(0)  # let a queued clearing of the picture arrive, if it is coming
+    shown = player.video.videoSink().videoFrame()
+    assert shown.isValid()
+    image = shown.toImage()
+    centre = image.pixelColor(image.width() // 2, image.height() // 2)
+    assert centre.lightness() > 10  # the clip's last picture, not black

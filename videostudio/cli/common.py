@@ -29,6 +29,7 @@ from videostudio.cli.output import (
 from videostudio.core import failures
 from videostudio.core.jobs import NOT_SAVED, SAVED, UNKNOWN, JobRecord
 from videostudio.core.models import VideoModel
+from videostudio.core.pricing import format_usd
 from videostudio.core.text import printable
 from videostudio.services.activity import Activity
 from videostudio.services.catalog import Catalog
@@ -237,7 +238,7 @@ def summary(records: list[JobRecord]) -> int:
     saved = [r for r in records if r.state == SAVED]
     for r in records:
         if r.state == SAVED:
-            cost = f"${r.cost_usd:.2f}" if r.cost_usd is not None else "not reported"
+            cost = format_usd(r.cost_usd) if r.cost_usd is not None else "not reported"
             files = ", ".join(o.path for o in r.outputs) or r.path
             say(f"Saved {files} (cost {cost})")
             if r.note:

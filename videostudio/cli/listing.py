@@ -48,7 +48,8 @@ def jobs(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
                 )
             )
         table(lines)
-        say("≈ estimate: the job has not reported its cost.")
+        if any(row[4].startswith(("≈", "not sent, ≈")) for row in lines[1:]):
+            say("≈ estimate: the job has not reported its cost.")
     if journal.damaged:
         say(journal.damage_report())
     return EXIT_OK
@@ -69,7 +70,8 @@ def library(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
     for r in clips:
         params = ", ".join(f"{k}={v}" for k, v in r.parameters().items() if k != "provider")
         mark = "★ " if r.favourite else ""
-        print(printable(f"#{r.local_id} {mark}{r.model}  seed {r.seed}  {cost_text(r)}  {params}"))
+        seed = "no seed" if r.seed is None else f"seed {r.seed}"
+        print(printable(f"#{r.local_id} {mark}{r.model}  {seed}  {cost_text(r)}  {params}"))
         print(printable(f"    {r.prompt}"))
         for output in r.outputs or ():
             print(printable(f"    {output.path}"))

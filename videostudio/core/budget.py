@@ -87,12 +87,31 @@ def refusals(budget: Budget, spend: Spend, estimates: list[float | None]) -> lis
     return reasons
 
 
-def confirmations(budget: Budget, estimates: list[float | None]) -> list[str]:
+def cap_note(budget: Budget, spend: Spend, estimate: float) -> str:
+    """What sending ``estimate`` more does to the caps, in a few words for beside Generate:
+    "over today's cap by $0.30" ("" when it fits)."""
+    for period, cap, total in (
+        ("today's", budget.daily, spend.today),
+        ("this month's", budget.monthly, spend.month),
+    ):
+        if cap is not None and total.amount + estimate > cap + 1e-9:
+            return f"over {period} cap by {format_usd(total.amount + estimate - cap)}"
+    return ""
+
+
+def confirmations(
+    budget: Budget, estimates: list[float | None], *, demo: bool = False
+) -> list[str]:
     """What the user should confirm before this submit (empty when nothing)."""
     asks = []
     if len(estimates) > budget.confirm_jobs:
         total = sum(e or 0 for e in estimates)
-        asks.append(f"This sends {len(estimates)} paid jobs (≈ {format_usd(total)} in all).")
+        money = f"≈ {format_usd(total)} in all"
+        asks.append(
+            f"This sends {len(estimates)} demo jobs (free; simulated prices, {money})."
+            if demo
+            else f"This sends {len(estimates)} paid jobs ({money})."
+        )
     if budget.ask_above is not None:
         high = [e for e in estimates if e is not None and e > budget.ask_above]
         if high:

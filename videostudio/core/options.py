@@ -31,32 +31,75 @@ PROVIDER_SLUGS = {
 
 @dataclass(frozen=True)
 class OptionKind:
-    """How to ask for and parse one option: bool, number, integer, choice or text."""
+    """How to ask for and parse one option: bool, number, integer, choice or text; with the
+    words to show for it (``label``, and ``choice_labels`` in the order of ``choices``)."""
 
     kind: str
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
     tip: str = ""
+    label: str = ""
+    choice_labels: tuple[str, ...] = ()
 
 
 TEXT = OptionKind("text")
-BOOL = OptionKind("bool")
+_NEGATIVE = OptionKind("text", tip="What the clip should not show.", label="Negative prompt")
+_EXPAND = OptionKind("bool", tip="Let the provider expand the prompt.", label="Expand the prompt")
 KNOWN: dict[str, OptionKind] = {
-    "negativePrompt": OptionKind("text", tip="What the clip should not show."),
-    "negative_prompt": OptionKind("text", tip="What the clip should not show."),
-    "enhancePrompt": OptionKind("bool", tip="Let the provider rewrite the prompt."),
-    "enable_prompt_expansion": OptionKind("bool", tip="Let the provider expand the prompt."),
-    "prompt_extend": OptionKind("bool", tip="Let the provider expand the prompt."),
-    "prompt_optimizer": OptionKind("bool", tip="Let the provider optimise the prompt."),
-    "fast_pretreatment": BOOL,
-    "watermark": OptionKind("bool", tip="Add the provider's watermark."),
-    "audio": BOOL,
-    "personGeneration": OptionKind("choice", ("allow_adult", "dont_allow", "allow_all")),
-    "cfg_scale": OptionKind("number", minimum=0.0, maximum=1.0, tip="How closely to follow."),
-    "conditioningScale": OptionKind("number", minimum=0.0, maximum=1.0),
-    "shot_type": OptionKind("choice", ("single", "multi")),
-    "quality": OptionKind("choice", ("standard", "high")),
+    "negativePrompt": _NEGATIVE,
+    "negative_prompt": _NEGATIVE,
+    "enhancePrompt": OptionKind(
+        "bool", tip="Let the provider rewrite the prompt.", label="Enhance the prompt"
+    ),
+    "enable_prompt_expansion": _EXPAND,
+    "prompt_extend": _EXPAND,
+    "prompt_optimizer": OptionKind(
+        "bool", tip="Let the provider optimise the prompt.", label="Optimise the prompt"
+    ),
+    "fast_pretreatment": OptionKind(
+        "bool", tip="Prepare the input faster.", label="Fast preparation"
+    ),
+    "watermark": OptionKind("bool", tip="Add the provider's watermark.", label="Watermark"),
+    "audio": OptionKind("bool", label="Audio"),
+    "personGeneration": OptionKind(
+        "choice",
+        ("allow_adult", "dont_allow", "allow_all"),
+        tip="Whether the clip may show people.",
+        label="People",
+        choice_labels=("Adults only", "No people", "Anyone"),
+    ),
+    "cfg_scale": OptionKind(
+        "number",
+        minimum=0.0,
+        maximum=1.0,
+        tip="How closely the clip follows the prompt (higher: closer).",
+        label="Prompt adherence",
+    ),
+    "conditioningScale": OptionKind(
+        "number",
+        minimum=0.0,
+        maximum=1.0,
+        tip="How closely the clip follows the images (higher: closer).",
+        label="Image adherence",
+    ),
+    "shot_type": OptionKind(
+        "choice", ("single", "multi"), label="Shots", choice_labels=("One shot", "Several shots")
+    ),
+    "quality": OptionKind(
+        "choice", ("standard", "high"), label="Quality", choice_labels=("Standard", "High")
+    ),
+}
+
+# Provider options that repeat a setting of the form: shown once, in Settings, when the
+# model offers that setting (the form's value is what the request sends).
+SETTING_TWINS = {
+    "aspectRatio": "supported_aspect_ratios",
+    "aspect_ratio": "supported_aspect_ratios",
+    "ratio": "supported_aspect_ratios",
+    "size": "supported_sizes",
+    "resolution": "supported_resolutions",
+    "duration": "supported_durations",
 }
 
 
@@ -67,6 +110,15 @@ def provider_slug(model_id: str) -> str:
 
 def kind_of(key: str) -> OptionKind:
     return KNOWN.get(key, TEXT)
+
+
+def form_options(model: VideoModel) -> list[str]:
+    """The model's provider options that the form shows beside its settings (no twins)."""
+    return [
+        key
+        for key in model.allowed_passthrough_parameters
+        if not (key in SETTING_TWINS and getattr(model, SETTING_TWINS[key]))
+    ]
 
 
 class OptionError(ValueError):

@@ -158,15 +158,15 @@ def estimate_cost(
         return Estimate(None, "no pricing SKU matches these settings")
     if rate.kind == "per_second":
         usd = rate.price * seconds
-        basis = f"{seconds} s × ${rate.price:g}/s ({rate.name})"
+        basis = f"{seconds} s × {format_usd(rate.price)}/s ({rate.name})"
     else:
         tokens = width * height * _TOKEN_FPS * seconds / 1024
         usd = rate.price * tokens
-        basis = f"{tokens:,.0f} video tokens × ${rate.price:g} ({rate.name})"
+        basis = f"{tokens:,.0f} video tokens × {format_usd(rate.price)} ({rate.name})"
     per_image = next((s for s in skus if s.kind == "per_image"), None)
     if per_image and image_count:
         usd += per_image.price * image_count
-        basis += f" + {image_count} image(s) × ${per_image.price:g}"
+        basis += f" + {image_count} image(s) × {format_usd(per_image.price)}"
     return Estimate(round(usd, 6), basis)
 
 
@@ -194,10 +194,13 @@ def price_per_second(model: VideoModel) -> float | None:
 
 
 def format_usd(usd: float) -> str:
-    """Dollars with enough digits to tell cheap models apart ($0.052, $0.12, $3.20).
-
-    Under a tenth of a cent (an assistant's answer), two significant digits: $0.0000070.
-    """
-    if 0 < usd < 0.001:
-        return f"${usd:.{1 - math.floor(math.log10(usd))}f}"
-    return f"${usd:.3f}" if 0 < usd < 0.10 else f"${usd:.2f}"
+    """Dollars with the decimals the amount needs, the one money format of every screen:
+    cents from $1 up ($3.20), up to three decimals below ($0.40, $0.08, $0.052, $0.126),
+    two significant digits below a cent ($0.0024, a token's $0.0000077)."""
+    size = abs(usd)
+    if size >= 1 or size == 0:
+        return f"${usd:.2f}"
+    decimals = 3 if size >= 0.01 else 1 - math.floor(math.log10(size))
+    text = f"{usd:.{decimals}f}"
+    whole, _, cents = text.partition(".")
+    return f"${whole}.{cents.rstrip('0').ljust(2, '0')}"

@@ -30,6 +30,12 @@ def billed_estimate(record: JobRecord) -> float:
     return record.estimate_usd or 0.0
 
 
+def sorting_cost(record: JobRecord) -> float:
+    """What "Highest cost" ranks a job by: its reported cost, else what it may still be
+    billed (an unbilled job, failed or expired, is $0)."""
+    return record.cost_usd if record.cost_usd is not None else billed_estimate(record)
+
+
 def cost_text(record: JobRecord) -> str:
     """The cost column: actual, "not billed", or an estimate that says it is one."""
     if record.cost_usd is not None:

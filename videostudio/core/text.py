@@ -22,3 +22,14 @@ def printable(text: str) -> str:
     return "".join(
         _escape(ch) if unicodedata.category(ch) == "Cc" or ch in _BIDI else ch for ch in text
     )
+
+
+def clip_name(prompt: str, limit: int = 24) -> str:
+    """A clip named for people, by the start of its prompt: “A red fox in snow…”."""
+    words = printable(" ".join(prompt.split()))
+    if not words:
+        return "the clip without a prompt"
+    if len(words) > limit:
+        cut = words[: limit + 1].rsplit(" ", 1)[0] if " " in words[:limit] else words[:limit]
+        words = cut.rstrip(" ,.;:") + "…"
+    return f"“{words}”"

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from videostudio.core.jobs import JobRecord
+from videostudio.core.jobs import STOPPED, JobRecord
 from videostudio.core.library import LibraryQuery
+from videostudio.core.spend import NOT_BILLED_STATES
 from videostudio.services.journal import Journal
 
+_UNBILLED = ",".join(f"'{s}'" for s in sorted(NOT_BILLED_STATES))
 _ORDER = {
     "date": "created_at",
-    "cost": "COALESCE(cost_usd, estimate_usd, 0)",
+    # core.spend.sorting_cost in SQL: an unbilled job (failed, expired, never sent) is $0.
+    "cost": (
+        f"COALESCE(cost_usd, CASE WHEN state IN ({_UNBILLED}) OR (state = '{STOPPED}'"
+        " AND submitted_at IS NULL) THEN 0 ELSE COALESCE(estimate_usd, 0) END)"
+    ),
     "model": "model COLLATE NOCASE",
 }
 

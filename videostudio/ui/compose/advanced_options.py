@@ -1,9 +1,11 @@
 """The "Advanced" section: the chosen model's provider options (reference §3.3).
 
-One row per key of ``allowed_passthrough_parameters``, typed where the key is known
-(core/options.KNOWN: bool, number, integer, choice, text) and free text otherwise.
-Every row starts "not set" and nothing is sent unless the user sets it: the
-provider's own default applies. values() is what core/options.provider_field takes.
+One row per key of ``allowed_passthrough_parameters`` (but those Settings already
+shows, such as Veo's aspectRatio), typed and named in words where the key is known
+(core/options.KNOWN: bool, number, integer, choice, text) and free text otherwise; the
+raw key is in the tooltip. A number shows its range. Every row starts "not set" and
+nothing is sent unless the user sets it: the provider's own default applies.
+values() is what core/options.provider_field takes.
 """
 
 from __future__ import annotations
@@ -33,9 +35,15 @@ from videostudio.core.options import (
     KNOWN,
     OptionKind,
     check_options,
+    form_options,
     kind_of,
     provider_field,
-    provider_slug,
+)
+from videostudio.ui.widgets.inputs import (
+    RangeDoubleSpinBox,
+    RangeSpinBox,
+    guard_wheel,
+    number_text,
 )
 
 NOT_SET = "not set"
@@ -43,7 +51,10 @@ _WIDE = 1e6  # the range of a number option whose limits are not known
 
 
 def option_label(key: str) -> str:
-    """negativePrompt / negative_prompt -> "Negative prompt"."""
+    """The words for option ``key``: its known label ("cfg_scale" -> "Prompt adherence"),
+    else the key as words ("contentModeration" -> "Content moderation")."""
+    if kind_of(key).label:
+        return kind_of(key).label
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", key).replace("_", " ").split()
     text = " ".join(words).lower()
     return text[:1].upper() + text[1:]
@@ -84,7 +95,7 @@ class _OptionRow:
         self.reset = QToolButton(parent)
         self.reset.setText("×")
         self.reset.setAutoRaise(True)
-        self.reset.setToolTip(f"Not set: leave {key} to the provider's default")
+        self.reset.setToolTip("Not set: leave it to the provider's default")
         self.reset.setAccessibleName(f"Unset {option_label(key)}")
         self.reset.clicked.connect(lambda: self.set_value(None))
         self._changed = changed
@@ -97,12 +108,17 @@ class _OptionRow:
             return _TriBox(parent)
         if kind == "choice":
             combo = QComboBox(parent)
+            guard_wheel(combo)
             combo.addItem(NOT_SET, None)
-            for choice in self.kind.choices:
-                combo.addItem(choice, choice)
+            labels = self.kind.choice_labels or self.kind.choices
+            for label, choice in zip(labels, self.kind.choices, strict=True):
+                combo.addItem(label, choice)
+                combo.setItemData(
+                    combo.count() - 1, f"Sent as {choice}", Qt.ItemDataRole.ToolTipRole
+                )
             return combo
         if kind == "integer":
-            spin = QSpinBox(parent)
+            spin = RangeSpinBox(parent)
             first = int(self.kind.minimum) if self.kind.minimum is not None else -int(_WIDE)
             last = int(self.kind.maximum) if self.kind.maximum is not None else int(_WIDE)
             spin.setRange(first - 1, last)  # one below the range reads "not set"
@@ -110,7 +126,7 @@ class _OptionRow:
             spin.setValue(spin.minimum())
             return spin
         if kind == "number":
-            dspin = QDoubleSpinBox(parent)
+            dspin = RangeDoubleSpinBox(parent)
             low = self.kind.minimum if self.kind.minimum is not None else -_WIDE
             high = self.kind.maximum if self.kind.maximum is not None else _WIDE
             step = (high - low) / 100 if high - low <= 100 else 0.1
@@ -121,9 +137,8 @@ class _OptionRow:
             dspin.setValue(dspin.minimum())
             return dspin
         edit = QLineEdit(parent)
-        edit.setPlaceholderText(f"{NOT_SET} (the provider's default)")
-        edit.setClearButtonEnabled(True)
-        return edit
+        edit.setPlaceholderText(NOT_SET)  # (the tooltip says the provider decides)
+        return edit  # the row's × clears it: no second clear button
 
     def _connect(self) -> None:
         w = self.widget
@@ -237,15 +252,12 @@ class AdvancedOptions(QWidget):
             while self.form.rowCount():
                 self.form.removeRow(0)
             self._rows.clear()
-            keys = model.allowed_passthrough_parameters if model else ()
+            keys = form_options(model) if model else []
             self.note.setText("")
-            if model is not None and keys:
-                slug = provider_slug(model.id)
-                self.note.setText(
-                    f"Sent to {slug} only when set; unset options keep the provider's defaults."
-                )
+            if keys:
+                self.note.setText("Sent only when set; unset options keep the provider's defaults.")
                 for key in keys:
-                    self._add_row(key, slug)
+                    self._add_row(key)
             dropped = self._apply(kept)
         finally:
             self._quiet = False
@@ -253,7 +265,7 @@ class AdvancedOptions(QWidget):
         self.changed.emit()
         return dropped
 
-    def _add_row(self, key: str, slug: str) -> None:
+    def _add_row(self, key: str) -> None:
         kind = kind_of(key)
         row = _OptionRow(key, kind, self.body, self._on_row_changed)
         if kind.tip:
@@ -262,13 +274,18 @@ class AdvancedOptions(QWidget):
             what = f"A {kind.kind} option."
         else:
             what = "Free text, sent as typed (see the provider's documentation)."
-        tip = f"{what} Sent as {key} to {slug}; not sent unless set."
+        name = option_label(key)
+        if isinstance(row.widget, (RangeSpinBox, RangeDoubleSpinBox)):
+            what += " " + row.widget.range_check.tip()
+            low, high = row.widget.range_check.first(), row.widget.maximum()
+            name += f" ({number_text(low)}–{number_text(high)})"
+        tip = f"{what} Sent as {key}; not sent unless set."
         row.widget.setToolTip(tip)
         line = QHBoxLayout()
         line.setContentsMargins(0, 0, 0, 0)
         line.addWidget(row.widget, 1)
         line.addWidget(row.reset)
-        label = QLabel(option_label(key), self.body)
+        label = QLabel(name, self.body)
         label.setToolTip(tip)
         label.setBuddy(row.widget)
         self.form.addRow(label, line)
@@ -306,9 +323,7 @@ class AdvancedOptions(QWidget):
             dropped = self._apply(options)
         finally:
             self._quiet = False
-        if self.values():
-            self.set_expanded(True)
-        self._update_header()
+        self._update_header()  # "Advanced · 2 set": it opens only when the user opens it
         self.changed.emit()
         return dropped
 

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
-    QSpinBox,
     QStyle,
     QVBoxLayout,
     QWidget,
@@ -41,6 +40,7 @@ from videostudio.core.pricing import format_usd, price_per_second, short_side
 from videostudio.core.seeds import random_seed
 from videostudio.core.spend import Spend
 from videostudio.core.validation import MAX_SEED, validate_for_sending
+from videostudio.ui.widgets.inputs import RangeSpinBox
 
 Estimator = Callable[[GenerationRequest], "float | None"]
 MAX_JOBS = 100  # a bigger batch is almost surely a slip of the finger, and money
@@ -193,7 +193,7 @@ def confirmation_text(
     """
     total = sum(e or 0.0 for e in estimates)
     reasons = over_caps(budget, spend, total)
-    asks = confirmations(budget, list(estimates))
+    asks = confirmations(budget, list(estimates), demo=demo)
     if not reasons and not asks:
         return None
     parts = []
@@ -210,11 +210,13 @@ class BatchPanel(QWidget):
     """Seeds x models (x prompt lines) for one draft, with the job count and total estimate.
 
     ``estimate(request)`` prices one request in USD (None: price unknown).
-    Signals: changed() whenever the plan changes, send_requested(object) with the
+    Signals: changed() whenever the plan changes, cancelled() on Cancel (nothing sent),
+    send_requested(object) with the
     list[GenerationRequest] to send (only when every job can be sent).
     """
 
     changed = Signal()
+    cancelled = Signal()
     send_requested = Signal(object)
 
     def __init__(
@@ -237,7 +239,7 @@ class BatchPanel(QWidget):
         seeds = QGroupBox("Seeds", self)
         self.draft_seed = QRadioButton("One job per model (the draft's seed)", seeds)
         self.random_seeds = QRadioButton("Random seeds:", seeds)
-        self.seed_count = QSpinBox(seeds)
+        self.seed_count = RangeSpinBox(seeds)
         self.seed_count.setRange(1, MAX_JOBS)
         self.seed_count.setValue(4)
         self.seed_count.setAccessibleName("Number of random seeds")
@@ -296,9 +298,12 @@ class BatchPanel(QWidget):
         self.details.setObjectName("inlineMessage")
         self.send_button = QPushButton("Send", self)
         self.send_button.setObjectName("generate")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setToolTip("Close without sending anything (Esc)")
 
         bottom = QHBoxLayout()
         bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.cancel_button)
         bottom.addWidget(self.send_button)
         layout = QVBoxLayout(self)
         layout.addWidget(seeds)
@@ -317,6 +322,7 @@ class BatchPanel(QWidget):
         self.fit.toggled.connect(self._update)
         self.prompt_lines.toggled.connect(self._update)
         self.send_button.clicked.connect(self._on_send_button_clicked)
+        self.cancel_button.clicked.connect(self.cancelled)
         self._draw_seeds()
 
     # -- inputs ---------------------------------------------------------------------------
@@ -425,7 +431,7 @@ class BatchPanel(QWidget):
             model = self._models[str(item.data(ID_ROLE))]
             rate = price_per_second(model)
             text = f"{model.name}  ·  " + (
-                f"${rate:.2f}/s" if rate is not None else "price unknown"
+                f"{format_usd(rate)}/s" if rate is not None else "price unknown"
             )
             estimates = per_model.get(model.id)
             if estimates:

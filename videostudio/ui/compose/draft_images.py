@@ -108,6 +108,21 @@ class DraftImages(QObject):
                 draft.role = role
                 self.roles.emit(image_id, allowed, role)
 
+    def snapshot(self) -> list[DraftImage]:
+        """The images as they are, to bring back with restore() (prepared: no decoding)."""
+        return [DraftImage(d.image, d.role) for d in self._images.values()]
+
+    def restore(self, images: list[DraftImage]) -> None:
+        """Exactly these images, in their roles where the model still takes them."""
+        self.clear()
+        allowed = self.allowed_roles()
+        for kept in images:
+            image_id = next(self._ids)
+            draft = DraftImage(kept.image, kept.role if kept.role in allowed else "reference")
+            self._images[image_id] = draft
+            self.added.emit(image_id, draft.image.thumbnail, draft.image.name, draft.image.note)
+            self.roles.emit(image_id, allowed, draft.role)
+
     # -- what arrives -----------------------------------------------------------------------
 
     @owned_slot(list)

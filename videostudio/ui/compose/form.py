@@ -41,6 +41,8 @@ DRAFT_SAVE_DELAY_MS = 400  # the draft is written this long after the last edit
 
 # (prompt, model, params) -> (estimate label, its basis); the images count too.
 Estimator = Callable[[str, VideoModel, dict[str, Any]], tuple[str, str]]
+# (prompt, model, params) -> what sending it does to the caps ("" when it fits).
+CapNote = Callable[[str, VideoModel, dict[str, Any]], str]
 
 
 def _section(text: str, parent: QWidget) -> QLabel:
@@ -64,11 +66,17 @@ class ComposeForm(QWidget):
     message = Signal(str)
 
     def __init__(
-        self, settings: QSettings, estimator: Estimator, parent: QWidget | None = None
+        self,
+        settings: QSettings,
+        estimator: Estimator,
+        parent: QWidget | None = None,
+        *,
+        cap_note: CapNote | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings
         self._estimator = estimator
+        self._cap_note = cap_note
         self._shown_model: str | None = None  # the model the settings are showing
         self._sending = False
         self._build()
@@ -115,6 +123,7 @@ class ComposeForm(QWidget):
         self.advanced = AdvancedOptions(form)
         self.estimate = QLabel(self)
         self.estimate.setObjectName("estimate")
+        self.estimate.setWordWrap(True)  # "… · over today's cap by $0.30" on a second line
         self.variations_button = QPushButton("Variations…", self)
         self.variations_button.setToolTip(
             "Send this draft as a batch: several seeds, several models, or both (Ctrl+B)"
@@ -300,9 +309,14 @@ class ComposeForm(QWidget):
         if model is None:
             self.estimate.setText("")
             return
-        label, basis = self._estimator(self.prompt.text(), model, self.params.values())
-        self.estimate.setText(f"Estimated {label}" if label != "price unknown" else "Price unknown")
+        prompt, params = self.prompt.text(), self.params.values()
+        label, basis = self._estimator(prompt, model, params)
+        over = self._cap_note(prompt, model, params) if self._cap_note is not None else ""
+        text = f"Estimated {label}" if label != "price unknown" else "Price unknown"
+        self.estimate.setText(f"{text} · {over}" if over else text)
         self.estimate.setToolTip(basis)
+        self.estimate.setProperty("over", bool(over))  # the warning colour (style.py)
+        self.estimate.style().polish(self.estimate)
 
     def set_sending(self, sending: bool) -> None:
         self._sending = sending

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QWidget
 
 from videostudio.core.models import VideoModel
 from videostudio.core.pricing import format_usd, price_per_second
+from videostudio.ui.widgets.inputs import guard_wheel
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -46,6 +47,7 @@ class ModelPicker(QComboBox):
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setMaxVisibleItems(20)
+        guard_wheel(self)  # a stray wheel must not switch to a dearer model
         self._items = QStandardItemModel(self)
         self.setModel(self._items)
         # Type any part of the name or the id ("veo", "bytedance/"): a popup lists matches.

@@ -16,12 +16,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QSpinBox,
     QWidget,
 )
 
 from videostudio.core.models import VideoModel
 from videostudio.core.pricing import default_resolution
+from videostudio.ui.widgets.inputs import RangeSpinBox, guard_wheel
 
 AUTO_SIZE = "By resolution and aspect ratio"
 MAX_SEED = 2**31 - 1
@@ -65,8 +65,12 @@ class ParamsPanel(QWidget):
         self.aspect = QComboBox(self)
         self.size_combo = QComboBox(self)
         self.seed_fixed = QCheckBox("Fixed seed", self)
-        self.seed = QSpinBox(self)
+        self.seed = RangeSpinBox(self)
         self.seed.setRange(0, MAX_SEED)
+        self.seed.setToolTip(
+            "The same seed gives a similar clip again. " + self.seed.range_check.tip()
+        )
+        guard_wheel(self.duration, self.resolution, self.aspect, self.size_combo)
         self.audio = QCheckBox("Generate audio", self)
         for widget, name in (
             (self.duration, "Duration"),

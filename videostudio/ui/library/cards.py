@@ -26,7 +26,7 @@ from videostudio.core.jobs import (
 )
 from videostudio.core.library import LibraryQuery
 from videostudio.core.models import CANCELLED, COMPLETED, EXPIRED, FAILED, IN_PROGRESS, PENDING
-from videostudio.core.spend import cost_text
+from videostudio.core.spend import cost_text, sorting_cost
 from videostudio.services.activity import Activity
 
 # The state filter's groups (chips): what a user means by "running" or "failed".
@@ -146,6 +146,15 @@ def matches(query: LibraryQuery, record: JobRecord) -> bool:
     if query.until is not None and record.created_at >= query.until:
         return False
     return query.batch is None or record.batch == query.batch
+
+
+def sort_key(query: LibraryQuery, record: JobRecord) -> tuple[float | str, int]:
+    """Where the query's ORDER BY (services/library.py) puts a record, ascending."""
+    if query.sort == "cost":
+        return (sorting_cost(record), record.local_id)
+    if query.sort == "model":
+        return (record.model.casefold(), record.local_id)
+    return (record.created_at, record.local_id)
 
 
 def midnight(now: float) -> float:

@@ -229,9 +229,10 @@ class CardDelegate(QStyledItemDelegate):
             self._colors[tone] = colors
         return colors
 
-    def _placeholder(self, palette: QPalette, size: QSize, dpr: float) -> QPixmap:
-        """A palette-coloured stand-in for a thumbnail not decoded (or never to be)."""
-        key = ("placeholder", size.width(), size.height())
+    def _placeholder(self, palette: QPalette, size: QSize, dpr: float, playable: bool) -> QPixmap:
+        """A palette-coloured stand-in for a thumbnail not decoded (or never to be), with a
+        play mark only for a clip that plays (or will: its job still runs)."""
+        key = ("placeholder" if playable else "blank", size.width(), size.height())
         pixmap = self._pixmaps.get(key)
         if pixmap is None:
             pixmap = QPixmap(size * dpr)
@@ -239,6 +240,9 @@ class CardDelegate(QStyledItemDelegate):
             base = palette.color(QPalette.ColorRole.Base)
             text = palette.color(QPalette.ColorRole.Text)
             pixmap.fill(mix(base, text, 0.07))
+            self._pixmaps[key] = pixmap
+            if not playable:
+                return pixmap
             p = QPainter(pixmap)
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
             side = min(size.width(), size.height()) / 5
@@ -254,7 +258,6 @@ class CardDelegate(QStyledItemDelegate):
             p.setBrush(mix(base, text, 0.22))
             p.drawPolygon(triangle)
             p.end()
-            self._pixmaps[key] = pixmap
         return pixmap
 
     # -- painting ------------------------------------------------------------------------------
@@ -327,7 +330,9 @@ class CardDelegate(QStyledItemDelegate):
             painter.drawImage(fit(image.size(), thumb), image)
         else:
             dpr = painter.device().devicePixelRatioF() if painter.device() else 1.0
-            painter.drawPixmap(thumb.topLeft(), self._placeholder(palette, thumb.size(), dpr))
+            playable = card.has_file or not card.record.is_final
+            stand_in = self._placeholder(palette, thumb.size(), dpr, playable)
+            painter.drawPixmap(thumb.topLeft(), stand_in)
             if card.unreadable:
                 self._pill(painter, palette, "No preview", NEUTRAL, thumb.center(), centre=True)
         if scrub is not None and scrub.fraction is not None and card.has_file:

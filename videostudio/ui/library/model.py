@@ -232,6 +232,9 @@ class LibraryModel(QAbstractListModel):
         if old is None:
             if activity is not None or not cards.matches(self._query, record):
                 return
+            if not self._goes_on_top(record):
+                self._insert_sorted(record)  # a restored clip, or a sort other than newest
+                return
             row = 0
             self.beginInsertRows(QModelIndex(), row, row)
             self._head.append(local_id)
@@ -250,9 +253,77 @@ class LibraryModel(QAbstractListModel):
             if self.thumbnails is not None and cards.files(old) != cards.files(record):
                 self.thumbnails.forget(local_id)
             self._records[local_id] = record
+            if cards.sort_key(self._query, old) != cards.sort_key(self._query, record):
+                self._resort(local_id)  # e.g. its cost came in under "Highest cost"
+                if local_id not in self._records:
+                    return
         self._note_live(self._records[local_id])
         index = self.index_of(local_id)
         self.dataChanged.emit(index, index)
+
+    # -- keeping the sort -----------------------------------------------------------------------
+
+    def _goes_on_top(self, record: JobRecord) -> bool:
+        """A live arrival sorts first: the default order (newest first) and newer than all."""
+        if self._query.sort != "date" or not self._query.descending:
+            return False
+        return not self.rowCount() or cards.sort_key(self._query, record) > cards.sort_key(
+            self._query, self._records[self.id_at(0)]
+        )
+
+    def _position(self, record: JobRecord) -> int:
+        """Where ``record`` goes among the loaded pages (``_tail``) in the query's order."""
+        key = cards.sort_key(self._query, record)
+        down = self._query.descending
+        for i, other in enumerate(self._tail):
+            theirs = cards.sort_key(self._query, self._records[other])
+            if (key > theirs) if down else (key < theirs):
+                return i
+        return len(self._tail)
+
+    def _renumber(self, start: int, stop: int) -> None:
+        for i in range(start, min(stop, len(self._tail))):
+            self._slot[self._tail[i]] = i
+
+    def _insert_sorted(self, record: JobRecord) -> None:
+        """Show a new or restored record at its place in the order; one past the loaded
+        pages comes with a later page (O(rows): a user action, not a stream)."""
+        position = self._position(record)
+        self._total += 1
+        if position == len(self._tail) and not self._exhausted:
+            return
+        row = len(self._head) + position
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._tail.insert(position, record.local_id)
+        self._records[record.local_id] = record
+        self._renumber(position, len(self._tail))
+        self._note_live(record)
+        if record.batch:
+            self._batch_cache.pop(record.batch, None)
+        self.endInsertRows()
+
+    def _resort(self, local_id: int) -> None:
+        """Move a loaded record whose sort key changed to its new place."""
+        slot = self._slot[local_id]
+        if slot < 0:
+            return  # a live arrival in the newest-first order: its date does not change
+        record = self._records[local_id]
+        del self._tail[slot]
+        position = self._position(record)
+        self._tail.insert(slot, local_id)
+        if position == slot:
+            return
+        if position == len(self._tail) - 1 and not self._exhausted:
+            self.remove(local_id)  # past the loaded pages: a later page brings it
+            self._total += 1
+            return
+        heads = len(self._head)
+        dest = heads + (position if position < slot else position + 1)
+        self.beginMoveRows(QModelIndex(), heads + slot, heads + slot, QModelIndex(), dest)
+        del self._tail[slot]
+        self._tail.insert(position, local_id)
+        self._renumber(min(slot, position), max(slot, position) + 1)
+        self.endMoveRows()
 
     def remove(self, local_id: int) -> None:
         """Take a job's card away (deleted). O(rows) to renumber: a user action, not a stream."""

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -41,6 +41,7 @@ from videostudio.ui.library.model import (
 )
 from videostudio.ui.library.thumbs import CardThumbnails
 from videostudio.ui.media.thumbnails import POSTER_SIZE, FrameLoader
+from videostudio.ui.widgets.inputs import guard_wheel
 
 SEARCH_DELAY_MS = 150
 UNDO_SHOWN_MS = 12_000
@@ -245,12 +246,12 @@ class LibraryPanel(QWidget):
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
         close.clicked.connect(self.hide_undo)
         self.undo_timer.timeout.connect(self.hide_undo)
+        guard_wheel(self.sort, self.model_filter, self.date_filter)
         self.model.modelReset.connect(self._update_count)
         self.model.rowsInserted.connect(self._update_count)
         self.model.rowsRemoved.connect(self._update_count)
-        find = QShortcut(QKeySequence.StandardKey.Find, self)
-        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.activated.connect(self.search.setFocus)
+        # Ctrl+F is the window's "Find in the library": a second binding here would make
+        # the key ambiguous, and Qt fires neither.
         g = self.grid
         for name in (
             "play_requested",

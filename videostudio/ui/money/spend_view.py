@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -35,6 +33,7 @@ from PySide6.QtWidgets import (
 from videostudio.core.budget import DEFAULT_CONFIRM_JOBS, Budget
 from videostudio.core.pricing import format_usd
 from videostudio.core.spend import Spend, Total
+from videostudio.ui.widgets.inputs import RangeDoubleSpinBox, RangeSpinBox
 
 DEMO_NOTE = "Demo mode: these are simulated prices, not real money."
 MAX_CAP = 100_000.0
@@ -48,12 +47,16 @@ def _amount(total: Total) -> str:
     return f"≈ {money}" if total.estimated else money
 
 
+def _over(total: Total, cap: float | None) -> bool:
+    return cap is not None and total.amount > cap + 1e-9
+
+
 def _against(total: Total, cap: float | None) -> str:
     text = _amount(total)
     if cap is None:
         return text
     text += f" / {format_usd(cap)}"
-    return text + " (over)" if total.amount > cap + 1e-9 else text
+    return text + " (over)" if _over(total, cap) else text
 
 
 def _explain(name: str, total: Total) -> str:
@@ -108,6 +111,9 @@ class SpendBadge(QToolButton):
             f" · Month {_against(spend.month, budget.monthly)}"
         )
         self.setText(("Demo · " if self._demo else "") + text)
+        over = _over(spend.today, budget.daily) or _over(spend.month, budget.monthly)
+        self.setProperty("over", over)  # the warning colour (shell/style.py)
+        self.style().polish(self)
         tip = [_explain("Today", spend.today), _explain("This month", spend.month)]
         if self._demo:
             tip.insert(0, DEMO_NOTE)
@@ -132,9 +138,9 @@ class BudgetForm(QGroupBox):
     def _setup_ui(self) -> None:
         self.setObjectName("budgetForm")
 
-        def money(name: str) -> tuple[QCheckBox, QDoubleSpinBox]:
+        def money(name: str) -> tuple[QCheckBox, RangeDoubleSpinBox]:
             check = QCheckBox(name, self)
-            spin = QDoubleSpinBox(self)
+            spin = RangeDoubleSpinBox(self)
             spin.setPrefix("$")
             spin.setDecimals(2)
             spin.setRange(0.01, MAX_CAP)
@@ -150,7 +156,7 @@ class BudgetForm(QGroupBox):
         self.daily_on, self.daily = money("Daily cap")
         self.monthly_on, self.monthly = money("Monthly cap")
         self.ask_on, self.ask_above = money("Ask before a job over")
-        self.confirm_jobs = QSpinBox(self)
+        self.confirm_jobs = RangeSpinBox(self)
         self.confirm_jobs.setRange(1, MAX_CONFIRM_JOBS)
         self.confirm_jobs.setSuffix(" jobs")
         self.confirm_jobs.setAccessibleName("Ask before a batch of more than")
@@ -201,7 +207,7 @@ class BudgetForm(QGroupBox):
     def budget(self) -> Budget:
         """The budget as the form shows it (saved or not)."""
 
-        def value(check: QCheckBox, spin: QDoubleSpinBox) -> float | None:
+        def value(check: QCheckBox, spin: RangeDoubleSpinBox) -> float | None:
             return round(spin.value(), 2) if check.isChecked() else None
 
         return Budget(
@@ -271,6 +277,7 @@ class SpendPanel(QWidget):
         super().__init__(parent)
         self._names: dict[str, str] = {}
         self._spend = Spend()
+        self._demo = False
         self._setup_ui()
 
     def _setup_ui(self) -> None:
@@ -306,10 +313,10 @@ class SpendPanel(QWidget):
     def set_model_names(self, names: Mapping[str, str]) -> None:
         """Display names by model id (ids are shown for models not in it)."""
         self._names = dict(names)
-        self.set_spend(self._spend, self.demo_note.isVisible())
+        self.set_spend(self._spend, self._demo)  # (a hidden dialog's banner is not visible)
 
     def set_spend(self, spend: Spend, demo: bool = False) -> None:
-        self._spend = spend
+        self._spend, self._demo = spend, demo
         self.demo_note.setVisible(demo)
         self.periods.setRowCount(3)
         for row, (name, total) in enumerate(

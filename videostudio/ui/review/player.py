@@ -4,7 +4,8 @@ a job; save the current frame, or use it as the next job's first or last frame.
 It owns its QMediaPlayer (decoding runs in Qt's FFmpeg threads). Keys are read in
 keyPressEvent, which only runs when the player (or a child that ignores the key) has
 focus: clicking the video focuses it, and typing in the prompt never triggers them.
-QMediaPlayer cannot play backwards, so J steps back frame by frame on a timer. File
+QMediaPlayer cannot play backwards, so J steps back frame by frame on a timer, at the
+speed the speed box shows (the badge on the bar says which way, while it plays). File
 work (copies, PNG encoding) is asked of the view-model, never done on the UI thread.
 """
 
@@ -29,21 +30,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from videostudio.ui.review.scrub_bar import ScrubBar, timecode
-
-DEFAULT_FPS = 24.0
-SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
-FORWARD_LADDER = (1.0, 1.5, 2.0)  # L, L, L
-REVERSE_LADDER = (1.0, 2.0, 4.0)  # J, J, J: frames stepped back per frame time
-
-
-def _clock(ms: int) -> str:
-    seconds = max(ms, 0) // 1000
-    return f"{seconds // 60}:{seconds % 60:02d}.{(max(ms, 0) % 1000) // 100}"
-
-
-def _speed_text(speed: float) -> str:
-    return f"{speed:g}×"
+from videostudio.ui.review.transport import (
+    DEFAULT_FPS,
+    LADDER,
+    NO_TIME,
+    SPEEDS,
+    ScrubBar,
+    frame_file_name,
+    speed_text,
+    time_text,
+    tinted_icon,
+)
+from videostudio.ui.widgets.inputs import guard_wheel
 
 
 class PlayerWidget(QWidget):
@@ -83,7 +81,6 @@ class PlayerWidget(QWidget):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setObjectName("placeholder")
 
-        icon = self.style().standardIcon
         sp = QStyle.StandardPixmap
 
         def tool(
@@ -92,7 +89,7 @@ class PlayerWidget(QWidget):
             button = QToolButton(self)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             if pixmap is not None:
-                button.setIcon(icon(pixmap))
+                button.setIcon(tinted_icon(self, pixmap))
             if text:
                 button.setText(text)
             button.setToolTip(tip)
@@ -108,17 +105,19 @@ class PlayerWidget(QWidget):
         self.loop_button.setCheckable(True)
         self.loop_button.setChecked(True)
         self.scrub = ScrubBar(self)
-        self.time_label = QLabel(_clock(0) + " / " + _clock(0), self)
+        self.time_label = QLabel(NO_TIME, self)
         self.time_label.setObjectName("timecode")
         self.speed = QComboBox(self)
         self.speed.setToolTip("Playback speed (L faster, J backwards, K pause)")
         self.speed.setAccessibleName("Playback speed")
         self.speed.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         for value in SPEEDS:
-            self.speed.addItem(_speed_text(value), value)
+            self.speed.addItem(speed_text(value), value)
         self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        guard_wheel(self.speed)
         self.speed_badge = QLabel(self)
         self.speed_badge.setObjectName("speedBadge")
+        self.speed_badge.setToolTip("How it plays now: ◀ backwards, ▶ forwards")
         self.mute_button = tool("Mute (M)", sp.SP_MediaVolume)
         self.mute_button.setCheckable(True)
         self.volume = QSlider(Qt.Orientation.Horizontal, self)
@@ -159,12 +158,14 @@ class PlayerWidget(QWidget):
         for w in (self.play_button, self.back_button, self.forward_button, self.loop_button):
             controls.addWidget(w)
         controls.addWidget(self.scrub, 1)
-        for extra in (self.time_label, self.speed_badge, self.speed, self.mute_button, self.volume):
+        for extra in (self.time_label, self.speed, self.mute_button, self.volume):
             controls.addWidget(extra)
         files = QHBoxLayout()
         files.addWidget(self.output_picker)
         files.addWidget(self.frame_button)
         files.addWidget(self.clip_button)
+        # Under the timeline, beside a stretch: the bar above keeps its length when it shows.
+        files.addWidget(self.speed_badge)
         files.addStretch(1)
         for w in (self.save_button, self.reveal_button, self.copy_button):
             files.addWidget(w)
@@ -227,6 +228,7 @@ class PlayerWidget(QWidget):
         player.durationChanged.connect(self._on_player_duration_changed)
         player.positionChanged.connect(self._on_player_position_changed)
         player.playbackStateChanged.connect(self._on_player_playback_state_changed)
+        player.mediaStatusChanged.connect(self._on_player_media_status_changed)
         player.metaDataChanged.connect(self._on_player_meta_data_changed)
         return player, audio
 
@@ -274,6 +276,7 @@ class PlayerWidget(QWidget):
         self.frame = None
         self.output_picker.hide()
         self._set_loaded(False)
+        self._show_speed()
 
     def _set_loaded(self, loaded: bool) -> None:
         self.video.setVisible(loaded)
@@ -336,16 +339,17 @@ class PlayerWidget(QWidget):
             self.set_speed(1.0)
             self.player.play()
             return
-        bigger = [s for s in FORWARD_LADDER if s > self.player.playbackRate()]
-        self.set_speed(bigger[0] if bigger else FORWARD_LADDER[-1])
+        bigger = [s for s in LADDER if s > self.player.playbackRate()]
+        self.set_speed(bigger[0] if bigger else LADDER[-1])
 
     def backwards(self) -> None:
         """J: step backwards frame after frame; again, faster."""
         if self.path is None:
             return
         self.player.pause()
-        bigger = [s for s in REVERSE_LADDER if s > self.reverse]
-        self.reverse = bigger[0] if bigger else REVERSE_LADDER[-1]
+        bigger = [s for s in LADDER if s > self.reverse]
+        self.reverse = bigger[0] if bigger else LADDER[-1]
+        self.set_speed(self.reverse)  # the box shows the speed it goes backwards at
         self._reverse_timer.start(round(self.frame_ms()))
         self._show_speed()
 
@@ -363,15 +367,49 @@ class PlayerWidget(QWidget):
             return
         self.seek(target)
 
+    def _playing(self) -> bool:
+        """Playing either way (J plays backwards with the media player paused)."""
+        forwards = self._player is not None and (
+            self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+        )
+        return self.path is not None and (forwards or bool(self.reverse))
+
     def _show_speed(self) -> None:
+        """The badge says how it plays (◀ backwards, ▶ forwards off 1×), only while it does."""
+        rate = float(self.speed.currentData() or 1.0)
         if self.reverse:
-            self.speed_badge.setText(f"◀ {self.reverse:g}×")
+            text = f"◀ {speed_text(self.reverse)}"
         else:
-            rate = float(self.speed.currentData() or 1.0)
-            if self._player is not None:
-                rate = self._player.playbackRate()
-            self.speed_badge.setText("" if rate == 1.0 else f"▶ {rate:g}×")
-        self.speed_badge.setVisible(bool(self.speed_badge.text()))
+            text = "" if rate == 1.0 else f"▶ {speed_text(rate)}"
+        self.speed_badge.setText(text)
+        self.speed_badge.setVisible(bool(text) and self._playing())
+        self._update_play_button()
+
+    def _update_play_button(self) -> None:
+        playing = self._playing()
+        sp = QStyle.StandardPixmap
+        self.play_button.setIcon(
+            tinted_icon(self, sp.SP_MediaPause if playing else sp.SP_MediaPlay)
+        )
+        self.play_button.setToolTip("Pause (Space, K)" if playing else "Play (Space, L)")
+
+    def _update_icons(self) -> None:
+        sp = QStyle.StandardPixmap
+        for button, pixmap in (
+            (self.back_button, sp.SP_MediaSeekBackward),
+            (self.forward_button, sp.SP_MediaSeekForward),
+            (
+                self.mute_button,
+                sp.SP_MediaVolumeMuted if self.mute_button.isChecked() else sp.SP_MediaVolume,
+            ),
+        ):
+            button.setIcon(tinted_icon(self, pixmap))
+        self._update_play_button()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._update_icons()
 
     # -- keys (only with the player focused: typing elsewhere never triggers them) -------------
 
@@ -426,6 +464,7 @@ class PlayerWidget(QWidget):
     def _on_mute_button_toggled(self, on: bool) -> None:
         if self._audio is not None:
             self._audio.setMuted(on)
+        self._update_icons()
 
     def _on_volume_value_changed(self, value: int) -> None:
         if self._audio is not None:
@@ -445,27 +484,36 @@ class PlayerWidget(QWidget):
             self._open(self.outputs[index], autoplay=True)
 
     def _on_player_duration_changed(self, duration: int) -> None:
-        self.scrub.set_duration(duration)
+        self.scrub.set_duration(duration, self.frame_ms())
         self._on_player_position_changed(self.player.position())
 
     def _on_player_meta_data_changed(self) -> None:
-        self.scrub.frame_ms = self.frame_ms()
+        self.scrub.set_duration(self.player.duration(), self.frame_ms())
 
     def _on_player_position_changed(self, position: int) -> None:
-        self.scrub.set_position(position)
-        self.time_label.setText(f"{_clock(position)} / {_clock(self.player.duration())}")
+        if not self.scrub.is_dragging():
+            self.scrub.set_position(position)
+        self.time_label.setText(time_text(position, self.player.duration(), self.frame_ms()))
 
-    def _on_player_playback_state_changed(self, state: QMediaPlayer.PlaybackState) -> None:
-        playing = state == QMediaPlayer.PlaybackState.PlayingState
-        pixmap = (
-            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
-        )
-        self.play_button.setIcon(self.style().standardIcon(pixmap))
-        self.play_button.setToolTip("Pause (Space, K)" if playing else "Play (Space, L)")
+    def _on_player_playback_state_changed(self, _state: QMediaPlayer.PlaybackState) -> None:
+        self._show_speed()
+
+    def _on_player_media_status_changed(self, status: QMediaPlayer.MediaStatus) -> None:
+        if status == QMediaPlayer.MediaStatus.EndOfMedia:
+            self._hold_last_frame()
+
+    def _hold_last_frame(self) -> None:
+        """At the end without loop the player clears its picture: the last frame stays."""
+        if self.frame is not None and self.path is not None:
+            self.video.videoSink().setVideoFrame(self.frame)
 
     def _on_sink_video_frame_changed(self, frame: QVideoFrame) -> None:
         if frame.isValid():
             self.frame = frame  # kept as is; converted only when the user asks for it
+        elif self._player is not None and (
+            self._player.mediaStatus() == QMediaPlayer.MediaStatus.EndOfMedia
+        ):
+            self._hold_last_frame()  # (the clearing can come after EndOfMedia)
 
     # -- frames and files ----------------------------------------------------------------------
 
@@ -477,9 +525,9 @@ class PlayerWidget(QWidget):
         return None if image.isNull() else image
 
     def frame_file_name(self) -> str:
-        stem = self.path.stem if self.path is not None else "frame"
-        code = timecode(self.player.position(), self.frame_ms()).split(" ")[0]
-        return f"{stem}_{code.replace(':', '-').replace('.', '-')}.png"
+        """The compare grid's name for a saved frame: <clip>_<mm>m<ss>s<ff>f.png."""
+        clip = self.path if self.path is not None else Path("frame")
+        return frame_file_name(clip, self.player.position(), 1000.0 / self.frame_ms())
 
     def _on_save_frame_action_triggered(self) -> None:
         image = self.current_image()

@@ -21,8 +21,10 @@ from videostudio.core.failures import sentences
 from videostudio.core.jobs import NOT_SAVED, REJECTED, SAVED, UNKNOWN, JobRecord
 from videostudio.core.models import EXPIRED, FAILED, GenerationRequest
 from videostudio.core.options import options_of
+from videostudio.core.pricing import format_usd
 from videostudio.core.seeds import random_seed
 from videostudio.core.spend import cost_text
+from videostudio.core.text import clip_name
 from videostudio.services.images import is_ref
 from videostudio.ui.desktop import TrashReceipt, move_to_trash, restore
 from videostudio.ui.library.cards import files
@@ -61,6 +63,10 @@ class ClipActions(QObject):
         self.tasks = studio.tasks
         self._undo: tuple[list[int], TrashReceipt] | None = None
 
+    def _name(self, local_id: int) -> str:
+        record = self.studio.record_for(local_id)
+        return clip_name(record.prompt) if record is not None else "the clip"
+
     def _records(self, ids: list[int]) -> list[JobRecord]:
         found = (self.studio.record_for(i) for i in ids)
         return [r for r in found if r is not None]
@@ -71,10 +77,11 @@ class ClipActions(QObject):
         backend = self.studio.backend
         record = self.studio.record_for(local_id)
         if backend is None or record is None:
-            raise LookupError(f"Job {local_id} is not in this journal.")
+            raise LookupError("That clip is not in this journal any more.")
         request = GenerationRequest.from_json(record.request)
         images: list[tuple[bytes, str, str]] = []
         missing = 0
+        name = clip_name(record.prompt)
         for number, part in enumerate(request.images, start=1):
             if is_ref(part.url):
                 try:
@@ -82,7 +89,7 @@ class ClipActions(QObject):
                 except LookupError:
                     missing += 1
                     continue
-                images.append((data, f"image {number} of job {local_id}", part.role))
+                images.append((data, f"image {number} of {name}", part.role))
         if missing:
             note = sentences(note, f"{missing} image(s) of that job are no longer stored")
         seed = random_seed() if new_seed and request.seed is not None else request.seed
@@ -92,8 +99,9 @@ class ClipActions(QObject):
     @owned_slot(int)
     async def use_settings(self, local_id: int) -> None:
         """Load everything job ``local_id`` was made with into the form."""
+        name = self._name(local_id)
         self.draft_ready.emit(
-            await self._draft_of(local_id, note=f"Loaded the settings of job {local_id}.")
+            await self._draft_of(local_id, note=f"Loaded the settings of {name}. Ctrl+Z undoes.")
         )
 
     @owned_slot(list)
@@ -102,7 +110,9 @@ class ClipActions(QObject):
         if ids:
             self.draft_ready.emit(
                 await self._draft_of(
-                    ids[0], new_seed=True, note=f"Job {ids[0]}'s settings with a new seed."
+                    ids[0],
+                    new_seed=True,
+                    note=f"The settings of {self._name(ids[0])} with a new seed. Ctrl+Z undoes.",
                 )
             )
 
@@ -116,9 +126,13 @@ class ClipActions(QObject):
                 sentences("Cannot read the clip's last frame:", str(exc)), "error"
             )
             return
-        draft = await self._draft_of(local_id, note="Continuing from the clip's last frame.")
+        draft = await self._draft_of(
+            local_id,
+            note=f"Continuing from the last frame of {self._name(local_id)}. Ctrl+Z undoes.",
+        )
         kept = [i for i in draft.images if i[2] != "first_frame"]
-        self.draft_ready.emit(dataclasses.replace(draft, images=kept))
+        free = dataclasses.replace(draft.request, seed=None)  # a new take, not a repeat
+        self.draft_ready.emit(dataclasses.replace(draft, request=free, images=kept))
         self.studio.images.add_frame(image, "first_frame")
 
     # -- marks, files -------------------------------------------------------------------------
@@ -156,7 +170,7 @@ class ClipActions(QObject):
         if not done:
             return
         self._undo = ([r.local_id for r in done], receipt)
-        what = f"job {done[0].local_id}" if len(done) == 1 else f"{len(done)} clips"
+        what = clip_name(done[0].prompt) if len(done) == 1 else f"{len(done)} clips"
         self.undo_offered.emit(f"Moved {what} to the trash.")
 
     @owned_slot()
@@ -232,7 +246,7 @@ class ClipActions(QObject):
         if not await self.studio.ask(
             f"Send {len(failed)} job(s) again?",
             f"They ended without a clip; sending them again makes new paid jobs "
-            f"(≈ ${estimate:.2f}).{warning}",
+            f"(≈ {format_usd(estimate)}).{warning}",
             "Send again",
         ):
             return

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from videostudio.core import failures
-from videostudio.core.budget import SETTING_KEY, Budget, confirmations
+from videostudio.core.budget import SETTING_KEY, Budget, cap_note, confirmations
 from videostudio.core.failures import Failure, sentences
 from videostudio.core.jobs import QUEUED, REJECTED, STOPPED, SUBMITTING, UNKNOWN, JobRecord
 from videostudio.core.models import (
@@ -189,6 +189,7 @@ class StudioController(QObject):
         self._in_flight: set[int] = set()  # jobs seen on their way to the server
         self._shown: tuple[Any, ...] = ()
         self._spend_soon: asyncio.Task[Any] | None = None
+        self._money_seen: tuple[Budget, Spend] | None = None  # as last sent to the window
 
     # -- start-up and backends ------------------------------------------------------------
 
@@ -249,6 +250,7 @@ class StudioController(QObject):
             )
             self.backend = backend
             self._recent.clear()
+            self._money_seen = None  # another journal, another spend
             self._announce.clear()
             self._in_flight.clear()
             backend.jobs.subscribe(self._on_job)
@@ -530,6 +532,14 @@ class StudioController(QObject):
         result = estimate_for(model, self.build_request(prompt, model.id, params))
         return result.label(), result.basis
 
+    def cap_note(self, prompt: str, model: VideoModel, params: dict[str, Any]) -> str:
+        """What this draft would do to the budget's caps ("over today's cap by $0.30"), from
+        the spend last shown ("" when it fits, or before the spend is known)."""
+        usd = estimate_for(model, self.build_request(prompt, model.id, params)).usd
+        if self._money_seen is None or usd is None:
+            return ""
+        return cap_note(*self._money_seen, usd)
+
     def price(self, request: GenerationRequest) -> float | None:
         """One request's estimate in USD (None: the model's SKUs cannot price it)."""
         model = next((m for m in self.models if m.id == request.model), None)
@@ -661,9 +671,10 @@ class StudioController(QObject):
         if reasons and not await self._send_over_budget(backend, reasons):
             self.notice.emit("Not sent: over the budget. Nothing was paid.", "info")
             return None
-        asks = confirmations(budget, estimates)
+        asks = confirmations(budget, estimates, demo=backend.demo)
         # An override of a cap was the question already.
-        question = ("Send these paid jobs?", " ".join(asks), "Send", "Don't send")
+        title = "Send these demo jobs?" if backend.demo else "Send these paid jobs?"
+        question = (title, " ".join(asks), "Send", "Don't send")
         if asks and not reasons and not await self.ask(*question):
             return None
         return bool(reasons)
@@ -700,6 +711,7 @@ class StudioController(QObject):
         if backend is not None:
             budget, spend = await asyncio.to_thread(self._money, backend)
             if self.backend is backend:
+                self._money_seen = (budget, spend)
                 self.spend_changed.emit(spend, budget, backend.demo)
 
     @owned_slot(object)

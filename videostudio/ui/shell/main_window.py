@@ -55,6 +55,7 @@ from videostudio.core.spend import Spend
 from videostudio.core.validation import Problem
 from videostudio.services.activity import Activity
 from videostudio.ui.compose.batch_panel import BatchPanel
+from videostudio.ui.compose.draft_undo import DraftUndo
 from videostudio.ui.compose.form import ComposeForm
 from videostudio.ui.desktop import ImageDropFilter, Notifier, reveal
 from videostudio.ui.library.cards import files as clip_files
@@ -117,7 +118,9 @@ class MainWindow(QMainWindow):
     def _setup_ui(self) -> None:
         self.setWindowTitle(APP_NAME)
         self.setMinimumSize(960, 600)
-        self.compose = ComposeForm(self.settings, self.controller.estimate, self)
+        self.compose = ComposeForm(
+            self.settings, self.controller.estimate, self, cap_note=self.controller.cap_note
+        )
         self.player = PlayerWidget(self)
         self.job_status = QLabel(self)
         self.job_status.setObjectName("jobStatus")
@@ -207,6 +210,14 @@ class MainWindow(QMainWindow):
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._on_ticker_timeout)
         self.focus_ring = FocusRing(self)
+        self.draft_undo = DraftUndo(
+            self.compose.prompt,
+            self.compose.model_picker,
+            self.compose.params,
+            self.compose.advanced,
+            self.controller.images,
+            self,
+        )
         self._apply_theme()
 
     def _setup_menus(self) -> None:
@@ -235,6 +246,11 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = bar.addMenu("&Edit")
+        undo = action(
+            edit, "&Undo loading the settings", self.draft_undo.undo, QKeySequence.StandardKey.Undo
+        )
+        undo.setEnabled(False)
+        self.draft_undo.available.connect(undo.setEnabled)
         action(edit, "&Paste image", self.compose.paste_image, QKeySequence("Ctrl+Shift+V"))
         action(edit, "&Add image…", self.compose.images.add_button.click, QKeySequence("Ctrl+I"))
         action(edit, "Focus &prompt", self.compose.prompt.focus, QKeySequence("Ctrl+L"))
@@ -447,6 +463,7 @@ class MainWindow(QMainWindow):
 
     def load_draft(self, draft: Draft) -> None:
         """A clip's settings back in the form ("use these settings", vary, continue)."""
+        self.draft_undo.keep()  # Ctrl+Z brings the draft it replaces back
         self.compose.load_request(draft.request, draft.options)
         self.controller.images.clear()
         self.controller.images.tasks.spawn(self.controller.images.add_data(draft.images))
@@ -645,6 +662,7 @@ class MainWindow(QMainWindow):
             self.batch = BatchPanel(self.controller.price, dialog)
             QVBoxLayout(dialog).addWidget(self.batch)
             self.batch.send_requested.connect(self._on_batch_send_requested)
+            self.batch.cancelled.connect(dialog.reject)
         self.batch.set_models(self.controller.models)
         base = self.controller.build_request(
             form.prompt.text(), model.id, form.params.values(), form.advanced.values()
@@ -669,6 +687,7 @@ class MainWindow(QMainWindow):
     def _on_controller_spend_changed(self, spend: Spend, budget: Budget, demo: bool) -> None:
         self.spend_badge.set_budget(budget)
         self.spend_badge.set_spend(spend, demo=demo)
+        self.compose.update_estimate()  # the cap state beside Generate
         if self.spend_dialog is not None:
             self.spend_dialog.panel.set_spend(spend, demo=demo)
             self.spend_dialog.panel.set_model_names({m.id: m.name for m in self.controller.models})

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QMenuBar,
+    QScrollArea,
     QWidget,
 )
 
@@ -96,14 +97,31 @@ def themed_style(palette: QPalette) -> str:
     error = readable(ERROR, window, text, TEXT_CONTRAST).name()
     border = readable(ERROR, window, text, BORDER_CONTRAST).name()
     secondary = readable(mix(text, window, 0.55), window, text, TEXT_CONTRAST).name()
+    warning = readable(WARNING, window, text, TEXT_CONTRAST).name()
     rules = [
         f"QLabel#hint {{ color: {secondary}; }}",
         f"QLabel#inlineMessage {{ color: {error}; }}",
         'QLabel#inlineMessage[problem="false"], QLabel#note { color: palette(window-text); }',
         f'QLabel[problem="true"] {{ color: {error}; }}',
-        'QComboBox[problem="true"], QSpinBox[problem="true"], QCheckBox[problem="true"],'
+        'QComboBox[problem="true"], QSpinBox[problem="true"], QDoubleSpinBox[problem="true"],'
+        ' QCheckBox[problem="true"],'
         f' QPlainTextEdit[problem="true"] {{ border: 2px solid {border}; border-radius: 3px; }}',
         f"QLabel#placeholder {{ color: {secondary}; }}",
+        # Money over a cap, beside Generate and in the status bar.
+        'QLabel#estimate[over="true"], QToolButton#spendBadge[over="true"]'
+        f" {{ color: {warning}; }}",
+    ]
+    # Fusion outlines a radio button in a darker window colour: faint on a light window,
+    # lost on a dark one. The ring is drawn here at the contrast a control needs.
+    ring = readable(mix(text, window, 0.5), window, text, BORDER_CONTRAST).name()
+    dot = palette.color(QPalette.ColorRole.Text).name()
+    rules += [
+        "QRadioButton::indicator { width: 12px; height: 12px; border-radius: 7px;"
+        f" border: 1px solid {ring}; background: palette(base); }}",
+        "QRadioButton::indicator:checked { background: qradialgradient(cx: 0.5, cy: 0.5,"
+        f" radius: 0.5, fx: 0.5, fy: 0.5, stop: 0 {dot}, stop: 0.45 {dot},"
+        " stop: 0.55 palette(base)); }",
+        "QRadioButton::indicator:disabled { border-color: palette(mid); }",
     ]
     strength = 0.28 if is_dark(palette) else 0.14
     for kind, hue in BANNER_KINDS.items():
@@ -204,6 +222,8 @@ class FocusRing(QObject):
         self._ring = None
         if now is None or isinstance(now, (QMenu, QMenuBar, QLabel)) or now.isWindow():
             return  # a label with links marks its focused link itself
+        if isinstance(now, QScrollArea):
+            return  # a panel that scrolls (a click on its background): not a control
         if now.window().windowFlags() & Qt.WindowType.Popup == Qt.WindowType.Popup:
             return  # a completer's list or a menu: its own highlight shows the place
         target = now
