@@ -37,7 +37,7 @@ async def test_the_spending_dialog_keeps_its_demo_banner_across_switches(studio:
 async def test_the_batch_question_in_demo_mode_says_demo(studio: Studio) -> None:
     w = studio.window
     await switch(studio, True)
-    w.prompt.set_text("variations of a fox")
+    w.compose.prompt.set_text("variations of a fox")
     w.open_variations()
     w.batch.random_seeds.setChecked(True)
     w.batch.seed_count.setValue(5)  # more than the 4 that go without asking

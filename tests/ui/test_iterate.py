@@ -186,16 +186,16 @@ async def test_under_a_cap_a_job_of_unknown_price_asks_first(studio: Studio) -> 
     entry["pricing_skus"] = {}  # the live list gives no price for it
     await studio.controller.retry_models()  # F5
     w = studio.window
-    await until(lambda: w.estimate.text() == "Price unknown", what="no price")
+    await until(lambda: w.compose.estimate.text() == "Price unknown", what="no price")
     studio.controller.set_budget(Budget(daily=2.0))
     await until(lambda: "$2.00" in w.spend_badge.text(), what="the cap in the badge")
-    w.prompt.set_text("priceless")
-    w.generate_button.click()
+    w.compose.prompt.set_text("priceless")
+    w.compose.generate_button.click()
     details = await answer("Don't send", "Over your budget", "Don't send")
     assert "its price cannot be estimated, so it cannot be held to your daily cap" in details
     assert posts(studio) == []
-    await until(w.generate_button.isEnabled, what="Generate ready again")
-    w.generate_button.click()
+    await until(w.compose.generate_button.isEnabled, what="Generate ready again")
+    w.compose.generate_button.click()
     await answer("Send anyway, this once", "Over your budget", "Don't send")
     await until(lambda: len(posts(studio)) == 1, what="the deliberate override")
 

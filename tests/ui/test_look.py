@@ -132,20 +132,24 @@ async def test_money_over_the_cap_shows_before_generate_in_light_and_dark(
 ) -> None:
     w = studio.window
     background = w.palette().color(QPalette.ColorRole.Window)
-    w.model_picker.select("google/veo-3.1-fast")
-    w.params.duration.setCurrentIndex(w.params.duration.findData(4))
-    w.params.resolution.setCurrentIndex(w.params.resolution.findData("720p"))
-    w.prompt.set_text("a lighthouse at dusk")
-    await until(lambda: w.estimate.text() == "Estimated ≈ $0.40", what="the plain estimate")
-    w.estimate.ensurePolished()
-    assert not _is_warning(w.estimate.palette().color(QPalette.ColorRole.WindowText), background)
+    w.compose.model_picker.select("google/veo-3.1-fast")
+    w.compose.params.duration.setCurrentIndex(w.compose.params.duration.findData(4))
+    w.compose.params.resolution.setCurrentIndex(w.compose.params.resolution.findData("720p"))
+    w.compose.prompt.set_text("a lighthouse at dusk")
+    await until(lambda: w.compose.estimate.text() == "Estimated ≈ $0.40", what="the plain estimate")
+    w.compose.estimate.ensurePolished()
+    assert not _is_warning(
+        w.compose.estimate.palette().color(QPalette.ColorRole.WindowText), background
+    )
     studio.controller.set_budget(Budget(daily=0.10))
-    await until(lambda: "over today's cap by $0.30" in w.estimate.text(), what="the cap state")
-    w.estimate.ensurePolished()
-    colour = w.estimate.palette().color(QPalette.ColorRole.WindowText)
+    await until(
+        lambda: "over today's cap by $0.30" in w.compose.estimate.text(), what="the cap state"
+    )
+    w.compose.estimate.ensurePolished()
+    colour = w.compose.estimate.palette().color(QPalette.ColorRole.WindowText)
     assert _is_warning(colour, background), (palette, colour.name())
     # The badge: over once the day's spend is past the cap.
-    w.generate_button.click()
+    w.compose.generate_button.click()
     await answer("Send anyway, this once", "Over your budget", "Don't send")
     await until(lambda: "(over)" in w.spend_badge.text(), what="the badge over the cap")
     w.spend_badge.ensurePolished()
@@ -155,7 +159,7 @@ async def test_money_over_the_cap_shows_before_generate_in_light_and_dark(
 
 async def test_variations_reads_in_dark_and_cancels(studio: Studio, palette: str) -> None:
     w = studio.window
-    w.prompt.set_text("a fox")
+    w.compose.prompt.set_text("a fox")
     w.open_variations()
     dialog = w.batch_dialog
     assert dialog is not None
@@ -184,8 +188,12 @@ async def test_variations_reads_in_dark_and_cancels(studio: Studio, palette: str
 async def test_no_focus_ring_around_a_whole_panel(studio: Studio) -> None:
     w = studio.window
     w.activateWindow()
-    w.params.duration.setFocus(Qt.FocusReason.TabFocusReason)
-    await until(lambda: w.focus_ring.target is w.params.duration, what="the ring on a control")
-    w.form_scroll.setFocus(Qt.FocusReason.MouseFocusReason)  # a click on the panel's background
-    await until(w.form_scroll.hasFocus, what="focus on the panel")
+    w.compose.params.duration.setFocus(Qt.FocusReason.TabFocusReason)
+    await until(
+        lambda: w.focus_ring.target is w.compose.params.duration, what="the ring on a control"
+    )
+    w.compose.form_scroll.setFocus(
+        Qt.FocusReason.MouseFocusReason
+    )  # a click on the panel's background
+    await until(w.compose.form_scroll.hasFocus, what="focus on the panel")
     assert w.focus_ring.target is None

@@ -70,7 +70,7 @@ async def test_a_note_is_not_shown_as_an_error(studio: Studio, tmp_path: Path) -
     bad.write_bytes(b"nope")
     drop_files(studio, bad)
     await until(  # not the "Preparing bad.png…" line shown meanwhile
-        lambda: [m for m in studio.window.images.messages() if m[1] == "error"],
+        lambda: [m for m in studio.window.compose.images.messages() if m[1] == "error"],
         what="the refusal",
     )
     (error,) = zone_lines(studio)

@@ -36,32 +36,40 @@ def wheel(widget: QWidget, notches: int = -1) -> None:
 async def test_a_wheel_over_unfocused_settings_scrolls_the_panel(studio: Studio) -> None:
     w = studio.window
     w.resize(960, 600)  # the form scrolls
-    w.model_picker.select("kwaivgi/kling-v3.0-std")
-    w.advanced.set_expanded(True)
-    await until(lambda: w.form_scroll.verticalScrollBar().maximum() > 0, what="a scrolling form")
-    w.prompt.focus()
-    duration, model, estimate = (
-        w.params.duration.currentData(),
-        w.model_picker.current_id(),
-        (w.estimate.text()),
+    w.compose.model_picker.select("kwaivgi/kling-v3.0-std")
+    w.compose.advanced.set_expanded(True)
+    await until(
+        lambda: w.compose.form_scroll.verticalScrollBar().maximum() > 0, what="a scrolling form"
     )
-    scale = w.advanced.control("cfg_scale")
-    bar = w.form_scroll.verticalScrollBar()
-    for target in (w.params.duration, w.params.resolution, w.model_picker, scale, w.params.seed):
+    w.compose.prompt.focus()
+    duration, model, estimate = (
+        w.compose.params.duration.currentData(),
+        w.compose.model_picker.current_id(),
+        (w.compose.estimate.text()),
+    )
+    scale = w.compose.advanced.control("cfg_scale")
+    bar = w.compose.form_scroll.verticalScrollBar()
+    for target in (
+        w.compose.params.duration,
+        w.compose.params.resolution,
+        w.compose.model_picker,
+        scale,
+        w.compose.params.seed,
+    ):
         before = bar.value()
         wheel(target)
         assert bar.value() > before or bar.value() == bar.maximum(), target.accessibleName()
         bar.setValue(0)
-    assert w.params.duration.currentData() == duration
-    assert w.model_picker.current_id() == model
-    assert w.advanced.values() == {}
-    assert w.estimate.text() == estimate
-    assert w.prompt.editor.hasFocus()  # a wheel takes no focus either
+    assert w.compose.params.duration.currentData() == duration
+    assert w.compose.model_picker.current_id() == model
+    assert w.compose.advanced.values() == {}
+    assert w.compose.estimate.text() == estimate
+    assert w.compose.prompt.editor.hasFocus()  # a wheel takes no focus either
     # With focus the wheel is a deliberate choice and changes the value.
-    w.params.duration.setFocus()
-    await until(w.params.duration.hasFocus, what="focus on Duration")
-    wheel(w.params.duration)
-    assert w.params.duration.currentData() != duration
+    w.compose.params.duration.setFocus()
+    await until(w.compose.params.duration.hasFocus, what="focus on Duration")
+    wheel(w.compose.params.duration)
+    assert w.compose.params.duration.currentData() != duration
 
 
 def key_sequences(window: QWidget) -> Counter[str]:
@@ -80,7 +88,7 @@ def key_sequences(window: QWidget) -> Counter[str]:
 
 async def test_every_shortcut_has_one_binding_per_window(studio: Studio) -> None:
     w = studio.window
-    w.prompt.set_text("a fox")
+    w.compose.prompt.set_text("a fox")
     w.open_variations()
     w.open_spend()
     w.open_key_dialog()
@@ -110,66 +118,66 @@ async def test_use_these_settings_is_undone_by_ctrl_z(studio: Studio, tmp_path: 
     w = studio.window
     record = await make_clip(studio, "a red kite", duration=6)
     # A new draft: another prompt, duration, a fixed seed and a first frame.
-    w.prompt.set_text("my new idea")
-    w.params.duration.setCurrentIndex(w.params.duration.findData(8))
-    w.params.seed_fixed.setChecked(True)
-    w.params.seed.setValue(4242)
-    w.images.files_added.emit([str(png_file(tmp_path / "start.png", "#ff0000"))])  # type: ignore[operator]
-    await until(lambda: len(w.images.tile_ids()) == 1, what="the draft's image")
+    w.compose.prompt.set_text("my new idea")
+    w.compose.params.duration.setCurrentIndex(w.compose.params.duration.findData(8))
+    w.compose.params.seed_fixed.setChecked(True)
+    w.compose.params.seed.setValue(4242)
+    w.compose.images.files_added.emit([str(png_file(tmp_path / "start.png", "#ff0000"))])  # type: ignore[operator]
+    await until(lambda: len(w.compose.images.tile_ids()) == 1, what="the draft's image")
     w.activateWindow()
     w.library.select(record.local_id)
-    w.prompt.focus()
-    QTest.keyClick(w.prompt.editor, Qt.Key.Key_U, CTRL)
-    await until(lambda: w.prompt.text() == "a red kite", what="the clip's settings")
-    await until(lambda: not w.images.tile_ids(), what="the clip's (no) images")
-    assert w.params.duration.currentData() == 6
-    assert w.prompt.editor.hasFocus()
-    QTest.keyClick(w.prompt.editor, Qt.Key.Key_Z, CTRL)
-    await until(lambda: w.prompt.text() == "my new idea", what="the draft back")
-    assert w.params.duration.currentData() == 8
-    assert w.params.seed_fixed.isChecked() and w.params.seed.value() == 4242
-    await until(lambda: len(w.images.tile_ids()) == 1, what="the draft's image back")
+    w.compose.prompt.focus()
+    QTest.keyClick(w.compose.prompt.editor, Qt.Key.Key_U, CTRL)
+    await until(lambda: w.compose.prompt.text() == "a red kite", what="the clip's settings")
+    await until(lambda: not w.compose.images.tile_ids(), what="the clip's (no) images")
+    assert w.compose.params.duration.currentData() == 6
+    assert w.compose.prompt.editor.hasFocus()
+    QTest.keyClick(w.compose.prompt.editor, Qt.Key.Key_Z, CTRL)
+    await until(lambda: w.compose.prompt.text() == "my new idea", what="the draft back")
+    assert w.compose.params.duration.currentData() == 8
+    assert w.compose.params.seed_fixed.isChecked() and w.compose.params.seed.value() == 4242
+    await until(lambda: len(w.compose.images.tile_ids()) == 1, what="the draft's image back")
     (part,) = studio.controller.images.parts()
     assert part.role == "first_frame"
     # Typing after a load is undone first, as in any text box; then the load.
     w.library.vary_requested.emit([record.local_id])
-    await until(lambda: w.prompt.text() == "a red kite", what="the varied settings")
-    QTest.keyClicks(w.prompt.editor, "!")
-    QTest.keyClick(w.prompt.editor, Qt.Key.Key_Z, CTRL)
-    assert w.prompt.text() == "a red kite"
-    QTest.keyClick(w.prompt.editor, Qt.Key.Key_Z, CTRL)
-    await until(lambda: w.prompt.text() == "my new idea", what="the draft back after Vary")
+    await until(lambda: w.compose.prompt.text() == "a red kite", what="the varied settings")
+    QTest.keyClicks(w.compose.prompt.editor, "!")
+    QTest.keyClick(w.compose.prompt.editor, Qt.Key.Key_Z, CTRL)
+    assert w.compose.prompt.text() == "a red kite"
+    QTest.keyClick(w.compose.prompt.editor, Qt.Key.Key_Z, CTRL)
+    await until(lambda: w.compose.prompt.text() == "my new idea", what="the draft back after Vary")
 
 
 async def test_continue_is_undone_and_leaves_the_seed_free(studio: Studio) -> None:
     w = studio.window
     record = await make_clip(studio, "a train leaving", duration=4)
-    w.prompt.set_text("before continuing")
+    w.compose.prompt.set_text("before continuing")
     w.library.continue_requested.emit(record.local_id, record.path or "")
-    await until(lambda: w.prompt.text() == "a train leaving", what="the settings")
+    await until(lambda: w.compose.prompt.text() == "a train leaving", what="the settings")
     await until(lambda: len(studio.controller.images.parts()) == 1, what="the last frame")
-    assert not w.params.seed_fixed.isChecked()  # a continuation is a new take
+    assert not w.compose.params.seed_fixed.isChecked()  # a continuation is a new take
     seeds = {record.seed}
     for n, prompt in enumerate(("the train in a tunnel", "the train at night", "the station")):
-        w.prompt.set_text(prompt)
-        w.generate_button.click()
+        w.compose.prompt.set_text(prompt)
+        w.compose.generate_button.click()
         await until(lambda n=n: len(posts(studio)) == n + 2, what=f"job {n + 2}")
         assert question_box() is None  # nothing asks "same job again?"
         seeds.add(posts(studio)[-1]["seed"])  # type: ignore[arg-type]
-        await until(w.generate_button.isEnabled, what="Generate ready")
+        await until(w.compose.generate_button.isEnabled, what="Generate ready")
     assert len(seeds) == 4  # four clips, four seeds
-    w.prompt.focus()
+    w.compose.prompt.focus()
     w.library.continue_requested.emit(record.local_id, record.path or "")
-    await until(lambda: w.prompt.text() == "a train leaving", what="the settings again")
-    QTest.keyClick(w.prompt.editor, Qt.Key.Key_Z, CTRL)
-    await until(lambda: w.prompt.text() == "the station", what="the draft before Continue")
+    await until(lambda: w.compose.prompt.text() == "a train leaving", what="the settings again")
+    QTest.keyClick(w.compose.prompt.editor, Qt.Key.Key_Z, CTRL)
+    await until(lambda: w.compose.prompt.text() == "the station", what="the draft before Continue")
 
 
 async def test_a_number_out_of_range_is_refused_where_it_is_typed(studio: Studio) -> None:
     w = studio.window
-    w.model_picker.select("kwaivgi/kling-v3.0-std")
-    w.advanced.set_expanded(True)
-    scale = w.advanced.control("cfg_scale")
+    w.compose.model_picker.select("kwaivgi/kling-v3.0-std")
+    w.compose.advanced.set_expanded(True)
+    scale = w.compose.advanced.control("cfg_scale")
     assert isinstance(scale, QDoubleSpinBox)
     assert "0 to 1" in scale.toolTip()  # the range is shown before anything is typed
     w.activateWindow()
@@ -181,17 +189,17 @@ async def test_a_number_out_of_range_is_refused_where_it_is_typed(studio: Studio
     assert scale.property("problem") is True
     assert "7.5 is out of range" in scale.toolTip() and "0 to 1" in scale.toolTip()
     QTest.keyClick(scale, Qt.Key.Key_Tab)
-    assert w.advanced.values() == {}  # not clamped to 1, nor to anything else
+    assert w.compose.advanced.values() == {}  # not clamped to 1, nor to anything else
     assert scale.property("problem") is True  # still marked, still saying why
     scale.setFocus()
     scale.lineEdit().selectAll()
     QTest.keyClicks(scale, "0.75")
     QTest.keyClick(scale, Qt.Key.Key_Tab)
-    assert w.advanced.values() == {"cfg_scale": 0.75}
+    assert w.compose.advanced.values() == {"cfg_scale": 0.75}
     assert scale.property("problem") is False
     # The seed says its range too, and refuses a seed the API cannot take.
-    seed = w.params.seed
-    w.params.seed_fixed.setChecked(True)
+    seed = w.compose.params.seed
+    w.compose.params.seed_fixed.setChecked(True)
     assert "0 to 2147483647" in seed.toolTip()
     seed.setFocus()
     seed.lineEdit().selectAll()
