@@ -22,7 +22,7 @@ from videostudio.core.library import LibraryQuery
 from videostudio.core.models import FAILED, IN_PROGRESS
 from videostudio.services import library as service
 from videostudio.services.activity import Activity
-from videostudio.ui.library.cards import FAILED_STATES, matches
+from videostudio.ui.library.cards import FAILED_STATES
 from videostudio.ui.library.delegate import fit_meta
 from videostudio.ui.library.grid import LibraryGrid
 from videostudio.ui.library.model import CARD_ROLE, LibraryModel
@@ -90,7 +90,7 @@ def test_search_filters_and_sorts_are_sqlite_queries(lib: Library, clips: list[P
     for query in queries:
         model.set_query(query)
         fetch_all(model)
-        wanted = [r.local_id for r in records if matches(query, lib.journal.get(r.local_id))]
+        wanted = [r.local_id for r in records if query.matches(lib.journal.get(r.local_id))]
         assert wanted, query  # each query finds something and leaves something out
         assert len(wanted) < len(records), query
         assert sorted(ids(model)) == sorted(wanted), query

@@ -113,6 +113,11 @@ class APITimeoutError(APIConnectionError):
     """Connecting or reading took longer than the call's timeout."""
 
 
+class RequestBodyError(VideoAPIError, ValueError):
+    """A request that cannot be sent as strict JSON (a NaN, text that is not UTF-8):
+    refused before anything went out."""
+
+
 class ResponseFormatError(VideoAPIError):
     """A reply that is not what the API documents: garbage JSON, wrong type, bad file."""
 

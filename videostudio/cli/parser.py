@@ -118,7 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         type=Path,
         help="where to save the .mp4: a file (one job), or a folder to save inside "
-        "(default: the clips folder)",
+        "(default: the clips folder). An existing file is kept: the clip takes a free name "
+        "(boat-2.mp4) unless --overwrite",
+    )
+    gen.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing file at -o (never a .json the app did not write)",
     )
     gen.add_argument(
         "--dry-run",
@@ -185,7 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="save a finished job's clip (again, or elsewhere): e.g. after a full disk",
     )
     save.add_argument("local_id", type=int, help="the job's number in `videostudio jobs`")
-    save.add_argument("-o", "--output", type=Path, help="a file or a folder to save into")
+    save.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="a file or a folder to save into (an existing file is kept: a free name is taken)",
+    )
 
     journal = sub.add_parser(
         "journal", parents=[common], help="check, back up or restore the job journal"

@@ -103,7 +103,17 @@ class JobRecord:
         return self.state in FINAL_STATES
 
     @property
+    def missing_outputs(self) -> int:
+        """How many outputs of a saved job could not be fetched (gone from the server)."""
+        if self.state != SAVED or not self.output_count:
+            return 0
+        return max(self.output_count - len(self.outputs), 0)
+
+    @property
     def label(self) -> str:
+        missing = self.missing_outputs
+        if missing:
+            return f"Saved, {missing} of {self.output_count} outputs missing"
         return state_label(self.state)
 
     def with_(self, **changes: Any) -> JobRecord:

@@ -43,6 +43,7 @@ from videostudio.core.jobs import (
     JobRecord,
     Output,
 )
+from videostudio.core.library import text_matches
 from videostudio.services.images import ImageStore
 
 log = logging.getLogger("videostudio.services.journal")
@@ -182,6 +183,7 @@ class Journal:
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         db.row_factory = sqlite3.Row
+        db.create_function("text_matches", 4, text_matches, deterministic=True)  # the search
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA busy_timeout=5000")

@@ -24,7 +24,6 @@ from videostudio.core.jobs import (
     JobRecord,
     state_label,
 )
-from videostudio.core.library import LibraryQuery
 from videostudio.core.models import CANCELLED, COMPLETED, EXPIRED, FAILED, IN_PROGRESS, PENDING
 from videostudio.core.spend import cost_text
 from videostudio.services.activity import Activity
@@ -122,30 +121,6 @@ def main_file(record: JobRecord) -> str | None:
     """Output 0 of a saved job: what plays, what the thumbnail shows."""
     found = files(record)
     return found[0] if found else None
-
-
-def matches(query: LibraryQuery, record: JobRecord) -> bool:
-    """The library query's rule for one record (services/library.py's SQL, in Python), so a
-    job that arrives live is shown only when the current search and filters would list it."""
-    if record.deleted_at is not None and not query.include_deleted:
-        return False
-    text = query.text.strip()
-    if text:
-        needle = text.casefold()
-        in_text = needle in record.prompt.casefold() or needle in record.model.casefold()
-        if not in_text and str(record.seed) != text:
-            return False
-    if query.model and record.model != query.model:
-        return False
-    if query.states is not None and record.state not in query.states:
-        return False
-    if query.favourites and not record.favourite:
-        return False
-    if query.since is not None and record.created_at < query.since:
-        return False
-    if query.until is not None and record.created_at >= query.until:
-        return False
-    return query.batch is None or record.batch == query.batch
 
 
 def midnight(now: float) -> float:

@@ -230,7 +230,7 @@ class LibraryModel(QAbstractListModel):
             self._activity[local_id] = Timed(activity, self._clock())
         old = self._records.get(local_id)
         if old is None:
-            if activity is not None or not cards.matches(self._query, record):
+            if activity is not None or not self._query.matches(record):
                 return
             row = 0
             self.beginInsertRows(QModelIndex(), row, row)
