@@ -20,6 +20,7 @@ from videostudio.cli.common import (
 from videostudio.cli.output import EXIT_BUSY, EXIT_OK, CliError, say
 from videostudio.core.jobs import SAVED, UNKNOWN
 from videostudio.services.clips import free_file
+from videostudio.services.jobs import saving_again
 
 
 async def resume(args: argparse.Namespace, env: Env) -> int:
@@ -32,6 +33,8 @@ async def resume(args: argparse.Namespace, env: Env) -> int:
         started = await service.resume()
         if not started:
             say("Nothing to resume.")
+        if again := saving_again(started):
+            say(again)
         await run_until_done(service, printer)
     ids = {r.local_id for r in started}
     touched = [r for r in env.journal.find() if r.local_id in ids or r.state == UNKNOWN]

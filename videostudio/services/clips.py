@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from videostudio import __version__
-from videostudio.core.jobs import JobRecord, Output
+from videostudio.core.jobs import SAVED, JobRecord, Output
 from videostudio.core.naming import clip_file_name
 from videostudio.services.images import ImageStore
 
@@ -62,6 +62,20 @@ def matches(path: Path, output: Output) -> bool:
         return path.stat().st_size == output.size and file_sha256(path) == output.sha256
     except OSError:
         return False
+
+
+def changed_files(record: JobRecord) -> list[str]:
+    """The outputs of ``record`` that exist but are not the file saved (size or SHA-256
+    differ): something else took their place, and it may be the user's."""
+    return [
+        o.path for o in record.outputs if os.path.lexists(o.path) and not matches(Path(o.path), o)
+    ]
+
+
+def file_missing(record: JobRecord) -> bool:
+    """True for a saved clip none of whose files is there any more."""
+    paths = [o.path for o in record.outputs] or ([record.path] if record.path else [])
+    return record.state == SAVED and bool(paths) and not any(os.path.exists(p) for p in paths)
 
 
 def sidecar_path(clip: Path) -> Path:

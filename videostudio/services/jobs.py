@@ -702,6 +702,18 @@ class JobService:
         return progress
 
 
+def saving_again(started: list[JobRecord]) -> str:
+    """What a start says about the paid jobs it tries to save again ("" when none): each
+    is tried once per start, while the server may still have the result."""
+    ids = [r.local_id for r in started if r.state == NOT_SAVED]
+    if not ids:
+        return ""
+    if len(ids) == 1:
+        return f"Saving job {ids[0]} again: it was paid for but not saved."
+    listed = ", ".join(str(i) for i in ids)
+    return f"Saving jobs {listed} again: they were paid for but not saved."
+
+
 def _disk_failure(exc: OSError) -> Failure:
     """Words for a file that could not be written, with what to do."""
     if exc.errno == errno.ENOSPC:

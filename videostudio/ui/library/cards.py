@@ -22,7 +22,6 @@ from videostudio.core.jobs import (
     SUBMITTING,
     UNKNOWN,
     JobRecord,
-    state_label,
 )
 from videostudio.core.models import CANCELLED, COMPLETED, EXPIRED, FAILED, IN_PROGRESS, PENDING
 from videostudio.core.spend import cost_text
@@ -51,8 +50,13 @@ class Timed:
     at: float
 
 
-def badge(record: JobRecord, timed: Timed | None, now: float) -> tuple[str, str]:
-    """The state pill's words and tone: "Downloading 40 %", "Retrying in 12 s", "Saved"..."""
+def badge(
+    record: JobRecord, timed: Timed | None, now: float, *, missing: bool = False
+) -> tuple[str, str]:
+    """The state pill's words and tone: "Downloading 40 %", "Retrying in 12 s", "Saved"...;
+    "File missing" for a saved clip whose file is gone (``missing``)."""
+    if missing and record.state == SAVED:
+        return "File missing", BAD
     activity = timed.activity if timed is not None else None
     if activity is not None and activity.failure is not None and timed is not None:
         wait = activity.failure.retry_in
@@ -62,7 +66,7 @@ def badge(record: JobRecord, timed: Timed | None, now: float) -> tuple[str, str]
         return (f"Retrying in {left} s" if left else "Retrying now"), WARN
     if record.state == DOWNLOADING and activity is not None and activity.fraction is not None:
         return f"Downloading {int(activity.fraction * 100)} %", BUSY
-    return state_label(record.state), _TONES.get(record.state, BAD)
+    return record.label, _TONES.get(record.state, BAD)
 
 
 def is_live(record: JobRecord, timed: Timed | None) -> bool:

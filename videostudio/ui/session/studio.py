@@ -48,6 +48,7 @@ from videostudio.core.validation import Problem, validate_for_sending
 from videostudio.services.activity import Activity
 from videostudio.services.errors import to_failure
 from videostudio.services.instance import ring
+from videostudio.services.jobs import saving_again
 from videostudio.services.journal import Journal
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
 from videostudio.services.redact import register_secret
@@ -272,7 +273,8 @@ class StudioController(QObject):
         """This window runs the folder's jobs: answer the doorbell, resume what is unfinished."""
         self.banner.emit("owner", "", 0.0)
         await backend.folder.serve(functools.partial(self._on_ring, backend))
-        await backend.jobs.resume()
+        if again := saving_again(await backend.jobs.resume()):
+            self.notice.emit(again, "info")
 
     def _observe(self, backend: Backend) -> None:
         """Another videostudio runs this folder's jobs: show them, take over when it ends."""
