@@ -15,15 +15,16 @@ import pytest
 
 from tests.conftest import VirtualTime
 from tests.test_jobs import Harness, _harness
-from videostudio.core.jobs import SAVED
+from videostudio.core.jobs import REJECTED, SAVED, JobRecord
 from videostudio.core.models import EXPIRED, GenerationRequest
-from videostudio.services.clips import file_sha256, sidecar_path
+from videostudio.services.clips import file_sha256, sidecar_path, write_sidecar
 from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Fault, Simulator
 
 THREE = GenerationRequest(
     model="x-ai/grok-imagine-video", prompt="[simulate:outputs=3]", duration=2, resolution="480p"
 )
+REQ_ONE = GenerationRequest(model="google/veo-3.1-fast", prompt="a boat", duration=4, seed=3)
 
 
 @pytest.fixture
@@ -108,3 +109,44 @@ def test_after_a_full_disk_is_freed_resume_finishes_the_paid_job_and_says_so(
         check=False,
     )
     assert "Nothing to resume." in again.stderr
+
+
+async def test_a_sidecar_that_cannot_be_written_never_blocks_saved(
+    jobs: Harness, tmp_path: Path
+) -> None:
+    dest = tmp_path / "out" / "boat.mp4"
+    (tmp_path / "out" / "boat.json").mkdir(parents=True)  # something the app cannot replace
+    (record,) = await jobs.service.enqueue([REQ_ONE], dest=dest, replace=True)
+    await jobs.service.wait_idle()
+    done = jobs.journal.get(record.local_id)
+    assert (done.state, done.path) == (SAVED, str(dest))
+    assert done.note is not None and "Its sidecar was not written (boat.json is not" in done.note
+    assert (tmp_path / "out" / "boat.json").is_dir()
+
+
+async def test_a_body_that_is_not_strict_json_is_refused_not_sent(
+    jobs: Harness, sim: Simulator
+) -> None:
+    """What got past the form (an old journal, a script): refused, never "may have been sent"."""
+    bad = GenerationRequest(
+        model="kwaivgi/kling-v3.0-pro",
+        prompt="x",
+        provider={"options": {"atlas-cloud": {"parameters": {"cfg_scale": float("nan")}}}},
+    )
+    (record,) = await jobs.service.enqueue([bad])
+    await jobs.service.wait_idle()
+    done = jobs.journal.get(record.local_id)
+    assert done.state == REJECTED
+    assert done.error == (
+        "Not sent: The request has a number that is not finite (NaN or infinity); it was not sent."
+    )
+    assert sim.submit_count == 0
+
+
+def test_a_sidecar_keeps_text_that_is_not_utf8_as_an_escape(tmp_path: Path) -> None:
+    record = JobRecord(
+        local_id=1, state=SAVED, model="m", prompt="caf\udce9", request={"prompt": "caf\udce9"}
+    )
+    path = write_sidecar(record, tmp_path / "clip.mp4")
+    assert json.loads(path.read_text("utf-8"))["prompt"] == "caf\udce9"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"

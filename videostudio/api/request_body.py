@@ -59,11 +59,11 @@ class JsonBody:
         big: list[str] = []
         try:
             text = json.dumps(_swap(value, marker, big), allow_nan=False)
-        except ValueError as exc:
-            if isinstance(exc, RequestBodyError):
-                raise
+        except RequestBodyError:
+            raise
+        except ValueError:
             raise RequestBodyError(
-                f"The request has a number that is not finite ({exc}); it was not sent."
+                "The request has a number that is not finite (NaN or infinity); it was not sent."
             ) from None
         self._parts: list[bytes | str] = []
         for index, string in enumerate(big):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from videostudio import paths as app_paths
@@ -16,9 +17,21 @@ def _money(text: str) -> float | str:
     try:
         value = float(text.removeprefix("$"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount in USD (or none)") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount in USD (or none)")
     if value < 0:
         raise argparse.ArgumentTypeError("an amount cannot be negative")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
     return value
 
 
@@ -42,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     waiting = argparse.ArgumentParser(add_help=False)
     waiting.add_argument(
         "--max-wait",
-        type=float,
+        type=_seconds,
         metavar="SECONDS",
         help="when the service cannot be reached, stop waiting after this long "
         "(the jobs stay journaled; `resume` finishes them). Default: wait as long as it takes",
