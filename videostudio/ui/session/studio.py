@@ -773,16 +773,17 @@ class StudioController(QObject):
                     False,
                 )
                 self.key_rejected.emit()
-            else:
-                self.key_status.emit(
-                    sentences(
-                        "The key could not be tested:",
-                        failure.message,
-                        "You can still save it; it is checked again when the app connects",
-                    ),
-                    True,
-                    False,
-                )
+                return
+            lead = "" if failure.kind == failures.OFFLINE else "The key could not be tested:"
+            self.key_status.emit(
+                sentences(
+                    lead,
+                    failure.message,
+                    "You can still save it; it is checked again when the app connects",
+                ),
+                True,
+                False,
+            )
             return
         self.key_status.emit("The key works.", False, False)
 
