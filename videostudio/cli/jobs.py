@@ -18,9 +18,8 @@ from videostudio.cli.common import (
     summary,
 )
 from videostudio.cli.output import EXIT_BUSY, EXIT_OK, CliError, say
-from videostudio.core.jobs import SAVED, UNKNOWN
+from videostudio.core.jobs import SAVED, UNKNOWN, saving_again
 from videostudio.services.clips import free_file
-from videostudio.services.jobs import saving_again
 
 
 async def resume(args: argparse.Namespace, env: Env) -> int:

@@ -127,3 +127,15 @@ class JobRecord:
     def image_roles(self) -> list[str]:
         roles = [str(i.get("frame_type")) for i in self.request.get("frame_images") or []]
         return roles + ["reference"] * len(self.request.get("input_references") or [])
+
+
+def saving_again(started: list[JobRecord]) -> str:
+    """What a start says about the paid jobs it tries to save again ("" when none): each
+    is tried once per start, while the server may still have the result."""
+    ids = [r.local_id for r in started if r.state == NOT_SAVED]
+    if not ids:
+        return ""
+    if len(ids) == 1:
+        return f"Saving job {ids[0]} again: it was paid for but not saved."
+    listed = ", ".join(str(i) for i in ids)
+    return f"Saving jobs {listed} again: they were paid for but not saved."

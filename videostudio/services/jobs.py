@@ -73,6 +73,7 @@ from videostudio.services.clips import (
 from videostudio.services.errors import to_failure
 from videostudio.services.images import MissingImageError
 from videostudio.services.journal import Journal, JournalError, StateConflictError
+from videostudio.services.private import new_dir
 
 log = logging.getLogger("videostudio.services.jobs")
 
@@ -603,7 +604,7 @@ class JobService:
         bad = attempt = 0
         while True:
             try:
-                await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
+                await asyncio.to_thread(new_dir, dest.parent)
                 fetched = await self.client.fetch_output(
                     job_id,
                     index,
@@ -700,18 +701,6 @@ class JobService:
                 self._emit(record, Activity(received, total, index=index, outputs=outputs))
 
         return progress
-
-
-def saving_again(started: list[JobRecord]) -> str:
-    """What a start says about the paid jobs it tries to save again ("" when none): each
-    is tried once per start, while the server may still have the result."""
-    ids = [r.local_id for r in started if r.state == NOT_SAVED]
-    if not ids:
-        return ""
-    if len(ids) == 1:
-        return f"Saving job {ids[0]} again: it was paid for but not saved."
-    listed = ", ".join(str(i) for i in ids)
-    return f"Saving jobs {listed} again: they were paid for but not saved."
 
 
 def _disk_failure(exc: OSError) -> Failure:

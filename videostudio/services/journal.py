@@ -45,6 +45,7 @@ from videostudio.core.jobs import (
 )
 from videostudio.core.library import text_matches
 from videostudio.services.images import ImageStore
+from videostudio.services.private import private_dir, private_file, tighten
 
 log = logging.getLogger("videostudio.services.journal")
 
@@ -164,7 +165,10 @@ class Journal:
         self.damaged: dict[int, str] = {}
         self.report = ""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
+            private_file(path)  # before SQLite makes it (0644); -wal and -shm take its mode
+            for beside in ("-wal", "-shm"):
+                tighten(path.with_name(path.name + beside))
             try:
                 self._db = self._connect()
                 self._check()
@@ -259,9 +263,10 @@ class Journal:
 
     def backup(self, reason: str = "daily") -> Path:
         """Copy the journal with SQLite's backup API (consistent while in use); keep the newest."""
-        self.backups.mkdir(parents=True, exist_ok=True)
+        private_dir(self.backups)
         stamp = datetime.fromtimestamp(self._clock()).strftime("%Y%m%d-%H%M%S")
         target = self.backups / f"journal-{stamp}-{reason}.sqlite3"
+        private_file(target)
         with closing(sqlite3.connect(target)) as out:
             self._db.backup(out)
         for old in self.list_backups()[BACKUPS_KEPT:]:

@@ -32,7 +32,15 @@ from PySide6.QtCore import QObject, Signal
 from videostudio.core import failures
 from videostudio.core.budget import SETTING_KEY, Budget, confirmations, over_caps
 from videostudio.core.failures import Failure, sentences
-from videostudio.core.jobs import QUEUED, REJECTED, STOPPED, SUBMITTING, UNKNOWN, JobRecord
+from videostudio.core.jobs import (
+    QUEUED,
+    REJECTED,
+    STOPPED,
+    SUBMITTING,
+    UNKNOWN,
+    JobRecord,
+    saving_again,
+)
 from videostudio.core.models import (
     COMPLETED,
     IN_PROGRESS,
@@ -48,7 +56,6 @@ from videostudio.core.validation import Problem, validate_for_sending
 from videostudio.services.activity import Activity
 from videostudio.services.errors import to_failure
 from videostudio.services.instance import ring
-from videostudio.services.jobs import saving_again
 from videostudio.services.journal import Journal
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
 from videostudio.services.redact import register_secret
