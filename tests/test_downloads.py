@@ -150,3 +150,26 @@ def test_a_sidecar_keeps_text_that_is_not_utf8_as_an_escape(tmp_path: Path) -> N
     path = write_sidecar(record, tmp_path / "clip.mp4")
     assert json.loads(path.read_text("utf-8"))["prompt"] == "caf\udce9"
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+async def test_a_file_that_appears_at_the_destination_mid_download_is_kept(
+    jobs: Harness, tmp_path: Path
+) -> None:
+    """The user saves their own boat.mp4 while the clip downloads: it is not replaced; the
+    clip takes the next free name and the journal says where."""
+    dest = tmp_path / "boat.mp4"
+    theirs = b"the user's file, saved during the download"
+
+    def on_event(record: JobRecord, activity: object) -> None:
+        if activity is not None and getattr(activity, "received", 0) and not dest.exists():
+            dest.write_bytes(theirs)
+
+    jobs.service.subscribe(on_event)
+    (record,) = await jobs.service.enqueue([REQ_ONE], dest=dest)
+    await jobs.service.wait_idle()
+    done = jobs.journal.get(record.local_id)
+    assert dest.read_bytes() == theirs
+    assert (done.state, done.path) == (SAVED, str(tmp_path / "boat-2.mp4"))
+    (output,) = done.outputs
+    assert output.path == done.path and file_sha256(Path(output.path)) == output.sha256
+    assert json.loads((tmp_path / "boat-2.json").read_text())["file"] == "boat-2.mp4"

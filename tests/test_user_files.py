@@ -16,13 +16,17 @@ NOTES = b'{"my": "notes about the boat"}\n'
 
 
 def _generate(server: SimulatorServer, *args: str) -> subprocess.CompletedProcess[str]:
+    return _cli(server, "generate", "-p", "a boat", "--duration", "4", *args)
+
+
+def _cli(server: SimulatorServer, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "OPENROUTER_API_KEY": "sk-or-v1-files",
         "OPENROUTER_BASE_URL": server.base_url,
     }
     return subprocess.run(
-        [sys.executable, "-m", "videostudio", "generate", "-p", "a boat", "--duration", "4", *args],
+        [sys.executable, "-m", "videostudio", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -63,3 +67,20 @@ def test_overwrite_replaces_the_clip_but_never_a_json_the_app_did_not_write(
     again = _generate(server, "-o", str(tmp_path / "boat.mp4"), "--overwrite", "--seed", "9")
     assert again.returncode == 0, again.stderr  # the app's own clip may be replaced...
     assert (tmp_path / "boat.json").read_bytes() == NOTES  # ...the user's notes never
+
+
+def test_save_copies_beside_an_existing_file_and_the_library_says_when_a_file_is_gone(
+    server: SimulatorServer, tmp_path: Path, data_dir: Path
+) -> None:
+    done = _generate(server)
+    assert done.returncode == 0, done.stderr
+    (clip,) = done.stdout.split()
+    (tmp_path / "copy.mp4").write_bytes(MINE)
+    copied = _cli(server, "save", "1", "-o", str(tmp_path / "copy.mp4"))
+    assert copied.returncode == 0, copied.stderr
+    assert f"to {tmp_path / 'copy-2.mp4'}" in copied.stderr
+    assert (tmp_path / "copy.mp4").read_bytes() == MINE
+    assert (tmp_path / "copy-2.mp4").read_bytes() == Path(clip).read_bytes()
+    Path(clip).unlink()  # the user deletes the clip in a file manager
+    listed = _cli(server, "library")
+    assert f"{clip}  (file missing: moved or deleted)" in listed.stdout

@@ -584,8 +584,9 @@ class JobService:
         for index in range(count):
             dest = output_path(first, index)
             recorded = next((o for o in record.outputs if o.index == index), None)
-            if recorded is not None and Path(recorded.path) == dest:
-                if await asyncio.to_thread(matches, dest, recorded):
+            if recorded is not None:  # at ``dest``, or the free name it took when moved
+                done = Path(recorded.path)
+                if await asyncio.to_thread(matches, done, recorded):
                     continue  # saved before a restart
                 part = partial_path(dest, job_id)
                 if await asyncio.to_thread(matches, part, recorded):
