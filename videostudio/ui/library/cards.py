@@ -22,6 +22,7 @@ from videostudio.core.jobs import (
     SUBMITTING,
     UNKNOWN,
     JobRecord,
+    state_label,
 )
 from videostudio.core.models import CANCELLED, COMPLETED, EXPIRED, FAILED, IN_PROGRESS, PENDING
 from videostudio.core.spend import cost_text
@@ -66,7 +67,9 @@ def badge(
         return (f"Retrying in {left} s" if left else "Retrying now"), WARN
     if record.state == DOWNLOADING and activity is not None and activity.fraction is not None:
         return f"Downloading {int(activity.fraction * 100)} %", BUSY
-    return record.label, _TONES.get(record.state, BAD)
+    if record.missing_outputs:  # short for the pill; the tooltip and the CLI say it whole
+        return f"Saved, {record.missing_outputs} of {record.output_count} missing", WARN
+    return state_label(record.state), _TONES.get(record.state, BAD)
 
 
 def is_live(record: JobRecord, timed: Timed | None) -> bool:
