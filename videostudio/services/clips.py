@@ -6,7 +6,9 @@ Image inputs are described (role, type, size, SHA-256), not embedded.
 
 A file at a clip's path counts as that clip only when its size and SHA-256 match
 what the journal recorded when it was downloaded: nothing else already at the
-destination is trusted.
+destination is trusted, or replaced: a taken name makes the clip take a free one
+(``boat-2.mp4``), and a sidecar is written only over a sidecar of the app's own,
+known by its content.
 """
 
 from __future__ import annotations
