@@ -61,7 +61,7 @@ async def test_a_file_changed_since_it_was_saved_is_trashed_only_if_the_user_say
     journal = studio.controller.backend.journal  # type: ignore[union-attr]
     w.library.delete_requested.emit([record.local_id])
     text = await answer("Keep it", "Move a changed file to the trash?", safe="Keep it")
-    assert f"{clip.name} is not the file that was saved" in text
+    assert f"{clip.name} is not the file that was saved (the size or content" in text
     assert clip.read_bytes() == b"the user's own edit of the clip"
     assert journal.get(record.local_id).deleted_at is None
     w.library.delete_requested.emit([record.local_id])

@@ -177,19 +177,20 @@ class ClipActions(QObject):
     async def _confirm_changed(self, records: list[JobRecord]) -> list[JobRecord]:
         """``records`` less those whose file was changed since it was saved, unless the user
         says to trash them anyway."""
-        changed = await asyncio.to_thread(lambda: [r for r in records if changed_files(r)])
-        if not changed:
+        found = await asyncio.to_thread(lambda: {r.local_id: changed_files(r) for r in records})
+        names = [Path(p).name for paths in found.values() for p in paths]
+        if not names:
             return records
-        names = ", ".join(Path(p).name for r in changed for p in changed_files(r))
+        verb = "is not the file that was" if len(names) == 1 else "are not the files that were"
         if await self.studio.ask(
             "Move a changed file to the trash?",
-            f"{names} is not the file that was saved (its size or content changed since). "
+            f"{', '.join(names)} {verb} saved (the size or content changed since). "
             "It may be yours now.",
             "Move to trash",
             "Keep it",
         ):
             return records
-        return [r for r in records if r not in changed]
+        return [r for r in records if not found[r.local_id]]
 
     @owned_slot()
     async def undo(self) -> None:
