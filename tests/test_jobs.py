@@ -290,16 +290,23 @@ async def test_unknown_statuses_count_as_running(jobs: Harness, sim: Simulator) 
     assert jobs.journal.get(record.local_id).state == SAVED
 
 
-async def test_a_fresh_download_replaces_an_old_file_at_the_chosen_path(
+async def test_a_fresh_download_replaces_an_old_file_only_when_asked_to(
     jobs: Harness, tmp_path: Path
 ) -> None:
     dest = tmp_path / "mine.mp4"
-    dest.write_bytes(b"\x00\x00\x00\x18ftypold clip from last week")
-    (record,) = await jobs.service.enqueue([REQ], dest=dest)
+    old = b"\x00\x00\x00\x18ftypold clip from last week"
+    dest.write_bytes(old)
+    (record,) = await jobs.service.enqueue([REQ], dest=dest, replace=True)
     await jobs.service.wait_idle()
     assert jobs.journal.get(record.local_id).state == SAVED
     assert b"old clip" not in dest.read_bytes()
     assert dest.stat().st_size > 10_000
+    dest.write_bytes(old)
+    (kept,) = await jobs.service.enqueue([REQ], dest=dest)  # the default: keep what is there
+    await jobs.service.wait_idle()
+    done = jobs.journal.get(kept.local_id)
+    assert (done.state, done.path) == (SAVED, str(tmp_path / "mine-2.mp4"))
+    assert dest.read_bytes() == old
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,7 @@ async def test_an_old_file_at_the_destination_is_never_taken_for_the_new_clip(
     server: SimulatorServer, sim: Simulator, vtime: VirtualTime, tmp_path: Path
 ) -> None:
     """Killed mid-download while -o held last week's clip, then resumed: the new clip is
-    fetched; the old file is not marked saved."""
+    fetched beside it (boat-2.mp4); the old file is neither marked saved nor replaced."""
     dest = tmp_path / "boat.mp4"
     old = b"\x00\x00\x00\x18ftypisomold clip from last week" + bytes(5000)
     async for first in _harness(server, vtime, tmp_path):
@@ -65,8 +65,11 @@ async def test_an_old_file_at_the_destination_is_never_taken_for_the_new_clip(
         await second.service.wait_idle()
         done = second.journal.get(record.local_id)
     assert done.state == SAVED
-    assert dest.read_bytes() == _clip_of(sim, done.job_id)
-    assert done.outputs[0].sha256 == file_sha256(dest)
+    assert dest.read_bytes() == old
+    saved = tmp_path / "boat-2.mp4"
+    assert done.path == str(saved)
+    assert saved.read_bytes() == _clip_of(sim, done.job_id)
+    assert done.outputs[0].sha256 == file_sha256(saved)
 
 
 async def test_a_partial_file_of_another_job_is_never_continued(

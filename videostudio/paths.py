@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from videostudio import APP_NAME
+from videostudio.services.private import new_dir, private_dir
 
 DATA_DIR_ENV = "VIDEOSTUDIO_DATA_DIR"
 
@@ -48,8 +49,11 @@ class Paths:
         return Paths(self.data_dir / "demo", self.cache_dir / "demo", self.clips_dir / "demo")
 
     def ensure(self) -> Paths:
-        for folder in (self.data_dir, self.cache_dir, self.clips_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        """Make the folders: the data and cache folders private (they hold the prompts),
+        the clips folder private when the app creates it."""
+        private_dir(self.data_dir)
+        private_dir(self.cache_dir)
+        new_dir(self.clips_dir)
         return self
 
 

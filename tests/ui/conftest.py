@@ -106,6 +106,7 @@ def make_studio(
     live_url: str | None = None,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], Awaitable[None]] | None = None,
+    test_key: Callable[[str], Awaitable[None]] | None = None,
 ) -> Studio:
     """The real window and view-model. Live mode talks to ``live_url`` (default: the
     simulator); demo mode always to the simulator, marked as demo."""
@@ -133,7 +134,7 @@ def make_studio(
     controller = StudioController(
         connect,
         keys,
-        functools.partial(check_key, live_url or server.base_url),
+        test_key or functools.partial(check_key, live_url or server.base_url),
         fetch=functools.partial(fetch_image, allow_http_loopback=True),
         clock=clock,
         sleep=sleep or FAST_RECONNECT_SLEEP,

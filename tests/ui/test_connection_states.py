@@ -4,6 +4,7 @@ dialog say what the service really answered, and clear when the cause is gone.""
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import time
 from pathlib import Path
@@ -245,3 +246,34 @@ async def test_a_key_refused_by_test_is_not_offered_for_the_session(
         assert dialog.session_button.isEnabled()
     finally:
         await close_studio(s)
+
+
+async def test_the_key_dialogs_test_answers_in_words_when_openrouter_cannot_be_reached(
+    qapp: object, server: SimulatorServer, tmp_path: Path
+) -> None:
+    """A loopback server that accepts and never answers: one attempt, then a sentence."""
+    from tests.test_key_check import BlackHole
+    from videostudio.services.backend import verify_key
+
+    hole = BlackHole()
+    url = await hole.start()
+    test = functools.partial(verify_key, base_url=url, time_limit=0.5)
+    s = make_studio(server, tmp_path / "data", key=None, test_key=test)
+    s.window.show()
+    await s.controller.start()
+    try:
+        w = s.window
+        w.open_key_dialog()
+        dialog = w.key_dialog
+        assert dialog is not None
+        dialog.key_edit.setText("sk-or-v1-offline")
+        dialog.test_button.click()
+        await until(lambda: "reached" in dialog.status.text(), what="the answer")
+        assert dialog.status.text() == (
+            "OpenRouter can't be reached: check your connection. You can still save it; "
+            "it is checked again when the app connects."
+        )
+        assert hole.connections == 1
+    finally:
+        await close_studio(s)
+        await hole.close()

@@ -487,14 +487,17 @@ def test_trash_moves_a_clip_with_its_sidecar_and_outputs_and_undo_restores(
     main = clips / "boat.mp4"
     main.write_bytes(b"clip 0")
     sidecar = clips / "boat.json"
-    sidecar.write_text('{"prompt": "boat"}')
+    sidecar.write_text('{"videostudio_sidecar": 1, "prompt": "boat"}')
     second = clips / "boat-1.mp4"
     second.write_bytes(b"clip 1")
+    users = clips / "boat-1.json"  # beside output 1, but not a sidecar the app wrote
+    users.write_text('{"my": "notes"}')
 
     receipt = move_to_trash([main, second])
 
     assert receipt.ok and receipt.covers([main, second])
     assert {t.original for t in receipt.moved} == {str(main), str(sidecar), str(second)}
+    assert users.read_text() == '{"my": "notes"}'
     assert not main.exists() and not sidecar.exists() and not second.exists()
     for item in receipt.moved:
         in_trash = Path(item.in_trash)
@@ -506,7 +509,7 @@ def test_trash_moves_a_clip_with_its_sidecar_and_outputs_and_undo_restores(
     assert restore(receipt) == []
 
     assert main.read_bytes() == b"clip 0"
-    assert sidecar.read_text() == '{"prompt": "boat"}'
+    assert sidecar.read_text() == '{"videostudio_sidecar": 1, "prompt": "boat"}'
     assert second.read_bytes() == b"clip 1"
     assert list((trash_home / "files").iterdir()) == []
     assert list((trash_home / "info").iterdir()) == []

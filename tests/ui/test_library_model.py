@@ -22,7 +22,7 @@ from videostudio.core.library import LibraryQuery
 from videostudio.core.models import FAILED, IN_PROGRESS
 from videostudio.services import library as service
 from videostudio.services.activity import Activity
-from videostudio.ui.library.cards import FAILED_STATES, matches
+from videostudio.ui.library.cards import FAILED_STATES
 from videostudio.ui.library.delegate import fit_meta
 from videostudio.ui.library.grid import LibraryGrid
 from videostudio.ui.library.model import CARD_ROLE, LibraryModel
@@ -90,7 +90,7 @@ def test_search_filters_and_sorts_are_sqlite_queries(lib: Library, clips: list[P
     for query in queries:
         model.set_query(query)
         fetch_all(model)
-        wanted = [r.local_id for r in records if matches(query, lib.journal.get(r.local_id))]
+        wanted = [r.local_id for r in records if query.matches(lib.journal.get(r.local_id))]
         assert wanted, query  # each query finds something and leaves something out
         assert len(wanted) < len(records), query
         assert sorted(ids(model)) == sorted(wanted), query
@@ -347,3 +347,18 @@ def test_the_details_line_gives_up_the_model_name_first(qtbot: QtBot) -> None:
     narrow = fit_meta(text, metrics, 60)
     assert narrow.startswith("a-") and narrow.endswith("…")
     assert fit_meta("short", metrics, width) == "short"
+
+
+def test_a_clip_with_a_missing_output_or_file_says_so(lib: Library, clips: list[Path]) -> None:
+    (record,) = lib.add(1, clip=clips[0])
+    saved = lib.save(record, copies=3)
+    partial = lib.journal.update(saved.local_id, outputs=(saved.outputs[0], saved.outputs[2]))
+    model = model_for(lib)
+    index = model.index_of(saved.local_id)
+    assert index.data(CARD_ROLE).badge == "Saved, 1 of 3 missing"
+    assert "Saved, 1 of 3 outputs missing" in index.data(Qt.ItemDataRole.ToolTipRole)
+    for output in partial.outputs:
+        Path(output.path).unlink()  # the user deleted the files in a file manager
+    model.upsert(lib.journal.update(saved.local_id, favourite=True))
+    card = index.data(CARD_ROLE)
+    assert (card.badge, card.tone, card.has_file) == ("File missing", "bad", False)

@@ -285,6 +285,23 @@ def test_search_waits_for_a_pause_and_filters_run_in_sqlite(
     assert "Clear the search or the filters" in panel.empty.text()
 
 
+@pytest.mark.parametrize("text", ["x" * 50_001, "€" * 17_000])
+def test_a_huge_search_gives_a_result_and_a_true_count(
+    qtbot: QtBot, lib: Library, clips: list[Path], text: str
+) -> None:
+    saved_jobs(lib, clips, 3)
+    panel = open_panel(qtbot, lib, None)
+    assert panel.count_label.text() == "3 clips"
+    panel.search.setText(text)
+    panel.apply_filters()
+    assert (panel.model.rowCount(), panel.model.total) == (0, 0)
+    assert panel.count_label.text() == "0 clips"
+    assert panel.stack.currentWidget() is panel.empty
+    panel.search.clear()
+    panel.apply_filters()
+    assert panel.count_label.text() == "3 clips"
+
+
 def test_a_new_job_appears_at_the_top_and_the_ticker_runs_only_while_needed(
     qtbot: QtBot, lib: Library, clips: list[Path], loader: FrameLoader
 ) -> None:

@@ -146,3 +146,46 @@ async def test_time_is_bounded(web: Web) -> None:
 async def test_an_unreachable_host_says_so() -> None:
     with pytest.raises(RemoteImageError, match=r"127.0.0.1 could not be reached for x.png"):
         await fetch_image("http://127.0.0.1:9/x.png", allow_http_loopback=True)
+
+
+# -- hostile addresses and replies (issue 15 §6) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1:{port}/sunset.png",
+        "https://localhost:{port}/sunset.png",
+        "https://[::1]:{port}/sunset.png",
+        "https://[::ffff:127.0.0.1]:{port}/sunset.png",
+        "https://10.0.0.1/x.png",
+        "https://192.168.1.1/x.png",
+        "https://169.254.169.254/latest/meta-data.png",
+        "https://[fe80::1]/x.png",
+        "https://0.0.0.0:{port}/x.png",
+    ],
+)
+async def test_image_links_never_reach_this_machine_or_its_network(web: Web, url: str) -> None:
+    """Checked on the resolved address, before any connection: the web server sees nothing."""
+    port = web.server.server_address[1]
+    with pytest.raises(RemoteImageError, match=r"on this computer or a private network"):
+        await fetch_image(url.format(port=port))
+    assert web.seen == []
+
+
+async def test_a_redirect_to_a_private_address_is_refused(web: Web) -> None:
+    """Loopback is allowed here (the test's web server), a private network never is."""
+    web.pages["/away.png"] = (302, {"Location": "https://10.1.2.3/inside.png"}, b"")
+    with pytest.raises(RemoteImageError, match=r"10.1.2.3 is on this computer or a private"):
+        await fetch_image(f"{web.base}/away.png", allow_http_loopback=True)
+
+
+async def test_bad_gzip_and_a_port_out_of_range_are_sentences(web: Web) -> None:
+    web.pages["/bad.png"] = (200, {"Content-Encoding": "gzip"}, b"this is not gzip at all")
+    with pytest.raises(RemoteImageError, match=r"^bad.png: the server sent data that cannot"):
+        await fetch_image(f"{web.base}/bad.png", allow_http_loopback=True)
+    web.pages["/port.png"] = (302, {"Location": "https://example.com:99999/x.png"}, b"")
+    with pytest.raises(RemoteImageError, match=r"is not a valid web address"):
+        await fetch_image(f"{web.base}/port.png", allow_http_loopback=True)
+    with pytest.raises(RemoteImageError, match=r"is not a valid web address"):
+        await fetch_image("https://example.com:99999/x.png")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from tests.ui.conftest import Studio, close_studio, make_studio, until
 from tests.ui.test_connection_states import banners, dead_url, row_status, status_words
-from videostudio.core.jobs import QUEUED, SUBMITTING, UNKNOWN
+from videostudio.core.jobs import NOT_SAVED, QUEUED, SAVED, SUBMITTING, UNKNOWN
+from videostudio.services.journal import Journal
 from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Simulator
 
@@ -108,3 +109,38 @@ async def test_without_a_key_live_mode_asks_for_one(studio: Studio) -> None:
     assert w.key_dialog.status.text() == "Add your OpenRouter API key to make real clips."
     assert w.demo_action.isChecked()
     assert w.windowTitle().endswith("Demo mode")
+
+
+async def test_the_windows_start_saves_a_paid_job_that_was_not_saved_and_says_so(
+    qapp: object, server: SimulatorServer, sim: Simulator, tmp_path: Path
+) -> None:
+    """A full disk left job 1 "not saved"; the disk was freed: the next start saves it, once,
+    sending nothing again."""
+    sim.pending_s, sim.running_s = 0.0, 0.0
+    body = {"model": "google/veo-3.1-fast", "prompt": "paid, not saved", "duration": 4}
+    status, reply = sim.submit(body)
+    assert status == 202, reply
+    data = tmp_path / "data"
+    journal = Journal(data / "journal.sqlite3")
+    record = journal.add(body, state=NOT_SAVED)
+    journal.update(
+        record.local_id,
+        job_id=reply["id"],
+        output_count=1,
+        error="Disk full: free 2 MB, then Retry.",
+    )
+    journal.close()
+    s = make_studio(server, data)
+    notices: list[str] = []
+    s.controller.notice.connect(lambda text, kind: notices.append(text))
+    s.window.show()
+    await s.controller.start()
+    try:
+        await until(
+            lambda: s.controller.record_for(record.local_id).state == SAVED,  # type: ignore[union-attr]
+            what="the clip saved",
+        )
+        assert "Saving job 1 again: it was paid for but not saved." in notices
+        assert sim.submit_count == 1  # ours, above: nothing sent again
+    finally:
+        await close_studio(s)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import errno
 import ipaddress
 import logging
 import os
@@ -722,8 +723,23 @@ def partial_path(dest: Path) -> Path:
     return dest.with_name(dest.name + ".part")
 
 
-def move_into_place(part: Path, dest: Path) -> None:
-    """Atomically move a checked part file to ``dest`` and make the rename durable."""
-    os.replace(part, dest)
+def move_into_place(part: Path, dest: Path, *, replace: bool = True) -> None:
+    """Atomically move a checked part file to ``dest`` and make the rename durable.
+
+    ``replace=False`` never replaces a file at ``dest`` (FileExistsError instead): a hard
+    link fails when the name is taken, where a rename would silently replace it."""
+    if replace:
+        os.replace(part, dest)
+    else:
+        try:
+            os.link(part, dest)
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links here (e.g. FAT): check, then rename
+            if os.path.lexists(dest):
+                raise FileExistsError(errno.EEXIST, "File exists", str(dest)) from None
+            os.rename(part, dest)
+        else:
+            os.unlink(part)
     meta_path(part).unlink(missing_ok=True)
     files.fsync_folder(dest.parent)  # where folders can be synced (not on Windows)

@@ -117,6 +117,11 @@ class ReplyCutError(APIConnectionError):
     """A reply that stopped before its end (the connection broke mid-answer)."""
 
 
+class RequestBodyError(VideoAPIError, ValueError):
+    """A request that cannot be sent as strict JSON (a NaN, text that is not UTF-8):
+    refused before anything went out."""
+
+
 class ResponseFormatError(VideoAPIError):
     """A reply that is not what the API documents: garbage JSON, wrong type, bad file."""
 

@@ -4,6 +4,9 @@ A job with a big image carries it as a base64 data URL of tens of MB. ``json.dum
 then ``.encode()`` would hold two more copies of it for the whole submit; here the
 JSON around such strings is encoded once (small), and each big string is encoded
 piece by piece as it is sent. The bytes on the wire are exactly ``json.dumps(value)``'s.
+
+This is where every request body is made, so it is also where strict JSON is kept:
+no NaN or Infinity, no text that is not UTF-8 (RequestBodyError, before anything is sent).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
+
+from videostudio.api.errors import RequestBodyError
 
 PIECE = 1 << 20  # bytes (or characters of a big string) sent at a time
 BIG = 1 << 20  # strings at least this long are spliced in, not copied
@@ -26,13 +31,24 @@ def _swap(node: Any, marker: str, big: list[str]) -> Any:
     A plain function: a recursive closure would be a reference cycle holding the strings
     until the cyclic collector ran (the very copies this module avoids)."""
     if isinstance(node, dict):
-        return {k: _swap(v, marker, big) for k, v in node.items()}
+        return {_utf8(k): _swap(v, marker, big) for k, v in node.items()}
     if isinstance(node, list):
         return [_swap(v, marker, big) for v in node]
     if isinstance(node, str) and len(node) >= BIG and _PLAIN.fullmatch(node):
         big.append(node)
         return f"{marker}{len(big) - 1}."  # the dot ends the number (1 is not 10)
-    return node
+    return _utf8(node) if isinstance(node, str) else node
+
+
+def _utf8(text: Any) -> Any:
+    if isinstance(text, str):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise RequestBodyError(
+                "The request has text that is not valid UTF-8; it was not sent."
+            ) from None
+    return text
 
 
 class JsonBody:
@@ -41,7 +57,14 @@ class JsonBody:
     def __init__(self, value: Any) -> None:
         marker = f"videostudio-{uuid.uuid4().hex}-"
         big: list[str] = []
-        text = json.dumps(_swap(value, marker, big))
+        try:
+            text = json.dumps(_swap(value, marker, big), allow_nan=False)
+        except RequestBodyError:
+            raise
+        except ValueError:
+            raise RequestBodyError(
+                "The request has a number that is not finite (NaN or infinity); it was not sent."
+            ) from None
         self._parts: list[bytes | str] = []
         for index, string in enumerate(big):
             before, text = text.split(f"{marker}{index}.", 1)

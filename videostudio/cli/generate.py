@@ -246,12 +246,19 @@ async def generate(args: argparse.Namespace, env: Env) -> int:
         say("Dry run: nothing was sent.")
         return EXIT_OK
     _held_to_budget(args, env, usd)
+    if dest is not None and dest.is_file() and not args.overwrite:
+        say(f"{dest.name} exists and is kept: the clip takes a free name (--overwrite replaces).")
     batch = uuid.uuid4().hex[:12] if len(checked) > 1 else None
     async with driving(env, "videostudio generate") as service:
         if service is not None:
             try:
                 records = await service.enqueue(
-                    checked, estimates=usd, dest=dest, batch=batch, over_budget=args.over_budget
+                    checked,
+                    estimates=usd,
+                    dest=dest,
+                    batch=batch,
+                    over_budget=args.over_budget,
+                    replace=args.overwrite,
                 )
             except JournalError as exc:
                 raise CliError(f"{exc}. Nothing was sent.") from None
@@ -283,6 +290,8 @@ async def _hand_over(
     except JournalError as exc:
         raise CliError(f"{exc}. Nothing was sent.") from None
     ids = ", ".join(f"#{r.local_id}" for r in records)
+    if args.overwrite:
+        say("--overwrite stays here: the process that saves the clip keeps an existing file.")
     reply = await ring(env.paths.data_dir, {"op": "wake"})
     owner = f"{reply.get('kind')} (pid {reply.get('pid')})" if reply else owner_of(env)
     if reply and reply.get("ok"):

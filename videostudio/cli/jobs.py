@@ -18,7 +18,8 @@ from videostudio.cli.common import (
     summary,
 )
 from videostudio.cli.output import EXIT_BUSY, EXIT_OK, CliError, say
-from videostudio.core.jobs import SAVED, UNKNOWN
+from videostudio.core.jobs import SAVED, UNKNOWN, saving_again
+from videostudio.services.clips import free_file
 from videostudio.services.journal import AlreadyRetriedError
 from videostudio.services.spending import OverBudgetError
 
@@ -40,6 +41,8 @@ async def resume(args: argparse.Namespace, env: Env) -> int:
             )
         if not started:
             say("Nothing to resume.")
+        if again := saving_again(started):
+            say(again)
         await run_until_done(service, printer)
     ids = {r.local_id for r in started}
     touched = [r for r in env.journal.find() if r.local_id in ids or r.state == UNKNOWN]
@@ -93,8 +96,8 @@ async def save(args: argparse.Namespace, env: Env) -> int:
             say(f"Job {record.local_id} is saved at {record.path}.")
             return EXIT_OK
         for output in record.outputs or ():
-            target = dest / Path(output.path).name if dest.is_dir() else dest
-            await asyncio.to_thread(shutil.copyfile, output.path, target)
+            wanted = dest / Path(output.path).name if dest.is_dir() else dest
+            target = await asyncio.to_thread(_copy_new, Path(output.path), wanted)
             say(f"Copied {output.path} to {target}")
         return EXIT_OK
     async with driving(env, "videostudio save") as service:
@@ -108,6 +111,18 @@ async def save(args: argparse.Namespace, env: Env) -> int:
         service.subscribe(printer)
         await run_until_done(service, printer)
     return summary([env.journal.get(record.local_id)])
+
+
+def _copy_new(source: Path, wanted: Path) -> Path:
+    """Copy ``source`` to ``wanted``, or to its first free name: never over a file."""
+    while True:
+        target = free_file(wanted)
+        try:
+            with source.open("rb") as src, target.open("xb") as out:  # x: never replace
+                shutil.copyfileobj(src, out)
+        except FileExistsError:
+            continue  # taken meanwhile: the next free name
+        return target
 
 
 def _busy(env: Env, what: str) -> CliError:

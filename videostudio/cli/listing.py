@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import datetime
 
@@ -74,7 +75,10 @@ def library(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
         print(printable(f"#{r.local_id} {mark}{r.model}  {seed}  {cost_text(r)}  {params}"))
         print(printable(f"    {r.prompt}"))
         for output in r.outputs or ():
-            print(printable(f"    {output.path}"))
+            gone = "" if os.path.exists(output.path) else "  (file missing: moved or deleted)"
+            print(printable(f"    {output.path}{gone}"))
+        if r.missing_outputs:
+            print(f"    ({r.label.lower()})")
     return EXIT_OK
 
 

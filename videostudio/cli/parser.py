@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from videostudio import paths as app_paths
@@ -16,9 +17,21 @@ def _money(text: str) -> float | str:
     try:
         value = float(text.removeprefix("$"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount in USD (or none)") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount in USD (or none)")
     if value < 0:
         raise argparse.ArgumentTypeError("an amount cannot be negative")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
     return value
 
 
@@ -42,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     waiting = argparse.ArgumentParser(add_help=False)
     waiting.add_argument(
         "--max-wait",
-        type=float,
+        type=_seconds,
         metavar="SECONDS",
         help="when the service cannot be reached, stop waiting after this long "
         "(the jobs stay journaled; `resume` finishes them). Default: wait as long as it takes",
@@ -125,7 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         type=Path,
         help="where to save the .mp4: a file (one job), or a folder to save inside "
-        "(default: the clips folder)",
+        "(default: the clips folder). An existing file is kept: the clip takes a free name "
+        "(boat-2.mp4) unless --overwrite",
+    )
+    gen.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing file at -o (never a .json the app did not write)",
     )
     gen.add_argument(
         "--dry-run",
@@ -252,7 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="save a finished job's clip (again, or elsewhere): e.g. after a full disk",
     )
     save.add_argument("local_id", type=int, help="the job's number in `videostudio jobs`")
-    save.add_argument("-o", "--output", type=Path, help="a file or a folder to save into")
+    save.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="a file or a folder to save into (an existing file is kept: a free name is taken)",
+    )
 
     journal = sub.add_parser(
         "journal", parents=[common], help="check, back up or restore the job journal"

@@ -106,7 +106,17 @@ class JobRecord:
         return self.state in FINAL_STATES
 
     @property
+    def missing_outputs(self) -> int:
+        """How many outputs of a saved job could not be fetched (gone from the server)."""
+        if self.state != SAVED or not self.output_count:
+            return 0
+        return max(self.output_count - len(self.outputs), 0)
+
+    @property
     def label(self) -> str:
+        missing = self.missing_outputs
+        if missing:
+            return f"Saved, {missing} of {self.output_count} outputs missing"
         return state_label(self.state)
 
     def with_(self, **changes: Any) -> JobRecord:
@@ -120,3 +130,15 @@ class JobRecord:
     def image_roles(self) -> list[str]:
         roles = [str(i.get("frame_type")) for i in self.request.get("frame_images") or []]
         return roles + ["reference"] * len(self.request.get("input_references") or [])
+
+
+def saving_again(started: list[JobRecord]) -> str:
+    """What a start says about the paid jobs it tries to save again ("" when none): each
+    is tried once per start, while the server may still have the result."""
+    ids = [r.local_id for r in started if r.state == NOT_SAVED]
+    if not ids:
+        return ""
+    if len(ids) == 1:
+        return f"Saving job {ids[0]} again: it was paid for but not saved."
+    listed = ", ".join(str(i) for i in ids)
+    return f"Saving jobs {listed} again: they were paid for but not saved."

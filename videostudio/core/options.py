@@ -9,6 +9,7 @@ server forwards only the serving provider's options and drops unknown keys.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,6 +141,8 @@ def parse_value(key: str, text: str) -> Any:
             value: float = int(text) if kind.kind == "integer" else float(text)
         except ValueError:
             raise OptionError(f"{key} takes a number, not {text!r}.") from None
+        if not math.isfinite(value):
+            raise OptionError(f"{key} takes a finite number, not {text!r}.")
         return value
     return text
 
@@ -159,6 +162,8 @@ def check_options(model: VideoModel, options: dict[str, Any]) -> list[str]:
         elif kind.kind in ("number", "integer"):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 problems.append(f"{key} takes a number.")
+            elif not math.isfinite(value):
+                problems.append(f"{key} takes a finite number, not {value}.")
             elif (kind.minimum is not None and value < kind.minimum) or (
                 kind.maximum is not None and value > kind.maximum
             ):

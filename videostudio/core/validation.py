@@ -7,12 +7,18 @@ The simulator uses the same rules to decide its 400s.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 from videostudio.core.models import GenerationRequest, VideoModel
 from videostudio.core.options import check_options, options_of
 
 MAX_PROMPT_CHARS = 10_000
+# Any other text of a request (an option's value, a size...): no field needs more.
+MAX_TEXT_CHARS = 10_000
+# Fields that carry images (data URLs of megabytes), checked by the image code instead.
+_IMAGE_FIELDS = frozenset({"frame_images", "input_references"})
 # Seeds are sent as non-negative 32-bit signed integers, the range every provider accepts.
 MAX_SEED = 2**31 - 1
 
@@ -29,9 +35,48 @@ def _choices(values: tuple[object, ...]) -> str:
     return ", ".join(str(v) for v in values)
 
 
+def is_utf8(text: str) -> bool:
+    """False for text that cannot be sent as UTF-8 (lone surrogates, e.g. undecodable argv)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def value_problems(
+    field: str, value: Any, limit: int = MAX_TEXT_CHARS, label: str | None = None
+) -> list[Problem]:
+    """What makes ``value`` (and anything inside it) unsendable as strict JSON: a number that
+    is not finite, text that is not UTF-8 or longer than ``limit``. ``label`` names the
+    innermost key for the sentence; ``field`` stays the request's field."""
+    what = (label or field).replace("_", " ")
+    if isinstance(value, float) and not math.isfinite(value):
+        return [Problem(field, f"The {what} must be a finite number, not {value}.")]
+    if isinstance(value, str):
+        if not is_utf8(value):
+            return [Problem(field, f"The {what} has bytes that are not UTF-8 text; retype it.")]
+        if len(value) > limit:
+            return [Problem(field, f"The {what} is longer than {limit:,} characters.")]
+        return []
+    found: list[Problem] = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += value_problems(field, str(key), limit, "option name")
+            found += value_problems(field, inner, limit, str(key) if is_utf8(str(key)) else label)
+    elif isinstance(value, (list, tuple)):
+        for inner in value:
+            found += value_problems(field, inner, limit, label)
+    return found
+
+
 def validate_request(req: GenerationRequest, model: VideoModel) -> list[Problem]:
     """Every way ``req`` falls outside what ``model`` accepts (empty list when valid)."""
     problems: list[Problem] = []
+    for name, value in req.to_json().items():
+        if name not in _IMAGE_FIELDS:
+            limit = MAX_PROMPT_CHARS if name == "prompt" else MAX_TEXT_CHARS
+            problems += value_problems(name, value, limit)
 
     def check(name: str, value: object, allowed: tuple[object, ...] | None, what: str) -> None:
         if value is None:
@@ -47,10 +92,6 @@ def validate_request(req: GenerationRequest, model: VideoModel) -> list[Problem]
     has_frames = bool(req.frame_images)
     if not prompt and not has_frames and req.previous_job_id is None:
         problems.append(Problem("prompt", "Write a prompt describing the clip."))
-    if len(req.prompt or "") > MAX_PROMPT_CHARS:
-        problems.append(
-            Problem("prompt", f"The prompt is longer than {MAX_PROMPT_CHARS} characters.")
-        )
     check("duration", req.duration, model.supported_durations, "duration")
     check("resolution", req.resolution, model.supported_resolutions, "resolution")
     check("aspect_ratio", req.aspect_ratio, model.supported_aspect_ratios, "aspect ratio")

@@ -8,19 +8,24 @@ videostudio may be running that folder's jobs: the window then shows them).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from videostudio.api.client import VideoClient
-from videostudio.api.errors import NotFoundError
+from videostudio.api.client import Timeouts, VideoClient
+from videostudio.api.errors import APIConnectionError, NotFoundError
 from videostudio.api.retry import RetryPolicy
 from videostudio.core.polling import PollPolicy
 from videostudio.services.catalog import Catalog
 from videostudio.services.instance import DataFolder
 from videostudio.services.jobs import OUTAGE_BACKOFF, JobService
 from videostudio.services.journal import Journal
+
+# The key dialog's Test waits this long for an answer, in all.
+KEY_CHECK_S = 2.5
+UNREACHABLE = "OpenRouter can't be reached: check your connection."
 
 
 @dataclass
@@ -72,14 +77,23 @@ class Backend:
                     self.on_close()
 
 
-async def verify_key(key: str, base_url: str | None = None) -> None:
+async def verify_key(
+    key: str, base_url: str | None = None, *, time_limit: float = KEY_CHECK_S
+) -> None:
     """A real call that needs a valid key: polling a job that cannot exist.
 
-    A valid key gets 404 (no such job); a bad one gets 401, raised as
-    AuthenticationError. Other errors (offline...) are raised as they come.
+    A question, not a job: one attempt, answered within ``time_limit`` seconds. A valid
+    key gets 404 (no such job); a bad one gets 401, raised as AuthenticationError; no
+    answer (refused, unreachable, silent) is APIConnectionError with a sentence. Other
+    errors are raised as they come.
     """
-    async with VideoClient(api_key=key, base_url=base_url) as client:
+    timeouts = Timeouts(poll=time_limit, connect=time_limit)
+    once = RetryPolicy(max_attempts=1)
+    async with VideoClient(api_key=key, base_url=base_url, retry=once, timeouts=timeouts) as c:
         try:
-            await client.get_generation("videostudio-key-check")
+            async with asyncio.timeout(time_limit):
+                await c.get_generation("videostudio-key-check")
         except NotFoundError:
             return
+        except (APIConnectionError, TimeoutError):
+            raise APIConnectionError(UNREACHABLE) from None

@@ -6,7 +6,9 @@ Image inputs are described (role, type, size, SHA-256), not embedded.
 
 A file at a clip's path counts as that clip only when its size and SHA-256 match
 what the journal recorded when it was downloaded: nothing else already at the
-destination is trusted.
+destination is trusted, or replaced: a taken name makes the clip take a free one
+(``boat-2.mp4``), and a sidecar is written only over a sidecar of the app's own,
+known by its content.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from videostudio import __version__
-from videostudio.core.jobs import JobRecord, Output
+from videostudio.core.jobs import SAVED, JobRecord, Output
 from videostudio.core.naming import clip_file_name
 from videostudio.services.images import ImageStore
 
 SIDECAR_VERSION = 1
+SIDECAR_MAX_BYTES = 4 << 20  # far more than any sidecar (a prompt is 10,000 characters)
 
 
 def clip_path(record: JobRecord, clips_dir: Path) -> Path:
@@ -63,8 +66,57 @@ def matches(path: Path, output: Output) -> bool:
         return False
 
 
+def changed_files(record: JobRecord) -> list[str]:
+    """The outputs of ``record`` that exist but are not the file saved (size or SHA-256
+    differ): something else took their place, and it may be the user's."""
+    return [
+        o.path for o in record.outputs if os.path.lexists(o.path) and not matches(Path(o.path), o)
+    ]
+
+
+def file_missing(record: JobRecord) -> bool:
+    """True for a saved clip none of whose files is there any more."""
+    paths = [o.path for o in record.outputs] or ([record.path] if record.path else [])
+    return record.state == SAVED and bool(paths) and not any(os.path.exists(p) for p in paths)
+
+
 def sidecar_path(clip: Path) -> Path:
     return clip.with_suffix(".json")
+
+
+def numbered(path: Path, n: int) -> Path:
+    """``boat.mp4`` -> ``boat-2.mp4`` (n = 2), ``boat-3.mp4``..."""
+    return path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+
+
+def free_name(first: Path, record: JobRecord) -> Path:
+    """``first``, or the first of ``boat-2.mp4``, ``boat-3.mp4``... where every output of
+    ``record`` and its sidecar can go without replacing a file the app did not write for
+    this job (its own outputs, checked by size and SHA-256, and its own sidecar are kept)."""
+    count = max(record.output_count or 1, 1)
+    recorded = {o.path: o for o in record.outputs}
+
+    def ours(path: Path) -> bool:
+        output = recorded.get(str(path))
+        if output is not None:
+            return matches(path, output)
+        return path.suffix == ".json" and is_our_sidecar(path, record.job_id)
+
+    n = 1
+    while True:
+        candidate = numbered(first, n)
+        wanted = [output_path(candidate, i) for i in range(count)] + [sidecar_path(candidate)]
+        if all(ours(p) for p in wanted if os.path.lexists(p)):
+            return candidate
+        n += 1
+
+
+def free_file(path: Path) -> Path:
+    """``path``, or the first free one of ``name-2.ext``, ``name-3.ext``..."""
+    n = 1
+    while os.path.lexists(numbered(path, n)):
+        n += 1
+    return numbered(path, n)
 
 
 def _iso(ts: float | None) -> str | None:
@@ -110,13 +162,36 @@ def sidecar(record: JobRecord, images: ImageStore | None = None) -> dict[str, An
     }
 
 
+class NotOurFileError(FileExistsError):
+    """A file the app did not write is where it would write; it is left alone."""
+
+
+def is_our_sidecar(path: Path, job_id: str | None = None) -> bool:
+    """True when ``path`` is a sidecar this app wrote (known by its content, not its name),
+    of job ``job_id`` when given."""
+    try:
+        with path.open("rb") as f:
+            data = f.read(SIDECAR_MAX_BYTES + 1)
+        value = json.loads(data) if len(data) <= SIDECAR_MAX_BYTES else None
+    except (OSError, ValueError, RecursionError):
+        return False
+    if not isinstance(value, dict) or not isinstance(value.get("videostudio_sidecar"), int):
+        return False
+    return job_id is None or value.get("job_id") == job_id
+
+
 def write_sidecar(record: JobRecord, clip: Path, images: ImageStore | None = None) -> Path:
-    """Write ``clip``'s sidecar atomically (temp file, fsync, rename)."""
+    """Write ``clip``'s sidecar atomically (temp file, fsync, rename), readable by the user
+    only (it holds the prompt). Raises NotOurFileError rather than replace a file there that
+    is not one of this app's sidecars."""
     target = sidecar_path(clip)
-    tmp = target.with_name(target.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        json.dump(sidecar(record, images), f, indent=2, ensure_ascii=False)
-        f.write("\n")
+    if os.path.lexists(target) and not is_our_sidecar(target):
+        raise NotOurFileError(f"{target.name} is not a file videostudio wrote; it was kept")
+    text = json.dumps(sidecar(record, images), indent=2, ensure_ascii=False) + "\n"
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(text.encode("utf-8", "backslashreplace"))  # a lone surrogate stays an escape
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, target)

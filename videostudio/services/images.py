@@ -44,9 +44,12 @@ def read_image_file(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) 
         fd = files.open_without_waiting(path)
     except OSError as exc:
         raise ImageRejectedError(f"Cannot read {name}: {exc.strerror}.") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):  # before fdopen, which raises for a folder
+        os.close(fd)
+        what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ImageRejectedError(f"{name} is {what}; choose an image file.")
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ImageRejectedError(f"{name} is not a regular file; choose an image file.")
         data = f.read(limit + 1)
     if len(data) > limit:
         raise ImageRejectedError(

@@ -64,6 +64,8 @@ from videostudio.core.polling import PollPolicy
 from videostudio.services.activity import Activity
 from videostudio.services.clips import (
     clip_path,
+    free_file,
+    free_name,
     matches,
     output_path,
     partial_path,
@@ -77,6 +79,7 @@ from videostudio.services.journal import (
     JournalError,
     StateConflictError,
 )
+from videostudio.services.private import new_dir
 from videostudio.services.spending import OverBudgetError, cap_refusals
 
 log = logging.getLogger("videostudio.services.jobs")
@@ -146,6 +149,7 @@ class JobService:
         # Asked when a job about to be sent would break a cap (the window's question);
         # None (the CLI) refuses it.
         self.ask_over_budget: OverBudgetQuestion | None = None
+        self._replace: set[int] = set()  # jobs allowed to replace their destination's files
 
     # -- listening -------------------------------------------------------------------------
 
@@ -213,9 +217,12 @@ class JobService:
         batch: str | None = None,
         start: bool = True,
         over_budget: bool = False,
+        replace: bool = False,
     ) -> list[JobRecord]:
         """Journal the jobs (all or none), then start them. ``dest``: a file for one job, or a
-        folder to save each job's clip inside.
+        folder to save each job's clip inside. An existing file there is kept and the clip
+        takes a free name (``boat-2.mp4``) unless ``replace`` (``--overwrite``); that choice
+        is held by this process only: after a restart the safe rule applies.
 
         ``start=False`` only journals them, for the process that owns the data folder
         to adopt; ``over_budget``: the user chose to send them past a cap, that once.
@@ -231,6 +238,8 @@ class JobService:
                 over_budget=over_budget,
             )
         )
+        if replace:
+            self._replace.update(r.local_id for r in records)
         for record in records:
             self._emit(record)
             if start:
@@ -434,6 +443,14 @@ class JobService:
                     record = await self._update(record, expect=[SUBMITTING], state=QUEUED)
                     await self._wait_outage(record, exc, attempt)
                     continue
+                except api.RequestBodyError as exc:  # refused before anything went out
+                    return await self._update(
+                        record,
+                        expect=[SUBMITTING],
+                        state=REJECTED,
+                        error=f"Not sent: {exc}",
+                        error_kind=failures.LOCAL,
+                    )
                 except api.SubmitRedirectedError as exc:
                     # A redirect is not an answer: the job was not sent on to where it pointed.
                     return await self._update(
@@ -581,64 +598,95 @@ class JobService:
             await self._sleep(self.poll_policy.interval(elapsed, len(self._polling)))
 
     async def _download(self, record: JobRecord) -> JobRecord:
-        """Fetch every output, record its proof, move it into place; then call the job saved."""
+        """Fetch every output, record its proof, move it into place; then call the job saved.
+
+        Each output stands alone: one that is gone from the server (404, 410) is reported
+        by its number and the others are still fetched; only a job with none is "expired"."""
         first = Path(record.path) if record.path else clip_path(record, self.clips_dir)
         if first.is_dir():  # a folder was chosen: save inside it, under the clip's own name
             first = first / clip_path(record, self.clips_dir).name
+        first = await self._free_name(record, first)
         record = await self._update(
             record, expect=[COMPLETED, DOWNLOADING, NOT_SAVED], state=DOWNLOADING, path=str(first)
         )
         async with self._downloads:
             try:
-                record = await self._fetch_all(record, first)
+                record, gone = await self._fetch_all(record, first)
             except _SaveFailedError as exc:
                 if first.parent.resolve() == self.clips_dir.resolve():
                     return await self._not_saved(record, exc.failure)
                 # Not where the user asked: the clips folder instead, and say so.
-                fallback = clip_path(record, self.clips_dir)
+                fallback = await self._free_name(record, clip_path(record, self.clips_dir))
                 note = (
                     f"Could not save to {first} ({exc.failure.message}); "
                     f"saved in the clips folder instead."
                 )
                 record = await self._update(record, path=str(fallback), outputs=(), note=note)
                 try:
-                    record = await self._fetch_all(record, fallback)
+                    record, gone = await self._fetch_all(record, fallback)
                 except _SaveFailedError as again:
                     return await self._not_saved(record, again.failure)
-            except (api.GoneError, api.NotFoundError) as exc:
-                return await self._update(
-                    record, state=EXPIRED, error=exc.message, error_kind=failures.GONE
-                )
+        if not record.outputs:
+            why = next(iter(gone.values()), "The clip is no longer available.")
+            return await self._update(record, state=EXPIRED, error=why, error_kind=failures.GONE)
         self._set_offline(None)
         saved_at = self._clock()
         main = Path(record.path or "")
-        done = record.with_(saved_at=saved_at, size_bytes=record.outputs[0].size)
-        await asyncio.to_thread(write_sidecar, done, main, self.journal.images)
+        notes = [record.note] if record.note else []
+        if gone:
+            count = record.output_count or 1
+            which = ", ".join(str(i + 1) for i in sorted(gone))
+            notes.append(
+                f"{len(gone)} of {count} outputs missing (output {which}: "
+                f"{next(iter(gone.values()))}); the others are saved."
+            )
+        done = record.with_(saved_at=saved_at, size_bytes=record.outputs[0].size, state=SAVED)
+        try:
+            await asyncio.to_thread(write_sidecar, done, main, self.journal.images)
+        except (OSError, ValueError) as exc:  # the clip is saved; the sidecar is a courtesy
+            log.warning("job %d: sidecar not written: %s", record.local_id, exc)
+            notes.append(f"Its sidecar was not written ({exc}).")
         return await self._update(
             record,
             expect=[DOWNLOADING],
             state=SAVED,
             size_bytes=done.size_bytes,
             saved_at=saved_at,
+            note=" ".join(notes) or None,
             error=None,
             error_kind=None,
         )
 
-    async def _fetch_all(self, record: JobRecord, first: Path) -> JobRecord:
+    async def _free_name(self, record: JobRecord, first: Path) -> Path:
+        """``first``, or ``name-2.mp4``, ``name-3.mp4``...: never a name whose files
+        (outputs or sidecar) the app did not write for this job."""
+        if record.local_id in self._replace:
+            return first
+        return await asyncio.to_thread(free_name, first, record)
+
+    async def _fetch_all(self, record: JobRecord, first: Path) -> tuple[JobRecord, dict[int, str]]:
+        """Fetch the outputs not saved yet; returns the record and why each missing one
+        (by index) could not be fetched."""
         job_id = _job_id(record)
         count = record.output_count or 1
+        gone: dict[int, str] = {}
         for index in range(count):
             dest = output_path(first, index)
             recorded = next((o for o in record.outputs if o.index == index), None)
-            if recorded is not None and Path(recorded.path) == dest:
-                if await asyncio.to_thread(matches, dest, recorded):
+            if recorded is not None:  # at ``dest``, or the free name it took when moved
+                done = Path(recorded.path)
+                if await asyncio.to_thread(matches, done, recorded):
                     continue  # saved before a restart
                 part = partial_path(dest, job_id)
                 if await asyncio.to_thread(matches, part, recorded):
-                    await self._move(part, dest)  # checked and journaled, not yet moved
+                    record = await self._move(record, part, recorded)
                     continue
-            record = await self._fetch_one(record, index, count, dest)
-        return record
+            try:
+                record = await self._fetch_one(record, index, count, dest)
+            except (api.GoneError, api.NotFoundError) as exc:
+                log.warning("job %d: output %d is gone: %s", record.local_id, index, exc)
+                gone[index] = exc.message
+        return record, gone
 
     async def _fetch_one(self, record: JobRecord, index: int, count: int, dest: Path) -> JobRecord:
         job_id = _job_id(record)
@@ -646,7 +694,7 @@ class JobService:
         bad = attempt = 0
         while True:
             try:
-                await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
+                await asyncio.to_thread(new_dir, dest.parent)
                 fetched = await self.client.fetch_output(
                     job_id,
                     index,
@@ -675,20 +723,35 @@ class JobService:
             except OSError as exc:
                 raise _SaveFailedError(_disk_failure(exc)) from None
         output = Output(index, str(dest), fetched.size, fetched.sha256)
+        record = await self._record_output(record, output)
+        return await self._move(record, part, output)
+
+    async def _record_output(self, record: JobRecord, output: Output) -> JobRecord:
         outputs = tuple(
             sorted(
-                (*[o for o in record.outputs if o.index != index], output), key=lambda o: o.index
+                (*[o for o in record.outputs if o.index != output.index], output),
+                key=lambda o: o.index,
             )
         )
-        record = await self._update(record, expect=[DOWNLOADING], outputs=outputs)
-        await self._move(part, dest)
-        return record
+        return await self._update(record, expect=[DOWNLOADING], outputs=outputs)
 
-    async def _move(self, part: Path, dest: Path) -> None:
-        try:
-            await asyncio.to_thread(move_into_place, part, dest)
-        except OSError as exc:
-            raise _SaveFailedError(_disk_failure(exc)) from None
+    async def _move(self, record: JobRecord, part: Path, output: Output) -> JobRecord:
+        """Move a checked part file into place; a file that appeared at its name meanwhile
+        is kept, and the output takes the next free name instead."""
+        replace = record.local_id in self._replace
+        dest = Path(output.path)
+        while True:
+            try:
+                await asyncio.to_thread(move_into_place, part, dest, replace=replace)
+                return record
+            except FileExistsError:
+                dest = await asyncio.to_thread(free_file, dest)
+                output = Output(output.index, str(dest), output.size, output.sha256)
+                record = await self._record_output(record, output)
+                if output.index == 0:
+                    record = await self._update(record, expect=[DOWNLOADING], path=str(dest))
+            except OSError as exc:
+                raise _SaveFailedError(_disk_failure(exc)) from None
 
     async def _not_saved(self, record: JobRecord, failure: Failure) -> JobRecord:
         return await self._update(

@@ -45,9 +45,11 @@ from videostudio.core.jobs import (
     JobRecord,
     Output,
 )
+from videostudio.core.library import text_matches
 from videostudio.core.spend import Charge, Spend, spend_of
 from videostudio.platform import files
 from videostudio.services.images import ImageStore
+from videostudio.services.private import private_dir, private_file, tighten
 
 log = logging.getLogger("videostudio.services.journal")
 
@@ -225,7 +227,10 @@ class Journal:
         self.damaged: dict[int, str] = {}
         self.report = ""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
+            private_file(path)  # before SQLite makes it (0644); -wal and -shm take its mode
+            for beside in ("-wal", "-shm"):
+                tighten(path.with_name(path.name + beside))
             try:
                 self._db = self._connect()
                 self._check()
@@ -244,6 +249,7 @@ class Journal:
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         db.row_factory = sqlite3.Row
+        db.create_function("text_matches", 4, text_matches, deterministic=True)  # the search
         db.execute("PRAGMA journal_mode=WAL")
         for pragma in files.sqlite_durability():  # fullfsync on macOS
             db.execute(pragma)
@@ -308,13 +314,14 @@ class Journal:
     def backup(self, reason: str = "daily", *, prune: bool = True) -> Path:
         """Copy the journal with SQLite's backup API (consistent while in use); keep the
         newest (``prune=False`` keeps every one: a restore may be reading an old one)."""
-        self.backups.mkdir(parents=True, exist_ok=True)
+        private_dir(self.backups)
         stamp = datetime.fromtimestamp(self._clock()).strftime("%Y%m%d-%H%M%S")
         target = self.backups / f"journal-{stamp}-{reason}.sqlite3"
         for number in itertools.count(2):  # two in one second: never one over the other
             if not target.exists():
                 break
             target = self.backups / f"journal-{stamp}-{reason}-{number}.sqlite3"
+        private_file(target)
         with closing(sqlite3.connect(target)) as out:
             self._db.backup(out)
         for old in self.list_backups()[BACKUPS_KEPT:] if prune else ():

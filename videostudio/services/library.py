@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from videostudio.core.jobs import STOPPED, JobRecord
-from videostudio.core.library import LibraryQuery
+from videostudio.core.library import LibraryQuery, search_key
 from videostudio.core.spend import NOT_BILLED_STATES
 from videostudio.services.journal import Journal
 
@@ -31,13 +31,12 @@ def _where(query: LibraryQuery) -> tuple[str, list[Any]]:
     params: list[Any] = []
     if not query.include_deleted:
         clauses.append("deleted_at IS NULL")
-    text = query.text.strip()
-    if text:
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        clauses.append(
-            "(prompt LIKE ? ESCAPE '\\' OR model LIKE ? ESCAPE '\\' OR CAST(seed AS TEXT) = ?)"
-        )
-        params += [like, like, text]
+    key = search_key(query.text)
+    if key:
+        # core's rule itself (the journal registers it), not LIKE: one rule for the list and
+        # the live update, and no "pattern too complex" for long text.
+        clauses.append("text_matches(?, prompt, model, seed)")
+        params.append(key)
     if query.model:
         clauses.append("model = ?")
         params.append(query.model)

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import Any
+
+from videostudio.services.private import private_file
 
 MASK = "[redacted]"
 _secrets: set[str] = set()
@@ -45,15 +50,22 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _PrivateLog(RotatingFileHandler):
+    """The log file, readable by its owner only (it names jobs and files), after each
+    rotation too."""
+
+    def _open(self) -> Any:
+        private_file(Path(self.baseFilename))
+        return super()._open()
+
+
 def configure_logging(log_file: str | None, *, verbose: bool = False) -> None:
     """Log to ``log_file`` (INFO) and to stderr (warnings, or everything when verbose)."""
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     handlers: list[logging.Handler] = []
     if log_file:
-        from logging.handlers import RotatingFileHandler
-
-        handlers.append(RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=2))
+        handlers.append(_PrivateLog(log_file, maxBytes=2_000_000, backupCount=2))
     stderr = logging.StreamHandler()
     stderr.setLevel(logging.DEBUG if verbose else logging.WARNING)
     handlers.append(stderr)

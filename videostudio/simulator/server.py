@@ -467,7 +467,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, f"This job has {outputs}; index {index} does not exist.")
             return
         clip = clip_file(sim.clip_path(job, int(index)))
-        fault = sim.take_fault("content", job_id)
+        fault = sim.take_fault("content", job_id, int(index))
         if fault and fault.kind == "echo_key":
             self._echo_key_error(fault.status)
             return
@@ -494,7 +494,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(403, "Signature does not match or has expired")
             return
         clip = clip_file(sim.clip_path(job, int(index)))
-        if self._apply(sim.take_fault("storage", job_id), clip):
+        if self._apply(sim.take_fault("storage", job_id, int(index)), clip):
             return
         self._send_clip(clip)
 

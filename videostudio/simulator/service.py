@@ -136,6 +136,7 @@ class Fault:
     with_length: bool = True  # huge: announce the size
     redirect_to: str | None = None  # redirect: where (None: the same URL, a loop)
     reply_id: str | None = None  # hostile_id: the id to reply with
+    index: int | None = None  # content, storage: only this output of the job (None: any)
 
     def __post_init__(self) -> None:
         if self.endpoint not in ENDPOINTS or self.kind not in FAULT_KINDS:
@@ -265,11 +266,18 @@ class Simulator:
         with self._lock:
             self.faults.append(fault)
 
-    def take_fault(self, endpoint: str, job_id: str | None = None) -> Fault | None:
-        """The next scripted fault for this request, consuming one of its uses."""
+    def take_fault(
+        self, endpoint: str, job_id: str | None = None, index: int | None = None
+    ) -> Fault | None:
+        """The next scripted fault for this request (of output ``index``, for content),
+        consuming one of its uses."""
         with self._lock:
             for fault in self.faults:
-                if fault.endpoint == endpoint and fault.job_id in (None, job_id):
+                if (
+                    fault.endpoint == endpoint
+                    and fault.job_id in (None, job_id)
+                    and fault.index in (None, index)
+                ):
                     fault.times -= 1
                     if fault.times <= 0:
                         self.faults.remove(fault)

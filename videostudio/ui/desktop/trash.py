@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QFile, QStandardPaths
 
-from videostudio.services.clips import sidecar_path
+from videostudio.services.clips import is_our_sidecar, sidecar_path
 
 log = logging.getLogger("videostudio.ui.desktop")
 
@@ -60,13 +60,14 @@ def _absolute(path: str | Path) -> str:
 
 
 def with_sidecars(paths: Iterable[str | Path]) -> list[str]:
-    """``paths`` (absolute, in order, once each) with each file's JSON sidecar when it has one."""
+    """``paths`` (absolute, in order, once each) with each file's JSON sidecar when it has one
+    that this app wrote."""
     found: list[str] = []
     for path in paths:
         main, side = _absolute(path), _absolute(sidecar_path(Path(path)))
         if main not in found:
             found.append(main)
-        if side not in found and os.path.lexists(side):
+        if side not in found and is_our_sidecar(Path(side)):  # never a .json of the user's
             found.append(side)
     return found
 

@@ -52,8 +52,13 @@ class Timed:
     at: float
 
 
-def badge(record: JobRecord, timed: Timed | None, now: float) -> tuple[str, str]:
-    """The state pill's words and tone: "Downloading 40 %", "Retrying in 12 s", "Saved"..."""
+def badge(
+    record: JobRecord, timed: Timed | None, now: float, *, missing: bool = False
+) -> tuple[str, str]:
+    """The state pill's words and tone: "Downloading 40 %", "Retrying in 12 s", "Saved"...;
+    "File missing" for a saved clip whose file is gone (``missing``)."""
+    if missing and record.state == SAVED:
+        return "File missing", BAD
     activity = timed.activity if timed is not None else None
     if activity is not None and activity.failure is not None and timed is not None:
         wait = activity.failure.retry_in
@@ -63,6 +68,8 @@ def badge(record: JobRecord, timed: Timed | None, now: float) -> tuple[str, str]
         return (f"Retrying in {left} s" if left else "Retrying now"), WARN
     if record.state == DOWNLOADING and activity is not None and activity.fraction is not None:
         return f"Downloading {int(activity.fraction * 100)} %", BUSY
+    if record.missing_outputs:  # short for the pill; the tooltip and the CLI say it whole
+        return f"Saved, {record.missing_outputs} of {record.output_count} missing", WARN
     return state_label(record.state), _TONES.get(record.state, BAD)
 
 
@@ -122,30 +129,6 @@ def main_file(record: JobRecord) -> str | None:
     """Output 0 of a saved job: what plays, what the thumbnail shows."""
     found = files(record)
     return found[0] if found else None
-
-
-def matches(query: LibraryQuery, record: JobRecord) -> bool:
-    """The library query's rule for one record (services/library.py's SQL, in Python), so a
-    job that arrives live is shown only when the current search and filters would list it."""
-    if record.deleted_at is not None and not query.include_deleted:
-        return False
-    text = query.text.strip()
-    if text:
-        needle = text.casefold()
-        in_text = needle in record.prompt.casefold() or needle in record.model.casefold()
-        if not in_text and str(record.seed) != text:
-            return False
-    if query.model and record.model != query.model:
-        return False
-    if query.states is not None and record.state not in query.states:
-        return False
-    if query.favourites and not record.favourite:
-        return False
-    if query.since is not None and record.created_at < query.since:
-        return False
-    if query.until is not None and record.created_at >= query.until:
-        return False
-    return query.batch is None or record.batch == query.batch
 
 
 def sort_key(query: LibraryQuery, record: JobRecord) -> tuple[float | str, int]:

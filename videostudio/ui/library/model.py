@@ -30,6 +30,7 @@ from PySide6.QtCore import (
 from videostudio.core.jobs import DOWNLOADING, JobRecord
 from videostudio.core.library import LibraryQuery
 from videostudio.services.activity import Activity
+from videostudio.services.clips import file_missing
 from videostudio.ui.library import cards
 from videostudio.ui.library.cards import Timed, elapsed_text, status_line
 from videostudio.ui.library.thumbs import CardThumbnails
@@ -99,6 +100,7 @@ class LibraryModel(QAbstractListModel):
         self._activity: dict[int, Timed] = {}
         self._live: set[int] = set()  # ids whose card changes with time
         self._batch_cache: dict[str, dict[int, tuple[int, int]]] = {}
+        self._gone: dict[int, bool] = {}  # saved clips whose files are missing (looked once)
         self._offset = 0  # rows of the query read so far
         self._total = 0
         self._exhausted = True
@@ -130,6 +132,7 @@ class LibraryModel(QAbstractListModel):
         self._live.clear()
         self._activity = {k: v for k, v in self._activity.items() if v.activity.failure}
         self._batch_cache.clear()
+        self._gone.clear()
         self._offset = 0
         self._total = self._count(query)
         self._exhausted = False
@@ -226,11 +229,12 @@ class LibraryModel(QAbstractListModel):
         local_id = record.local_id
         if activity is None:
             self._activity.pop(local_id, None)
+            self._gone.pop(local_id, None)
         else:
             self._activity[local_id] = Timed(activity, self._clock())
         old = self._records.get(local_id)
         if old is None:
-            if activity is not None or not cards.matches(self._query, record):
+            if activity is not None or not self._query.matches(record):
                 return
             if not self._goes_on_top(record):
                 self._insert_sorted(record)  # a restored clip, or a sort other than newest
@@ -396,9 +400,12 @@ class LibraryModel(QAbstractListModel):
     def _card(self, record: JobRecord) -> Card:
         now = self._clock()
         timed = self._activity.get(record.local_id)
-        text, tone = cards.badge(record, timed, now)
+        gone = self._gone.get(record.local_id)
+        if gone is None:
+            gone = self._gone[record.local_id] = file_missing(record)
+        text, tone = cards.badge(record, timed, now, missing=gone)
         progress = timed.activity.fraction if timed is not None else None
-        has_file = cards.main_file(record) is not None
+        has_file = cards.main_file(record) is not None and not gone
         thumbs = self.thumbnails
         unreadable = has_file and thumbs is not None and thumbs.unreadable(record.local_id)
         return Card(

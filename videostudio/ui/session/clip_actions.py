@@ -25,6 +25,7 @@ from videostudio.core.pricing import format_usd
 from videostudio.core.seeds import random_seed
 from videostudio.core.spend import cost_text
 from videostudio.core.text import clip_name
+from videostudio.services.clips import changed_files
 from videostudio.services.images import is_ref
 from videostudio.ui.desktop import TrashReceipt, move_to_trash, restore
 from videostudio.ui.library.cards import files
@@ -62,6 +63,7 @@ class ClipActions(QObject):
         self.studio = studio
         self.tasks = studio.tasks
         self._undo: tuple[list[int], TrashReceipt] | None = None
+        self._files_lock = asyncio.Lock()  # deletes and undos one at a time
 
     def _name(self, local_id: int) -> str:
         record = self.studio.record_for(local_id)
@@ -148,44 +150,80 @@ class ClipActions(QObject):
 
     @owned_slot(list)
     async def delete(self, ids: list[int]) -> None:
-        """Move the clips' files to the system trash; the journal keeps a record of it."""
+        """Move the clips' files to the system trash; the journal keeps a record of it.
+
+        Idempotent and one at a time: a clip already deleted is left alone (a second
+        delete in the same moment changes nothing, and keeps the first one's Undo). A file
+        that is no longer the one saved (its size or SHA-256 differ) is trashed only when
+        the user says so."""
         backend = self.studio.backend
-        records = [r for r in self._records(ids) if r.is_final]
-        if backend is None or not records:
-            if ids:
+        if backend is None:
+            return
+        async with self._files_lock:
+            current = [await asyncio.to_thread(self.studio.record_for, i) for i in ids]
+            records = [r for r in current if r is not None and r.deleted_at is None]
+            running = [r for r in records if not r.is_final]
+            records = [r for r in records if r.is_final]
+            if running and not records:
                 self.studio.notice.emit(
                     "Running jobs are not deleted; stop watching them first.", "info"
                 )
-            return
-        receipt = await asyncio.to_thread(move_to_trash, [f for r in records for f in files(r)])
-        now = self.studio.clock()
-        done = [r for r in records if receipt.covers(files(r))]
-        for record in done:
-            updated = await asyncio.to_thread(
-                backend.journal.update, record.local_id, deleted_at=now
-            )
-            self.changed.emit(updated)
-        for why in receipt.errors.values():
-            self.studio.notice.emit(why, "error")
-        if not done:
-            return
-        self._undo = ([r.local_id for r in done], receipt)
-        what = clip_name(done[0].prompt) if len(done) == 1 else f"{len(done)} clips"
-        self.undo_offered.emit(f"Moved {what} to the trash.")
+                return
+            records = await self._confirm_changed(records)
+            if not records:
+                return
+            receipt = await asyncio.to_thread(move_to_trash, [f for r in records for f in files(r)])
+            now = self.studio.clock()
+            done = [r for r in records if receipt.covers(files(r))]
+            for record in done:
+                updated = await asyncio.to_thread(
+                    backend.journal.update, record.local_id, deleted_at=now
+                )
+                self.changed.emit(updated)
+            for why in receipt.errors.values():
+                self.studio.notice.emit(why, "error")
+            if not done:
+                return
+            self._undo = ([r.local_id for r in done], receipt)
+            what = clip_name(done[0].prompt) if len(done) == 1 else f"{len(done)} clips"
+            self.undo_offered.emit(f"Moved {what} to the trash.")
+
+    async def _confirm_changed(self, records: list[JobRecord]) -> list[JobRecord]:
+        """``records`` less those whose file was changed since it was saved, unless the user
+        says to trash them anyway."""
+        found = await asyncio.to_thread(lambda: {r.local_id: changed_files(r) for r in records})
+        names = [Path(p).name for paths in found.values() for p in paths]
+        if not names:
+            return records
+        verb = "is not the file that was" if len(names) == 1 else "are not the files that were"
+        if await self.studio.ask(
+            "Move a changed file to the trash?",
+            f"{', '.join(names)} {verb} saved (the size or content changed since). "
+            "It may be yours now.",
+            "Move to trash",
+            "Keep it",
+        ):
+            return records
+        return [r for r in records if not found[r.local_id]]
 
     @owned_slot()
     async def undo(self) -> None:
+        """Put the last delete's files back (once: a second Undo does nothing). A clip whose
+        files are no longer in the trash is back in the library, shown as missing."""
         backend = self.studio.backend
-        if self._undo is None or backend is None:
+        if backend is None:
             return
-        ids, receipt = self._undo
-        self._undo = None
-        for why in await asyncio.to_thread(restore, receipt):
-            self.studio.notice.emit(why, "error")
-        for local_id in ids:
-            updated = await asyncio.to_thread(backend.journal.update, local_id, deleted_at=None)
-            self.changed.emit(updated)
-        self.undo_gone.emit()
+        async with self._files_lock:
+            if self._undo is None:
+                return
+            ids, receipt = self._undo
+            self._undo = None
+            for why in await asyncio.to_thread(restore, receipt):
+                self.studio.notice.emit(why, "error")
+            for local_id in ids:
+                updated = await asyncio.to_thread(backend.journal.update, local_id, deleted_at=None)
+                self.changed.emit(updated)
+            self.undo_gone.emit()
 
     @owned_slot(int, str)
     async def save_to(self, local_id: int, dest: str) -> None:

@@ -32,7 +32,15 @@ from PySide6.QtCore import QObject, Signal
 from videostudio.core import failures
 from videostudio.core.budget import SETTING_KEY, Budget, cap_note, confirmations
 from videostudio.core.failures import Failure, sentences
-from videostudio.core.jobs import QUEUED, REJECTED, STOPPED, SUBMITTING, UNKNOWN, JobRecord
+from videostudio.core.jobs import (
+    QUEUED,
+    REJECTED,
+    STOPPED,
+    SUBMITTING,
+    UNKNOWN,
+    JobRecord,
+    saving_again,
+)
 from videostudio.core.models import (
     COMPLETED,
     IN_PROGRESS,
@@ -276,7 +284,8 @@ class StudioController(QObject):
         """This window runs the folder's jobs: answer the doorbell, resume what is unfinished."""
         self.banner.emit("owner", "", 0.0)
         await backend.folder.serve(functools.partial(self._on_ring, backend))
-        await backend.jobs.resume()
+        if again := saving_again(await backend.jobs.resume()):
+            self.notice.emit(again, "info")
 
     def _observe(self, backend: Backend) -> None:
         """Another videostudio runs this folder's jobs: show them, take over when it ends."""
@@ -826,16 +835,17 @@ class StudioController(QObject):
                     False,
                 )
                 self.key_rejected.emit()
-            else:
-                self.key_status.emit(
-                    sentences(
-                        "The key could not be tested:",
-                        failure.message,
-                        "You can still save it; it is checked again when the app connects",
-                    ),
-                    True,
-                    False,
-                )
+                return
+            lead = "" if failure.kind == failures.OFFLINE else "The key could not be tested:"
+            self.key_status.emit(
+                sentences(
+                    lead,
+                    failure.message,
+                    "You can still save it; it is checked again when the app connects",
+                ),
+                True,
+                False,
+            )
             return
         self.key_status.emit("The key works.", False, False)
 

@@ -7,6 +7,7 @@ and network work. The key is never shown back, logged or written to a file.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, SignalInstance
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -126,6 +127,19 @@ class KeyDialog(QDialog):
         self.status.setProperty("problem", error)
         self.status.style().polish(self.status)
         self._update_buttons(busy)
+        self._fit_height()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow to show every line of a longer answer (the layout does not grow a shown
+        dialog by itself, so wrapped text would be cut)."""
+        layout = self.layout()
+        needed = layout.heightForWidth(self.width()) if layout is not None else -1
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def set_rejected(self) -> None:
         """The key in the field was refused: saving or using it is not offered until it changes."""
