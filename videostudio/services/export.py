@@ -31,6 +31,7 @@ import errno
 import itertools
 import json
 import logging
+import math
 import os
 import re
 import threading
@@ -139,13 +140,28 @@ def _frame_index(pts: int, time_base: Fraction, start: int, fps: Fraction) -> in
     return round((pts - start) * time_base * fps)
 
 
+# A source's streams are described by its header (MP4 and MOV): no need to read and decode
+# its first seconds to learn them, which is most of the time an open takes.
+_QUICK_OPEN = {"probesize": "32", "analyzeduration": "0"}
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    """Open a source quickly; again the slow way if its header did not say enough."""
+    container = av.open(str(path), options=_QUICK_OPEN)
+    video = container.streams.video
+    if video and (not video[0].codec_context.width or video[0].codec_context.pix_fmt is None):
+        container.close()
+        container = av.open(str(path))
+    return container
+
+
 def _probe(shot: ExportShot, index: int) -> _Source:
     """Read a shot's streams and keyframes; ExportError naming the shot if it cannot."""
     name = _name(shot, index)
     if not shot.path.is_file():
         raise ExportError(f"{name.capitalize()} cannot be exported: {shot.path} is missing.")
     try:
-        with av.open(str(shot.path)) as container:
+        with _open(shot.path) as container:
             if not container.streams.video:
                 raise ExportError(f"{name.capitalize()}: {shot.path} has no video.")
             video = container.streams.video[0]
@@ -164,8 +180,6 @@ def _probe(shot: ExportShot, index: int) -> _Source:
                 pts_list.append(packet.pts)
             if not pts_list:
                 raise ExportError(f"{name.capitalize()}: {shot.path} has no frames.")
-            container.seek(0)
-            next(container.decode(video))  # one frame proves the stream decodes
             start = min(pts_list)
             tb = Fraction(video.time_base)
             return _Source(
@@ -185,7 +199,7 @@ def _probe(shot: ExportShot, index: int) -> _Source:
             )
     except ExportError:
         raise
-    except (av.FFmpegError, StopIteration, OSError, ValueError) as exc:
+    except (av.FFmpegError, OSError, ValueError) as exc:
         raise ExportError(
             f"{name.capitalize()} cannot be exported: {shot.path} is damaged ({exc})."
         ) from None
@@ -398,72 +412,82 @@ class _Ticker:
 def _write_copy(
     container: av.container.OutputContainer, planned: Sequence[_Planned], tick: _Ticker
 ) -> None:
-    """Copy each shot's packets between its cuts, shifted to follow the shot before."""
-    with av.open(str(planned[0].shot.path)) as first:
-        out_video = container.add_stream_from_template(first.streams.video[0])
-        out_audio = (
-            container.add_stream_from_template(first.streams.audio[0])
-            if first.streams.audio
-            else None
-        )
+    """Copy each shot's packets between its cuts, shifted to follow the shot before.
+
+    Timestamps stay integers in each source stream's time base (PyAV rescales them
+    to the film's): the loop runs once per packet, so no fraction is made in it.
+    """
     fps = planned[0].source.fps
     offset = Fraction(0)  # where the shot starts in the film, in seconds
-    last_dts: dict[int, int] = {}
+    last: dict[str, tuple[int, Fraction]] = {}  # the last decode time muxed, per kind
+    out_video: Any = None
+    out_audio: Any = None
     for p in planned:
-        with av.open(str(p.shot.path)) as src:
+        with _open(p.shot.path) as src:
             video = src.streams.video[0]
-            audio = src.streams.audio[0] if out_audio is not None and src.streams.audio else None
-            tb = Fraction(video.time_base or 0)
-            start = _stream_start(src, video)
-            first_pts = start + round(Fraction(p.cut.first) / fps / tb)
-            end_pts = start + round(Fraction(p.cut.end) / fps / tb)
+            audio = src.streams.audio[0] if src.streams.audio else None
+            if out_video is None:  # the film's streams are the first shot's
+                out_video = container.add_stream_from_template(video)
+                if audio is not None:
+                    out_audio = container.add_stream_from_template(audio)
+            if out_audio is None:
+                audio = None
             in_s = Fraction(p.cut.first) / fps
-            duration = Fraction(p.cut.frames) / fps
+            end_s = Fraction(p.cut.end) / fps
+            spans = {"video": _Span(video, in_s, end_s, offset)}
+            if audio is not None:
+                spans["audio"] = _Span(audio, in_s, end_s, offset)
             if p.cut.first:
-                src.seek(first_pts, stream=video, backward=True)
-            delay: Fraction | None = None
-            streams = [s for s in (video, audio) if s is not None]
-            for packet in src.demux(streams):
-                if packet.pts is None or packet.dts is None or not packet.size:
+                src.seek(spans["video"].first, stream=video, backward=True)
+            shift: int | None = None
+            for kind, span in spans.items():
+                if kind in last:  # the last decode time, in this shot's time base
+                    ts, tb = last[kind]
+                    span.last_dts = math.floor(ts * tb / span.tb)
+            for packet in src.demux([video] if audio is None else [video, audio]):
+                pts, dts = packet.pts, packet.dts
+                if pts is None or dts is None or not packet.size:
                     continue
-                ptb = Fraction(packet.time_base or 0)
-                if packet.stream is video:
-                    if packet.pts < first_pts:
-                        continue
-                    if packet.pts >= end_pts:
-                        continue  # a clean out point: nothing after it is needed before it
-                    target = out_video
-                    if delay is None:
-                        delay = (packet.pts - packet.dts) * ptb
+                is_video = packet.stream is video
+                span = spans["video" if is_video else "audio"]
+                if pts < span.first or pts >= span.end:
+                    continue  # a clean out point: nothing after it is needed before it
+                pts += span.offset
+                dts += span.offset
+                if is_video:
+                    if shift is None:
+                        # Every shot's decode times run behind by the same amount, so they
+                        # rise across the cuts whatever each shot's B-frame delay.
+                        shift = span.max_delay - (pts - dts)
+                    dts -= shift
                     tick.step()
-                else:
-                    t = (packet.pts - _stream_start(src, packet.stream)) * ptb
-                    if t < in_s or t >= in_s + duration:
-                        continue
-                    target = out_audio  # type: ignore[assignment]
-                rel = (packet.pts - first_pts) * ptb if packet.stream is video else t - in_s
-                rel_dts = rel - (packet.pts - packet.dts) * ptb
-                if packet.stream is video:
-                    # Every shot's decode times run behind by the same amount, so they rise.
-                    rel_dts -= _MAX_DELAY - (delay or 0)
-                out_tb = Fraction(target.time_base or ptb)
-                pts = round((offset + rel) / out_tb)
-                dts = round((offset + rel_dts) / out_tb)
-                previous = last_dts.get(target.index)
-                if previous is not None and dts <= previous:
-                    dts = previous + 1
+                if dts <= span.last_dts:
+                    dts = span.last_dts + 1
                 if dts > pts:
-                    if packet.stream is not video:
+                    if not is_video:
                         continue  # an audio packet overlapping the shot before
                     pts = dts
-                last_dts[target.index] = dts
-                packet.stream = target
-                packet.time_base = out_tb
+                span.last_dts = dts
+                packet.stream = out_video if is_video else out_audio
+                packet.time_base = span.tb
                 packet.pts, packet.dts = pts, dts
-                if packet.duration:
-                    packet.duration = round(packet.duration * ptb / out_tb)
                 container.mux(packet)
-        offset += duration
+            for kind, span in spans.items():
+                last[kind] = (span.last_dts, span.tb)
+        offset += Fraction(p.cut.frames) / fps
+
+
+class _Span:
+    """A shot's cut in one source stream's own time units, and where it goes in the film."""
+
+    def __init__(self, stream: Any, in_s: Fraction, end_s: Fraction, offset_s: Fraction) -> None:
+        self.tb = Fraction(stream.time_base or 0)
+        start = _stream_start(stream)
+        self.first = start + round(in_s / self.tb)
+        self.end = start + round(end_s / self.tb)
+        self.offset = round(offset_s / self.tb) - self.first  # source time -> film time
+        self.max_delay = round(_MAX_DELAY / self.tb)
+        self.last_dts = -(2**62)
 
 
 # Decode times of copied shots are moved back by this much (in seconds): more than any
@@ -471,7 +495,7 @@ def _write_copy(
 _MAX_DELAY = Fraction(1, 2)
 
 
-def _stream_start(container: av.container.InputContainer, stream: Any) -> int:
+def _stream_start(stream: Any) -> int:
     start = stream.start_time
     return int(start) if start is not None else 0
 
@@ -564,7 +588,7 @@ def _write_reencode(
     for p in planned:
         shot_frames = round(Fraction(p.cut.frames) / p.source.fps * fps)
         end_sample = round(Fraction(frames_out + shot_frames) / fps * AUDIO_RATE)
-        with av.open(str(p.shot.path)) as src:
+        with _open(p.shot.path) as src:
             video = src.streams.video[0]
             video.thread_type = "AUTO"
             shot_audio = None
@@ -649,7 +673,7 @@ class _ShotVideo:
     ) -> None:
         self.src, self.video, self.p, self.fps, self.scaler = src, video, planned, fps, scaler
         self.tb = Fraction(video.time_base or 0)
-        self.start = _stream_start(src, video)
+        self.start = _stream_start(video)
 
     def _index(self, frame: av.VideoFrame) -> int | None:
         if frame.pts is None:
