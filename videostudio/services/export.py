@@ -867,3 +867,9 @@ def _sidecar(
         "duration_s": round(duration, 6),
         "shots": shots,
     }
+
+
+def measure(path: Path) -> tuple[int, float]:
+    """A clip's frame count and frame rate, as the export counts them (ExportError if not)."""
+    source = _probe(ExportShot(path), 0)
+    return source.frame_count, float(source.fps)
