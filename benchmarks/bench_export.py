@@ -7,6 +7,7 @@ Ten 8 s 1080p clips (H.264 + AAC, as providers return them) are made once; then 
 alternates floor and app so both see the same machine state:
 
 - copy:     ``ffmpeg -f concat -safe 0 -i list.txt -c copy`` vs ``export()`` by stream copy;
+  ffmpeg is also timed with an fsync of its film, as the app's export is durable on return;
 - reencode: the same with ``-c:v libx264 -preset veryfast -crf 23 -c:a aac -b:a 128k``
   vs ``export(reencode=True)`` (the app's settings).
 
@@ -14,13 +15,16 @@ ffmpeg is timed as a process (its start-up is a few ms); the app is timed inside
 process from the call to its return (the interpreter's start-up excluded, the probe of
 every shot, fsync and the sidecar's SHA-256 included), and its peak RSS is the child's
 VmHWM. Ratios are app time / floor time (medians); goals: copy <= 1.5x, re-encode
-<= 1.3x, peak memory < 300 MB.
+<= 1.3x, peak memory < 300 MB. Last, a 1 ms heartbeat on a Qt thread records its
+longest gap while three of the clips are re-encoded on a worker thread, as the window
+runs an export, against the same heartbeat idle for as long (goal: no gap > 50 ms).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -48,6 +52,54 @@ print(json.dumps({"s": took, "mode": result.mode, "peak_mib": kib("VmHWM") / 102
 """
 
 
+STALL_CHILD = r"""
+import json, sys, threading, time
+from pathlib import Path
+from PySide6.QtCore import QCoreApplication, QTimer
+from videostudio.services.export import ExportShot, export
+
+app = QCoreApplication([])
+gaps, last = [], [time.perf_counter()]
+def beat():
+    now = time.perf_counter()
+    gaps.append(now - last[0])
+    last[0] = now
+timer = QTimer()
+timer.setInterval(1)
+timer.timeout.connect(beat)
+timer.start()
+shots = [ExportShot(Path(p)) for p in json.loads(sys.argv[1])]
+with_export = sys.argv[3] == "export"
+def work():
+    if with_export:
+        export(shots, Path(sys.argv[2]), reencode=True)
+    else:
+        time.sleep(float(sys.argv[4]))
+    QTimer.singleShot(0, app.quit)
+started = time.perf_counter()
+worker = threading.Thread(target=work)
+QTimer.singleShot(0, worker.start)
+app.exec()
+worker.join()
+gaps.sort()
+print(json.dumps({"s": time.perf_counter() - started, "p99": gaps[int(len(gaps) * 0.99)],
+                  "max": gaps[-1]}))
+"""
+
+
+def stall(clips: list[Path], out: Path, seconds: float | None) -> dict[str, float]:
+    """The GUI-like thread's longest heartbeat gap while an export runs on a worker."""
+    kind = "export" if seconds is None else "idle"
+    proc = subprocess.run(  # noqa: S603 (our own interpreter)
+        [sys.executable, "-c", STALL_CHILD, json.dumps([str(c) for c in clips]), str(out), kind,
+         str(seconds or 0)],
+        capture_output=True, text=True, check=True,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )  # fmt: skip
+    result: dict[str, float] = json.loads(proc.stdout)
+    return result
+
+
 def make_clips(folder: Path) -> list[Path]:
     """Ten different 8 s 1080p24 clips (a moving test pattern and a tone each)."""
     clips = []
@@ -70,7 +122,8 @@ def make_clips(folder: Path) -> list[Path]:
     return clips
 
 
-def floor(clips: list[Path], out: Path, mode: str) -> float:
+def floor(clips: list[Path], out: Path, mode: str) -> tuple[float, float]:
+    """ffmpeg's time, and its time with an fsync of the film (the app's is durable)."""
     listing = out.with_suffix(".txt")
     listing.write_text("".join(f"file '{c}'\n" for c in clips))
     codec = ["-c", "copy"]
@@ -80,7 +133,10 @@ def floor(clips: list[Path], out: Path, mode: str) -> float:
     command = [FFMPEG, "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing)]
     t0 = time.perf_counter()
     subprocess.run([*command, *codec, str(out)], check=True)  # noqa: S603
-    return time.perf_counter() - t0
+    took = time.perf_counter() - t0
+    with out.open("rb") as f:
+        os.fsync(f.fileno())
+    return took, time.perf_counter() - t0
 
 
 def app(clips: list[Path], out: Path, mode: str) -> dict[str, float]:
@@ -108,25 +164,41 @@ def main() -> int:
         clips = make_clips(args.clips or work)
         print(f"# export of {CLIPS} clips of {SECONDS} s at 1080p, {args.runs} runs each")
         for mode, goal in (("copy", 1.5), ("reencode", 1.3)):
-            floors, apps, ratios, peaks = [], [], [], []
+            floors, synced, apps, peaks = [], [], [], []
             for run in range(args.runs):
-                f = floor(clips, work / f"floor-{mode}-{run}.mp4", mode)
+                f, fs = floor(clips, work / f"floor-{mode}-{run}.mp4", mode)
                 a = app(clips, work / f"app-{mode}-{run}.mp4", mode)
                 floors.append(f)
+                synced.append(fs)
                 apps.append(a["s"])
-                ratios.append(a["s"] / f)
                 peaks.append(a["peak_mib"])
-                print(f"  {mode} run {run + 1}: ffmpeg {f:.2f} s, app {a['s']:.2f} s, "
-                      f"ratio {a['s'] / f:.2f}x, peak {a['peak_mib']:.0f} MiB")  # fmt: skip
+                print(f"  {mode} run {run + 1}: ffmpeg {f:.2f} s (+fsync {fs:.2f} s), "
+                      f"app {a['s']:.2f} s, ratio {a['s'] / f:.2f}x "
+                      f"({a['s'] / fs:.2f}x with fsync), peak {a['peak_mib']:.0f} MiB")  # fmt: skip
                 for name in (f"floor-{mode}-{run}", f"app-{mode}-{run}"):
                     for leftover in work.glob(f"{name}.*"):
                         leftover.unlink()
+            ratios = [a / f for a, f in zip(apps, floors, strict=True)]
+            ratios_synced = [a / f for a, f in zip(apps, synced, strict=True)]
             print(
-                f"| {mode} | ffmpeg {statistics.median(floors):.2f} s | app "
+                f"| {mode} | ffmpeg {statistics.median(floors):.2f} s "
+                f"(+fsync {statistics.median(synced):.2f} s) | app "
                 f"{statistics.median(apps):.2f} s | {statistics.median(ratios):.2f}x "
-                f"(min {min(ratios):.2f}, max {max(ratios):.2f}) | goal <= {goal}x | "
+                f"(min {min(ratios):.2f}, max {max(ratios):.2f}); with fsync "
+                f"{statistics.median(ratios_synced):.2f}x | goal <= {goal}x | "
                 f"peak {max(peaks):.0f} MiB (goal < 300 MB) |"
             )
+        # The GUI thread while a re-encode runs on a worker (the window's way), vs idle.
+        for run in range(args.runs):
+            busy = stall(clips[:3], work / f"stall-{run}.mp4", None)
+            idle = stall(clips[:3], work / "idle.mp4", busy["s"])
+            print(
+                f"  stall run {run + 1}: export {busy['s']:.1f} s, heartbeat p99 "
+                f"{busy['p99'] * 1000:.1f} ms, max {busy['max'] * 1000:.1f} ms; idle p99 "
+                f"{idle['p99'] * 1000:.1f} ms, max {idle['max'] * 1000:.1f} ms (goal < 50 ms)"
+            )
+            for leftover in work.glob(f"stall-{run}.*"):
+                leftover.unlink()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

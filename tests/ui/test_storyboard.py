@@ -142,3 +142,27 @@ async def test_the_sequence_plays_shot_after_shot_without_loading_between(
     assert abs(grey - round((level(12) - 16) * 255 / 219)) <= 8
     player.stop()
     player.deleteLater()
+
+
+async def test_cancel_stops_an_export_and_leaves_no_file(studio: Studio, tmp_path: Path) -> None:
+    w = studio.window
+    clip = await make_job(studio, "a long road")
+    panel = w.storyboard.panel
+    w.storyboard.add_clips([clip.local_id])
+    await until(lambda: panel.strip.count() == 1, what="the shot")
+    seen: list[bool] = []
+
+    def on_exporting(exporting: bool) -> None:
+        seen.append(exporting)
+        if exporting:  # before the export's thread starts: the click is the user's Cancel
+            assert panel.cancel_button.isVisible()
+            panel.cancel_button.click()
+
+    w.storyboard.session.exporting.connect(on_exporting)
+    out = tmp_path / "films"
+    w.storyboard.session.export(str(out / "film.mp4"))
+    await until(lambda: seen == [True, False], within=60, what="the export to stop")
+    assert list(out.iterdir()) == []  # the folder was made; nothing is left in it
+    assert "cancelled" in w.statusBar().currentMessage()
+    assert not panel.cancel_button.isVisible()
+    assert panel.export_button.isEnabled()

@@ -305,7 +305,14 @@ class SequencePlayer(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("black"))  # video stays black in both modes
-        if self.image is not None and not self.image.isNull():
+        if self.image is None:
+            painter.setPen(QColor(255, 255, 255, 150))
+            painter.drawText(
+                self.rect().adjusted(8, 8, -8, -8),
+                int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
+                "Play all shows the film here, shot after shot",
+            )
+        elif not self.image.isNull():
             scaled = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
             x = (self.width() - scaled.width()) // 2
             y = (self.height() - scaled.height()) // 2
@@ -382,7 +389,7 @@ class StoryboardPanel(QWidget):
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
-        self.progress.setMaximumWidth(260)
+        self.progress.setMaximumWidth(180)
         self.progress_label = QLabel(self)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setToolTip("Stop the export; nothing is left behind")
@@ -403,9 +410,9 @@ class StoryboardPanel(QWidget):
         bottom.addWidget(self.plan_button)
         bottom.addWidget(self.continue_button)
         bottom.addWidget(self.clear_trim_button)
-        hint = QLabel("I / O in the player set the selected shot's in and out", self)
-        hint.setObjectName("hint")
-        bottom.addWidget(hint, 1)
+        self.hint = QLabel("I / O in the player set the selected shot's in and out", self)
+        self.hint.setObjectName("hint")
+        bottom.addWidget(self.hint, 1)
         bottom.addWidget(self.progress)
         bottom.addWidget(self.progress_label)
         bottom.addWidget(self.cancel_button)
@@ -490,6 +497,7 @@ class StoryboardPanel(QWidget):
     def set_exporting(self, exporting: bool) -> None:
         for w in (self.progress, self.progress_label, self.cancel_button):
             w.setVisible(exporting)
+        self.hint.setVisible(not exporting)  # the progress takes its place
         self.progress.setValue(0)
         self.progress_label.setText("Exporting…" if exporting else "")
         self._update_actions(exporting=exporting)
@@ -530,7 +538,7 @@ class StoryboardPanel(QWidget):
         self.export_button.setEnabled(has and not busy)
         self.play_button.setEnabled(has and not busy)
         self.generate_button.setEnabled(any(v.shot.planned for v in self.views))
-        self.continue_button.setEnabled(0 < row < len(self.views))
+        self.continue_button.setEnabled(0 < row < len(self.views) and self.views[row].shot.planned)
         self.clear_trim_button.setEnabled(
             0 <= row < len(self.views) and self.views[row].shot.trimmed
         )

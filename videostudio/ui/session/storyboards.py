@@ -85,6 +85,7 @@ class StoryboardSession(QObject):
         self._cancel: threading.Event | None = None
         self._generating = False
         self._lock = asyncio.Lock()
+        self._seen: Journal | None = None
         if frames is not None:
             frames.ready.connect(self._on_frames_ready)
 
@@ -104,6 +105,10 @@ class StoryboardSession(QObject):
         store = self._store()
         if store is None:
             return
+        if store.journal is not self._seen:  # another data folder (demo or not)
+            self._seen = store.journal
+            self.board = None
+            self._lengths.clear()
         boards = await asyncio.to_thread(store.all)
         wanted = self.board.id if self.board is not None else None
         chosen = next((b for b in boards if b.id == wanted), boards[-1] if boards else None)
@@ -366,17 +371,22 @@ class StoryboardSession(QObject):
         """The saved shots as one sequence (planned ones are skipped, and said so)."""
         items: list[tuple[Path, int, int]] = []
         skipped = 0
-        for shot in self._shots():
+        for shot in self._shots():  # a shot without a clip, or trimmed past it, is left out
             record = self.studio.record_for(shot.clip) if shot.clip is not None else None
             path = clip_file(record) if record is not None else None
             length = self._lengths.get(shot.clip or -1)
-            if record is None or path is None or length is None or record.state != SAVED:
+            try:
+                if record is None or path is None or length is None or record.state != SAVED:
+                    raise TrimError("no clip")
+                kept = cut(shot.trim_in, shot.trim_out, *length)
+            except TrimError:
                 skipped += 1
                 continue
-            kept = cut(shot.trim_in, shot.trim_out, *length)
             items.append((path, round(kept.in_s * 1000), round(kept.out_s * 1000)))
         if skipped:
-            self.studio.notice.emit(f"{skipped} shot(s) have no clip yet and are skipped.", "info")
+            self.studio.notice.emit(
+                f"{skipped} shot(s) have no playable clip and are skipped.", "info"
+            )
         self.sequence_ready.emit(items)
 
     def default_export(self) -> Path:
@@ -411,9 +421,9 @@ class StoryboardSession(QObject):
         finally:
             self._cancel = None
             self.exporting.emit(False)
-        how = "by stream copy" if result.mode == "copy" else "re-encoded"
+        how = " by stream copy" if result.mode == "copy" else ""
         self.studio.notice.emit(
-            sentences(f"Exported {result.path.name} ({how}).", result.note), "info"
+            sentences(f"Exported {result.path.name}{how}.", result.note), "info"
         )
         self.exported.emit(str(result.path))
 
