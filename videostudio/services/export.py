@@ -155,13 +155,42 @@ def _open(path: Path) -> av.container.InputContainer:
     return container
 
 
-def _probe(shot: ExportShot, index: int) -> _Source:
+class _Sources:
+    """The sources of one export, each opened once (an open is most of a copy's cost) and
+    read again from its start or its in point by whoever seeks it."""
+
+    def __init__(self) -> None:
+        self._open: dict[Path, av.container.InputContainer] = {}
+        self.probed: dict[Path, _Source] = {}  # a clip used twice is read once
+
+    def get(self, path: Path) -> av.container.InputContainer:
+        if path not in self._open:
+            container = _open(path)
+            if container.streams.video:
+                container.streams.video[0].thread_type = "AUTO"  # before any decode
+            self._open[path] = container
+        return self._open[path]
+
+    def close(self) -> None:
+        for container in self._open.values():
+            container.close()
+        self._open.clear()
+
+
+def _probe(shot: ExportShot, index: int, sources: _Sources | None = None) -> _Source:
     """Read a shot's streams and keyframes; ExportError naming the shot if it cannot."""
     name = _name(shot, index)
     if not shot.path.is_file():
         raise ExportError(f"{name.capitalize()} cannot be exported: {shot.path} is missing.")
+    own = sources is None
+    sources = sources or _Sources()
+    if shot.path in sources.probed:
+        return sources.probed[shot.path]
     try:
-        with _open(shot.path) as container:
+        with contextlib.ExitStack() as done:
+            if own:
+                done.callback(sources.close)
+            container = sources.get(shot.path)
             if not container.streams.video:
                 raise ExportError(f"{name.capitalize()}: {shot.path} has no video.")
             video = container.streams.video[0]
@@ -182,7 +211,7 @@ def _probe(shot: ExportShot, index: int) -> _Source:
                 raise ExportError(f"{name.capitalize()}: {shot.path} has no frames.")
             start = min(pts_list)
             tb = Fraction(video.time_base)
-            return _Source(
+            found = sources.probed[shot.path] = _Source(
                 codec=ctx.name,
                 width=ctx.width,
                 height=ctx.height,
@@ -197,6 +226,7 @@ def _probe(shot: ExportShot, index: int) -> _Source:
                     else None
                 ),
             )
+            return found
     except ExportError:
         raise
     except (av.FFmpegError, OSError, ValueError) as exc:
@@ -228,13 +258,13 @@ def _clean_keyframes(
     )
 
 
-def plan(shots: Sequence[ExportShot]) -> list[_Planned]:
+def plan(shots: Sequence[ExportShot], sources: _Sources | None = None) -> list[_Planned]:
     """Probe every shot and check every trim before anything is written."""
     if not shots:
         raise ExportError("The storyboard has no shots to export.")
     planned = []
     for index, shot in enumerate(shots):
-        source = _probe(shot, index)
+        source = _probe(shot, index, sources)
         try:
             kept = cut(shot.trim_in, shot.trim_out, source.frame_count, float(source.fps))
         except TrimError as exc:
@@ -410,7 +440,10 @@ class _Ticker:
 
 
 def _write_copy(
-    container: av.container.OutputContainer, planned: Sequence[_Planned], tick: _Ticker
+    container: av.container.OutputContainer,
+    planned: Sequence[_Planned],
+    tick: _Ticker,
+    sources: _Sources,
 ) -> None:
     """Copy each shot's packets between its cuts, shifted to follow the shot before.
 
@@ -423,57 +456,56 @@ def _write_copy(
     out_video: Any = None
     out_audio: Any = None
     for p in planned:
-        with _open(p.shot.path) as src:
-            video = src.streams.video[0]
-            audio = src.streams.audio[0] if src.streams.audio else None
-            if out_video is None:  # the film's streams are the first shot's
-                out_video = container.add_stream_from_template(video)
-                if audio is not None:
-                    out_audio = container.add_stream_from_template(audio)
-            if out_audio is None:
-                audio = None
-            in_s = Fraction(p.cut.first) / fps
-            end_s = Fraction(p.cut.end) / fps
-            spans = {"video": _Span(video, in_s, end_s, offset)}
+        src = sources.get(p.shot.path)
+        video = src.streams.video[0]
+        audio = src.streams.audio[0] if src.streams.audio else None
+        if out_video is None:  # the film's streams are the first shot's
+            out_video = container.add_stream_from_template(video)
             if audio is not None:
-                spans["audio"] = _Span(audio, in_s, end_s, offset)
-            if p.cut.first:
-                src.seek(spans["video"].first, stream=video, backward=True)
-            shift: int | None = None
-            for kind, span in spans.items():
-                if kind in last:  # the last decode time, in this shot's time base
-                    ts, tb = last[kind]
-                    span.last_dts = math.floor(ts * tb / span.tb)
-            for packet in src.demux([video] if audio is None else [video, audio]):
-                pts, dts = packet.pts, packet.dts
-                if pts is None or dts is None or not packet.size:
-                    continue
-                is_video = packet.stream is video
-                span = spans["video" if is_video else "audio"]
-                if pts < span.first or pts >= span.end:
-                    continue  # a clean out point: nothing after it is needed before it
-                pts += span.offset
-                dts += span.offset
-                if is_video:
-                    if shift is None:
-                        # Every shot's decode times run behind by the same amount, so they
-                        # rise across the cuts whatever each shot's B-frame delay.
-                        shift = span.max_delay - (pts - dts)
-                    dts -= shift
-                    tick.step()
-                if dts <= span.last_dts:
-                    dts = span.last_dts + 1
-                if dts > pts:
-                    if not is_video:
-                        continue  # an audio packet overlapping the shot before
-                    pts = dts
-                span.last_dts = dts
-                packet.stream = out_video if is_video else out_audio
-                packet.time_base = span.tb
-                packet.pts, packet.dts = pts, dts
-                container.mux(packet)
-            for kind, span in spans.items():
-                last[kind] = (span.last_dts, span.tb)
+                out_audio = container.add_stream_from_template(audio)
+        if out_audio is None:
+            audio = None
+        in_s = Fraction(p.cut.first) / fps
+        end_s = Fraction(p.cut.end) / fps
+        spans = {"video": _Span(video, in_s, end_s, offset)}
+        if audio is not None:
+            spans["audio"] = _Span(audio, in_s, end_s, offset)
+        src.seek(spans["video"].first, stream=video, backward=True)
+        shift: int | None = None
+        for kind, span in spans.items():
+            if kind in last:  # the last decode time, in this shot's time base
+                ts, tb = last[kind]
+                span.last_dts = math.floor(ts * tb / span.tb)
+        for packet in src.demux([video] if audio is None else [video, audio]):
+            pts, dts = packet.pts, packet.dts
+            if pts is None or dts is None or not packet.size:
+                continue
+            is_video = packet.stream is video
+            span = spans["video" if is_video else "audio"]
+            if pts < span.first or pts >= span.end:
+                continue  # a clean out point: nothing after it is needed before it
+            pts += span.offset
+            dts += span.offset
+            if is_video:
+                if shift is None:
+                    # Every shot's decode times run behind by the same amount, so they
+                    # rise across the cuts whatever each shot's B-frame delay.
+                    shift = span.max_delay - (pts - dts)
+                dts -= shift
+                tick.step()
+            if dts <= span.last_dts:
+                dts = span.last_dts + 1
+            if dts > pts:
+                if not is_video:
+                    continue  # an audio packet overlapping the shot before
+                pts = dts
+            span.last_dts = dts
+            packet.stream = out_video if is_video else out_audio
+            packet.time_base = span.tb
+            packet.pts, packet.dts = pts, dts
+            container.mux(packet)
+        for kind, span in spans.items():
+            last[kind] = (span.last_dts, span.tb)
         offset += Fraction(p.cut.frames) / fps
 
 
@@ -577,6 +609,7 @@ def _write_reencode(
     planned: Sequence[_Planned],
     size: tuple[int, int],
     tick: _Ticker,
+    sources: _Sources,
 ) -> None:
     out_w, out_h = size
     fps = planned[0].source.fps
@@ -588,16 +621,13 @@ def _write_reencode(
     for p in planned:
         shot_frames = round(Fraction(p.cut.frames) / p.source.fps * fps)
         end_sample = round(Fraction(frames_out + shot_frames) / fps * AUDIO_RATE)
-        with _open(p.shot.path) as src:
-            video = src.streams.video[0]
-            video.thread_type = "AUTO"
-            shot_audio = None
-            if audio_out is not None and src.streams.audio:
-                shot_audio = _ShotAudio(src.streams.audio[0], p.cut.in_s, audio_out, end_sample)
-            shot = _ShotVideo(src, video, p, fps, _scaler(video, out_w, out_h))
-            frames_out += shot.encode(
-                shot_frames, frames_out, video_out, container, tick, shot_audio
-            )
+        src = sources.get(p.shot.path)
+        video = src.streams.video[0]
+        shot_audio = None
+        if audio_out is not None and src.streams.audio:
+            shot_audio = _ShotAudio(src.streams.audio[0], p.cut.in_s, audio_out, end_sample)
+        shot = _ShotVideo(src, video, p, fps, _scaler(video, out_w, out_h))
+        frames_out += shot.encode(shot_frames, frames_out, video_out, container, tick, shot_audio)
         if audio_out is not None:
             if shot_audio is not None:
                 shot_audio.finish()
@@ -695,9 +725,8 @@ class _ShotVideo:
     ) -> int:
         """Encode ``count`` frames from the in point on; returns how many were written."""
         cut_first = self.p.cut.first
-        if cut_first:
-            at = self.start + round(Fraction(cut_first) / self.p.source.fps / self.tb)
-            self.src.seek(at, stream=self.video, backward=True)
+        at = self.start + round(Fraction(cut_first) / self.p.source.fps / self.tb)
+        self.src.seek(at, stream=self.video, backward=True)
         written = 0
         last: av.VideoFrame | None = None
 
@@ -761,7 +790,25 @@ def export(
 
     Refuses before writing anything when a shot is missing, damaged or badly trimmed.
     """
-    planned = plan(shots)
+    sources = _Sources()
+    try:
+        return _export(shots, dest, sources, reencode, size, overwrite, on_progress, cancel, opener)
+    finally:
+        sources.close()
+
+
+def _export(
+    shots: Sequence[ExportShot],
+    dest: Path,
+    sources: _Sources,
+    reencode: bool,
+    size: tuple[int, int] | None,
+    overwrite: bool,
+    on_progress: Callable[[Progress], None] | None,
+    cancel: threading.Event | None,
+    opener: Opener,
+) -> ExportResult:
+    planned = plan(shots, sources)
     refusal = "" if reencode or size is not None else copy_refusal(planned)
     mode = "copy" if not (reencode or size is not None or refusal) else "reencode"
     first = planned[0].source
@@ -783,9 +830,9 @@ def export(
             with opener(part) as f:
                 with av.open(f, mode="w", format="mp4") as container:
                     if mode == "copy":
-                        _write_copy(container, planned, tick)
+                        _write_copy(container, planned, tick, sources)
                     else:
-                        _write_reencode(container, planned, (out_w, out_h), tick)
+                        _write_reencode(container, planned, (out_w, out_h), tick, sources)
                 f.flush()
                 os.fsync(f.fileno())
             duration = float(sum(p.cut.duration_s for p in planned))
