@@ -155,6 +155,9 @@ def app(clips: list[Path], out: Path, mode: str) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--only", choices=("copy", "reencode", "stall"), help="run one part of the benchmark"
+    )
     parser.add_argument("--clips", type=Path, help="keep (and reuse) the clips in this folder")
     args = parser.parse_args()
     if not Path(FFMPEG).is_absolute():
@@ -164,6 +167,8 @@ def main() -> int:
         clips = make_clips(args.clips or work)
         print(f"# export of {CLIPS} clips of {SECONDS} s at 1080p, {args.runs} runs each")
         for mode, goal in (("copy", 1.5), ("reencode", 1.3)):
+            if args.only not in (None, mode):
+                continue
             floors, synced, apps, peaks = [], [], [], []
             for run in range(args.runs):
                 f, fs = floor(clips, work / f"floor-{mode}-{run}.mp4", mode)
@@ -189,7 +194,7 @@ def main() -> int:
                 f"peak {max(peaks):.0f} MiB (goal < 300 MB) |"
             )
         # The GUI thread while a re-encode runs on a worker (the window's way), vs idle.
-        for run in range(args.runs):
+        for run in range(args.runs if args.only in (None, "stall") else 0):
             busy = stall(clips[:3], work / f"stall-{run}.mp4", None)
             idle = stall(clips[:3], work / "idle.mp4", busy["s"])
             print(
