@@ -6,12 +6,12 @@
 
 Tours: "basics" (the README's pictures: empty, model and images, jobs running,
 playing, errors), "studio" (the library, iterating from a clip, compare, a batch,
-spending), "storyboard" (shots trimmed and planned, an export in progress) and
-"states" (offline with a saved key, key refused, the key dialog, a retry counting
-down, the same job twice, several bad images, a dropped image address, About).
-The window fills the screen; ``--dark`` gives it a dark Fusion palette. Keys and
-clicks go through the X server with xdotool, and each picture is the whole screen
-(ImageMagick's `import`), so what is captured is what a user would see.
+spending), "prompt" (the assistant's proposal, the presets menu), "storyboard" (shots
+trimmed and planned, an export in progress) and "states" (offline with a saved key, key
+refused, the key dialog, a retry counting down, the same job twice, several bad images, a
+dropped image address, About). The window fills the screen; ``--dark`` gives it a dark
+Fusion palette. Keys and clicks go through the X server with xdotool, and each picture is
+the whole screen (ImageMagick's `import`), so what is captured is what a user would see.
 """
 
 from __future__ import annotations
@@ -383,7 +383,7 @@ async def storyboard(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Pa
     await click(window.player.video)
     await xdotool("key", "i")
     await until(lambda: "in 1.50" in (panel.strip.item(1).text() if panel.strip.item(1) else ""))
-    await shoot("11-storyboard")
+    await shoot("13-storyboard")
     # The planned shot goes (it cannot be exported yet) and the film is written.
     panel.strip.setCurrentRow(len(takes))
     panel.strip.setFocus()
@@ -391,9 +391,40 @@ async def storyboard(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Pa
     await until(lambda: panel.strip.count() == len(takes))
     window.storyboard.session.export(str(tmp / "paper-boat.mp4"))
     await until(lambda: panel.progress.isVisible() and panel.progress.value() > 150, within=60)
-    await shoot("12-export")
+    await shoot("14-export")
     await until(lambda: not panel.progress.isVisible(), within=300)
-    await shoot("13-exported")
+    await shoot("15-exported")
+
+
+async def prompt(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) -> None:
+    """The prompt's tools: the assistant's proposal beside the prompt, the presets menu."""
+    c = window.controller
+    await c.start()
+    await until(lambda: window.compose.model_picker.count() > 0 and c.backend is not None)
+    form, tools = window.compose, window.prompt_tools
+    for name, model, duration, aspect in (
+        ("Vertical Veo, 6 s", "google/veo-3.1", 6, "9:16"),
+        ("Kling wide, 10 s", "kwaivgi/kling-v3.0-std", 10, "16:9"),
+        ("Sora pro, 12 s", "openai/sora-2-pro", 12, None),
+    ):
+        form.model_picker.select(model)
+        form.params.duration.setCurrentIndex(form.params.duration.findData(duration))
+        if aspect:
+            form.params.aspect.setCurrentIndex(form.params.aspect.findData(aspect))
+        await tools.save_preset(name, form.settings_for_preset())
+    await until(lambda: len(form.presets_button.names()) == 3)
+    form.model_picker.select("google/veo-3.1")
+    form.prompt.set_text("a lighthouse keeper climbs the spiral stairs at dusk, storm outside")
+    form.prompt.focus()
+    await xdotool("key", "ctrl+shift+i")
+    await until(form.proposal.accept_button.isEnabled)
+    await shoot("11-proposal")
+    await click(form.proposal.dismiss_button)
+    await click(form.presets_button)
+    await until(form.presets_button.menu_.isVisible)
+    await xdotool("key", "Down")
+    await shoot("12-presets")
+    await xdotool("key", "Escape")
 
 
 def _box(window: MainWindow, title: str) -> QWidget | None:
@@ -412,7 +443,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out", nargs="?", default="docs/screenshots")
     parser.add_argument(
-        "--tour", choices=("basics", "states", "studio", "storyboard"), default="basics"
+        "--tour",
+        choices=("basics", "states", "studio", "prompt", "storyboard"),
+        default="basics",
     )
     parser.add_argument("--dark", action="store_true", help="a dark Fusion palette")
     parser.add_argument("--prefix", default="", help="put before each file name")
@@ -460,7 +493,7 @@ def main() -> int:
             connect,
             keys,
             partial(verify_key, base_url=live_url),
-            demo=args.tour in ("basics", "studio", "storyboard"),
+            demo=args.tour in ("basics", "studio", "prompt", "storyboard"),
             fetch=partial(fetch_image, allow_http_loopback=True),  # the shots' web is loopback
         )
         settings = QSettings(str(paths.settings), QSettings.Format.IniFormat)
@@ -483,6 +516,8 @@ def main() -> int:
                     await studio(window, sim, shoot, tmp)
                 elif args.tour == "storyboard":
                     await storyboard(window, sim, shoot, tmp)
+                elif args.tour == "prompt":
+                    await prompt(window, sim, shoot, tmp)
                 else:
                     await states(window, sim, shoot, tmp, live_port)
             finally:

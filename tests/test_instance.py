@@ -19,6 +19,7 @@ from pathlib import Path
 
 from videostudio.core.jobs import Output
 from videostudio.services.clips import matches
+from videostudio.services.instance import DOORBELL_NAME
 from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Fault, Simulator
 
@@ -191,4 +192,27 @@ def test_a_handed_job_is_taken_over_when_its_owner_dies(
     assert code == 0, err
     assert "did not answer" in err
     assert len(out.split()) == 1  # its own clip
+    _assert_saved_once(data_dir, sim, 2)
+
+
+def test_a_doorbell_that_cannot_open_stops_neither_generate_nor_a_handed_job(
+    server: SimulatorServer, sim: Simulator, data_dir: Path
+) -> None:
+    """A folder in the doorbell file's place: the owner drives without a doorbell and logs
+    it; a job handed over meanwhile is journaled, not answered, and still sent."""
+    bell = data_dir / DOORBELL_NAME
+    bell.mkdir()
+    (bell / "in the way").touch()
+    sim.pending_s, sim.running_s = 2, 1
+    owner = _start(server, "generate", "--prompt", "no doorbell", "--duration", "4")
+    _wait_for(lambda: any(r["state"] == "pending" for r in _rows(data_dir)))
+    handed = _run(server, "generate", "--no-wait", "--prompt", "unanswered", "--duration", "4")
+    assert handed.returncode == 0, handed.stderr
+    assert "which did not answer" in handed.stderr
+    code, _, err = _finish(owner)
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert "driving without one" in (data_dir / "videostudio.log").read_text()
+    resumed = _run(server, "resume")  # the handed job: sent once, by whoever drives next
+    assert resumed.returncode == 0, resumed.stderr
     _assert_saved_once(data_dir, sim, 2)

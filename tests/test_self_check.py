@@ -36,6 +36,8 @@ def test_self_check_decodes_the_bundled_clip_and_passes_without_a_keychain() -> 
     assert "ok    thumbnails: PyAV" in out
     assert "ok    network: TLS:" in out
     assert "ok    journal: SQLite" in out
+    assert "ok    platform: lock fcntl.flock; doorbell loopback TCP" in out
+    assert "reveal: org.freedesktop.FileManager1" in out and "trash: the freedesktop" in out
     assert "note  keychain: no system keychain found" in out
     assert "Not a failure" in out
     assert out.rstrip().endswith("All checks passed.")

@@ -12,6 +12,8 @@ import argparse
 import os
 import sys
 
+from videostudio.platform.memory import return_big_blocks_to_the_os
+
 DEMO_PROMPT = "A paper boat drifting down a rainy street, golden hour"
 
 
@@ -36,24 +38,8 @@ def _window_args(args: list[str]) -> argparse.Namespace | None:
     return None if rest else known
 
 
-def return_big_blocks_to_the_os() -> None:
-    """Keep every block of 1 MiB or more mmapped, so freeing it shrinks the process.
-
-    glibc raises its mmap threshold to the size of each big block freed, after which
-    blocks of that size (images, request bodies, clips' pieces) come from the heap and
-    stay resident: a 50-job batch with a 15 MB image peaked at 244 MiB, 166 with this.
-    """
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return  # not glibc: its own allocator's policy applies
-    libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD (fixing it also stops the raising)
-
-
 def main(argv: list[str] | None = None) -> int:
-    return_big_blocks_to_the_os()
+    return_big_blocks_to_the_os()  # glibc only (platform/memory.py)
     args = sys.argv[1:] if argv is None else argv
     if args == ["--self-check"]:
         from videostudio.selfcheck import run_self_check

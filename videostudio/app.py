@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 from qasync import QEventLoop
 
@@ -78,17 +77,6 @@ def backend_factory(paths: app_paths.Paths):  # type: ignore[no-untyped-def]
         )
 
     return connect
-
-
-def _icon() -> QIcon:
-    for folder in (
-        Path(__file__).resolve().parents[1] / "resources",
-        Path(sys.prefix) / "share" / "icons" / "hicolor" / "scalable" / "apps",
-    ):
-        icon = folder / "videostudio.svg"
-        if icon.exists():
-            return QIcon(str(icon))
-    return QIcon()
 
 
 # What opening a backend and its first request import: done on a worker thread after the
@@ -181,6 +169,7 @@ def run_app(demo: bool = False, data_dir: str | None = None) -> int:
     """Open the window and run it until it closes; returns the exit code."""
     from videostudio.services.keychain import KeyStore
     from videostudio.services.redact import configure_logging
+    from videostudio.ui.desktop.identity import present
     from videostudio.ui.media.thumbnails import FrameLoader
     from videostudio.ui.session.clip_actions import ClipActions
     from videostudio.ui.session.studio import StudioController
@@ -191,8 +180,7 @@ def run_app(demo: bool = False, data_dir: str | None = None) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName(APP_NAME)
-    app.setWindowIcon(_icon())
+    present(app)  # the icon, and the desktop file name where there are desktop files
     app.setStyleSheet(STYLE)
     # Closing the window must not stop the loop before the services have shut down.
     app.setQuitOnLastWindowClosed(False)

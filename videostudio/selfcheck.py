@@ -2,8 +2,10 @@
 
 It loads QtMultimedia, decodes a bundled tiny H.264 clip offscreen with QMediaPlayer
 and QVideoSink (and its first frame with PyAV, as the thumbnails do), finds the
-keyring backend, loads the TLS certificates and opens a journal in a temporary
-folder. It prints what it checked and exits 0, or 1 naming what failed and why.
+keyring backend, loads the TLS certificates, opens a journal in a temporary
+folder, and takes that folder's lock and rings its doorbell (naming the platform
+branches this OS got: lock, doorbell, reveal, notifications, trash). It prints what
+it checked and exits 0, or 1 naming what failed and why.
 No keychain is not a failure: the app then keeps a key for the session only.
 """
 
@@ -176,6 +178,43 @@ def check_journal() -> str:
     return f"SQLite {sqlite3.sqlite_version}: a job journal was written and read back"
 
 
+def check_platform() -> str:
+    """Take a data folder's lock, open its doorbell and ring it; name every OS branch."""
+    import asyncio
+
+    from videostudio.platform import lock
+    from videostudio.services.instance import DataFolder, ring
+    from videostudio.ui.desktop import notifications, trash
+    from videostudio.ui.desktop.reveal import backend_name as reveal_backend
+
+    async def answer(request: dict[str, object]) -> dict[str, object]:
+        return {"ok": True}
+
+    async def lock_and_ring(folder: Path) -> bool:
+        owner = DataFolder(folder, "self-check")
+        if not owner.try_acquire():
+            raise CheckFailedError(f"The lock ({lock.name()}) on a new folder was refused.")
+        try:
+            if not await owner.serve(answer):
+                raise CheckFailedError("The doorbell (loopback TCP) could not be opened.")
+            second = DataFolder(folder, "second")
+            if second.try_acquire():
+                raise CheckFailedError(f"The lock ({lock.name()}) let a second holder in.")
+            reply = await ring(folder, {"op": "ping"})
+            return bool(reply and reply.get("ok"))
+        finally:
+            await owner.release()
+
+    with tempfile.TemporaryDirectory(prefix="videostudio-self-check-") as tmp:
+        if not asyncio.run(lock_and_ring(Path(tmp))):
+            raise CheckFailedError("The doorbell did not answer a ring from this process.")
+    return (
+        f"lock {lock.name()}; doorbell loopback TCP with an owner-only token, rung; "
+        f"reveal: {reveal_backend()}; notifications: "
+        f"{notifications.backend_name()}; trash: {trash.backend_name()}"
+    )
+
+
 def run_self_check() -> int:
     """Run every check, print each result, return the exit code."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -213,6 +252,7 @@ def run_self_check() -> int:
     print(f"  {'ok  ' if found else 'note'}  keychain: {text}")
     run("network", check_tls)
     run("journal", check_journal)
+    run("platform", check_platform)
     qInstallMessageHandler(None)
     if failed:
         if qt_messages:

@@ -5,13 +5,17 @@ command line runs a batch shows it and takes over afterwards. Real child process
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 
 from tests.ui.conftest import Studio, close_studio, make_studio, until
 from videostudio.core.jobs import SAVED
-from videostudio.services.instance import DataFolder
+from videostudio.services.instance import DOORBELL_NAME, DataFolder
+from videostudio.services.journal import Journal
 
 
 def _child(studio: Studio, *args: str) -> list[str]:
@@ -34,6 +38,20 @@ def _held(studio: Studio) -> bool:
         lock.unlock()
         return False
     return True
+
+
+@contextlib.contextmanager
+def _log_lines() -> Iterator[list[str]]:
+    """What the instance module logs meanwhile."""
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("videostudio.services.instance")
+    logger.addHandler(handler)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
 
 
 async def _run(studio: Studio, *args: str) -> subprocess.CompletedProcess[str]:
@@ -109,3 +127,38 @@ async def test_a_window_opened_during_a_batch_watches_then_takes_over(
         if batch.poll() is None:
             batch.kill()
         batch.communicate(timeout=30)
+
+
+async def test_a_doorbell_that_cannot_open_leaves_the_window_driving_and_quiet(
+    qapp: object, studio: Studio
+) -> None:
+    """Its file cannot be written (a folder in its place): the window still drives, sends
+    the job queued before it opened, and says nothing alarming; the log says why."""
+    await close_studio(studio)
+    bell = studio.data / DOORBELL_NAME
+    bell.mkdir()
+    (bell / "in the way").touch()
+    journal = Journal(studio.data / "journal.sqlite3")
+    try:
+        queued = journal.add({"model": "google/veo-3.1-fast", "prompt": "queued", "duration": 4})
+    finally:
+        journal.close()
+    s = make_studio(studio.server, studio.data)
+    notices: list[tuple[str, str]] = []
+    s.controller.notice.connect(lambda text, kind: notices.append((text, kind)))
+    s.window.show()
+    with _log_lines() as lines:
+        await s.controller.start()
+        try:
+            backend = s.controller.backend
+            await until(lambda: backend is not None and backend.driving, what="the window driving")
+            assert backend is not None and not backend.folder.answering
+            await until(
+                lambda: backend.journal.get(queued.local_id).state == SAVED,
+                what="the queued job sent and saved",
+            )
+            assert studio.sim.submit_count == 1
+        finally:
+            await close_studio(s)
+    assert not [n for n in notices if n[1] == "error"], notices
+    assert any("driving without one" in line for line in lines)

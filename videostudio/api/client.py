@@ -30,7 +30,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,7 @@ from videostudio.core.models import (
     VideoModel,
     parse_model_list,
 )
+from videostudio.platform import files
 
 __all__ = [
     "MAX_CLIP_BYTES",
@@ -129,6 +130,7 @@ class Timeouts:
     poll: float = 30.0
     models: float = 30.0
     submit: float = 120.0
+    chat: float = 120.0
     download: float = 60.0
     connect: float = 10.0
 
@@ -390,6 +392,35 @@ class VideoClient:
         even after a restart, then continues it where that is provably right).
         """
         return await self._download_to(url, dest, progress, on_retry, keep_partial)
+
+    @contextlib.asynccontextmanager
+    async def open_post(
+        self, path: str, value: Any, *, accept: str, call: str
+    ) -> AsyncIterator[tuple[httpx.Response, str | None]]:
+        """POST JSON to ``{base_url}{path}``; yield the reply unread and the key it carried.
+
+        For calls that read their reply as it comes (chat). The key goes to the API
+        origin only, a redirect is not followed, nothing is retried; the caller bounds
+        the reading and scrubs the key from it. ``identity`` encoding: a compressed
+        stream could not be read piece by piece within a bound.
+        """
+        body = JsonBody(value)
+        key = self._key()
+        headers = {
+            "Accept": accept,
+            "Accept-Encoding": "identity",
+            "Content-Type": "application/json",
+            "Content-Length": str(body.length),
+        }
+        async with self._http.stream(
+            "POST",
+            f"{self.base_url}{path}",
+            content=body.pieces(),
+            headers=headers,
+            timeout=self.timeouts.of(call),
+            auth=_OriginBearer(self._origin, lambda: key),
+        ) as resp:
+            yield resp, key
 
     # -- downloads -------------------------------------------------------------------------
 
@@ -663,8 +694,4 @@ def move_into_place(part: Path, dest: Path) -> None:
     """Atomically move a checked part file to ``dest`` and make the rename durable."""
     os.replace(part, dest)
     meta_path(part).unlink(missing_ok=True)
-    fd = os.open(dest.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    files.fsync_folder(dest.parent)  # where folders can be synced (not on Windows)

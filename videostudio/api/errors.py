@@ -113,6 +113,10 @@ class APITimeoutError(APIConnectionError):
     """Connecting or reading took longer than the call's timeout."""
 
 
+class ReplyCutError(APIConnectionError):
+    """A reply that stopped before its end (the connection broke mid-answer)."""
+
+
 class ResponseFormatError(VideoAPIError):
     """A reply that is not what the API documents: garbage JSON, wrong type, bad file."""
 

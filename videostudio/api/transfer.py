@@ -44,6 +44,7 @@ from videostudio.api.errors import (
 )
 from videostudio.api.retry import retry_after_seconds
 from videostudio.core.mp4 import Mp4Error, Mp4Walker
+from videostudio.platform import files
 
 MAX_CLIP_BYTES = 2 << 30  # no provider's clip comes near 2 GiB; a bigger claim is a lie
 MAX_REDIRECTS = 10
@@ -325,7 +326,7 @@ class Transfer:
         sha = hashlib.sha256()
         walker = Mp4Walker(expected_size=total)
         flags = os.O_RDWR | os.O_CREAT | (0 if start else os.O_TRUNC)
-        fd = os.open(self.part, flags, 0o644)
+        fd = files.open_for_writing(self.part, flags)
         try:
             if start:
                 self._read_prefix(fd, start, sha, walker)
@@ -337,7 +338,7 @@ class Transfer:
             if self._abort is not None:
                 raise self._abort  # the socket was shut: this is not the end of the body
             _checked(walker.finish)
-            os.fsync(fd)
+            files.durable_fsync(fd)  # a finished clip: F_FULLFSYNC on macOS
         finally:
             os.close(fd)
         self._report(received, total, force=True)

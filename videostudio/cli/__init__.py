@@ -2,6 +2,7 @@
 
 ``generate`` journals and runs jobs like the window does (or hands them to the
 process that owns the data folder); ``jobs`` and ``library`` show the journal;
+``preset`` keeps named settings; ``improve`` rewrites a prompt with the assistant;
 ``resume`` finishes every unfinished job headless; ``retry`` sends a job again when
 the user decides to; ``save`` saves a paid clip that could not be saved; ``models``
 lists the catalogue; ``spend`` and ``budget`` keep money in view; ``journal``
@@ -29,7 +30,9 @@ def run(argv: list[str]) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        if args.command in LOCAL:
+        if args.command in LOCAL or (
+            args.command == "preset" and args.action in ("list", "delete", "rename", "export")
+        ):
             return _local(args)
         return _networked(args)
     except CliError as exc:
@@ -45,10 +48,11 @@ def run(argv: list[str]) -> int:
 
 def _local(args: argparse.Namespace) -> int:
     from videostudio.cli.listing import LOCAL as COMMANDS
+    from videostudio.cli.presets import local as presets
 
     paths, journal = open_journal(args)
     try:
-        return COMMANDS[args.command](args, journal, paths)
+        return {**COMMANDS, "preset": presets}[args.command](args, journal, paths)
     finally:
         journal.close()
 

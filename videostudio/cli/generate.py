@@ -31,16 +31,18 @@ from videostudio.core.images import ImageRejectedError
 from videostudio.core.jobs import JobRecord
 from videostudio.core.models import GenerationRequest, ImagePart, VideoModel
 from videostudio.core.options import OptionError, options_of, parse_value, provider_field
+from videostudio.core.presets import PresetError
 from videostudio.core.pricing import estimate_for, format_usd
 from videostudio.core.seeds import random_seed, with_seed
-from videostudio.core.spend import spend_of
 from videostudio.core.validation import validate_for_sending
 from videostudio.services.images import is_ref, read_image_file
 from videostudio.services.instance import ring
 from videostudio.services.journal import JournalError
+from videostudio.services.presets import PresetStore, for_model
 
 # How often a process that handed its jobs over looks at how they are doing.
 HANDOVER_POLL_S = 1.0
+_ROLE_SUFFIX = {"reference": "reference", "first_frame": "first", "last_frame": "last"}
 
 
 def parse_image_arg(arg: str) -> ImagePart:
@@ -85,6 +87,36 @@ def _base_of(args: argparse.Namespace, env: Env) -> GenerationRequest | None:
     except KeyError:
         raise CliError(f"There is no job {args.like}; see `videostudio jobs`.") from None
     return GenerationRequest.from_json(record.request)
+
+
+async def preset_base(args: argparse.Namespace, env: Env) -> GenerationRequest | None:
+    """``generate --preset NAME``: the preset as the job's starting settings, checked
+    against the catalogue (what the model no longer takes is said and left out)."""
+    if args.preset is None:
+        return None
+    if args.like is not None:
+        raise CliError("Start from a preset or from a job (--like), not both.")
+    try:
+        preset, notes = for_model(PresetStore(env.journal).get(args.preset), await models_of(env))
+    except PresetError as exc:
+        raise CliError(str(exc)) from None
+    for note in notes:
+        say(f"Preset {preset.name!r}, left out: {note}")
+    roles = [*preset.image_roles, *["reference"] * len(args.image)]
+    args.image = [  # an image given without a role takes the preset's role in its place
+        arg if arg.rpartition(":")[2] in _ROLE_SUFFIX.values() else f"{arg}:{_ROLE_SUFFIX[role]}"
+        for arg, role in zip(args.image, roles, strict=False)
+    ]
+    return GenerationRequest(
+        model=preset.model,
+        duration=preset.duration,
+        resolution=preset.resolution,
+        aspect_ratio=preset.aspect_ratio,
+        size=preset.size,
+        generate_audio=preset.generate_audio,
+        seed=preset.seed,
+        provider=provider_field(preset.model, dict(preset.options)),
+    )
 
 
 def build_requests(
@@ -132,7 +164,7 @@ def build_requests(
     ]
 
 
-def _find_model(models: list[VideoModel], model_id: str) -> VideoModel:
+def find_model(models: list[VideoModel], model_id: str) -> VideoModel:
     for model in models:
         if model.id == model_id:
             return model
@@ -160,7 +192,7 @@ def _held_to_budget(args: argparse.Namespace, env: Env, estimates: list[float | 
     """Refuse what breaks a cap (unless --over-budget); ask before what is costly or big."""
     budget = Budget.from_json(env.journal.setting(SETTING_KEY))
     total = sum(e or 0 for e in estimates)
-    spend = spend_of(env.journal.find(), _now())
+    spend = env.journal.spend(_now())
     reasons = over_caps(budget, spend, total)
     money = "demo money" if env.demo else "money"
     if reasons and not args.over_budget:
@@ -189,13 +221,13 @@ def _now() -> Any:
 
 
 async def generate(args: argparse.Namespace, env: Env) -> int:
-    requests = build_requests(args, _base_of(args, env))
+    requests = build_requests(args, await preset_base(args, env) or _base_of(args, env))
     dest = destination(args.output, len(requests))
     catalogue = await models_of(env)
     problems: list[str] = []
     checked: list[GenerationRequest] = []
     for request in requests:
-        model = _find_model(catalogue, request.model)
+        model = find_model(catalogue, request.model)
         request = with_seed(request, model)  # every clip reproducible
         problems += [p.message for p in validate_for_sending(request, model)]
         checked.append(request)

@@ -14,7 +14,7 @@ from videostudio.cli.storyboard import export_command, storyboard_command
 from videostudio.core.budget import SETTING_KEY, Budget
 from videostudio.core.jobs import SAVED
 from videostudio.core.library import LibraryQuery
-from videostudio.core.spend import cost_text, spend_of
+from videostudio.core.spend import cost_text
 from videostudio.core.text import printable
 from videostudio.paths import Paths as AppPaths
 from videostudio.services import library as clip_library
@@ -77,7 +77,7 @@ def library(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
 
 
 def spend(args: argparse.Namespace, journal: Journal, paths: AppPaths) -> int:
-    totals = spend_of(journal.find(), datetime.now().astimezone())
+    totals = journal.spend(datetime.now().astimezone())
     demo = paths.data_dir.name == "demo"
     if args.json:
         print(json.dumps({"demo": demo, **totals.to_json()}, indent=2))

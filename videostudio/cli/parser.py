@@ -47,11 +47,48 @@ def build_parser() -> argparse.ArgumentParser:
         help="when the service cannot be reached, stop waiting after this long "
         "(the jobs stay journaled; `resume` finishes them). Default: wait as long as it takes",
     )
+    # The compose settings, for a job and for a preset.
+    settings = argparse.ArgumentParser(add_help=False)
+    settings.add_argument(
+        "--model",
+        "-m",
+        action="append",
+        default=[],
+        help=f"model id (see `models`; default {DEFAULT_MODEL}); repeat for one job per model",
+    )
+    settings.add_argument("--duration", type=int, help="seconds (one of the model's durations)")
+    settings.add_argument("--resolution", help="e.g. 720p, 1080p, 4K")
+    settings.add_argument("--aspect-ratio", help="e.g. 16:9, 9:16, 1:1")
+    settings.add_argument("--size", help="WIDTHxHEIGHT, instead of resolution and aspect ratio")
+    settings.add_argument(
+        "--seed",
+        type=int,
+        action="append",
+        default=[],
+        help="seed (where supported); repeat for one job per seed. Without it the app picks "
+        "one and records it",
+    )
+    settings.add_argument(
+        "--audio",
+        dest="audio",
+        action="store_true",
+        default=None,
+        help="generate audio (where supported)",
+    )
+    settings.add_argument("--no-audio", dest="audio", action="store_false")
+    settings.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a provider option the model allows (see `models --json`: "
+        "allowed_passthrough_parameters), e.g. negative_prompt=blur; repeatable",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gen = sub.add_parser(
         "generate",
-        parents=[common, waiting],
+        parents=[common, waiting, settings],
         help="generate clips and save them (one job, or a batch over seeds, models and prompts)",
     )
     gen.add_argument("--prompt", "-p", help="what the clip shows (required unless --like)")
@@ -60,34 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="each non-empty line of the prompt is a job of its own",
     )
-    gen.add_argument(
-        "--model",
-        "-m",
-        action="append",
-        default=[],
-        help=f"model id (see `models`; default {DEFAULT_MODEL}); repeat for one job per model",
-    )
-    gen.add_argument("--duration", type=int, help="seconds (one of the model's durations)")
-    gen.add_argument("--resolution", help="e.g. 720p, 1080p, 4K")
-    gen.add_argument("--aspect-ratio", help="e.g. 16:9, 9:16, 1:1")
-    gen.add_argument("--size", help="WIDTHxHEIGHT, instead of resolution and aspect ratio")
-    gen.add_argument(
-        "--seed",
-        type=int,
-        action="append",
-        default=[],
-        help="seed (where supported); repeat for one job per seed. Without it the app picks "
-        "one and records it",
-    )
     gen.add_argument("--seeds", type=int, metavar="N", help="N jobs, each with a random seed")
-    gen.add_argument(
-        "--audio",
-        dest="audio",
-        action="store_true",
-        default=None,
-        help="generate audio (where supported)",
-    )
-    gen.add_argument("--no-audio", dest="audio", action="store_false")
     gen.add_argument(
         "--image",
         action="append",
@@ -96,12 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="reference image, or first/last frame; repeatable",
     )
     gen.add_argument(
-        "--option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a provider option the model allows (see `models --json`: "
-        "allowed_passthrough_parameters), e.g. negative_prompt=blur; repeatable",
+        "--preset",
+        metavar="NAME",
+        help="start from a preset's settings (see `preset list`); other options override them",
     )
     gen.add_argument(
         "--like",
@@ -138,6 +145,48 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="when another videostudio runs this folder's jobs, hand the job over and exit",
     )
+
+    improve = sub.add_parser(
+        "improve",
+        parents=[common],
+        help="rewrite a prompt for a video model with an LLM (paid: a fraction of a cent)",
+    )
+    improve.add_argument("--prompt", "-p", required=True, help="the prompt to improve")
+    improve.add_argument(
+        "--model", "-m", default=DEFAULT_MODEL, help=f"the video model (default {DEFAULT_MODEL})"
+    )
+    improve.add_argument(
+        "--assistant-model",
+        help="the chat model that rewrites it (default: the saved setting, or a cheap fast one)",
+    )
+
+    preset = sub.add_parser("preset", help="named settings: list, save, delete, export, import")
+    actions = preset.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("list", parents=[common], help="the saved presets")
+    save_preset = actions.add_parser(
+        "save",
+        parents=[common, settings],
+        help="save settings under a name (replacing a preset of that name)",
+    )
+    save_preset.add_argument("name")
+    save_preset.add_argument(
+        "--image-role",
+        action="append",
+        default=[],
+        choices=["reference", "first_frame", "last_frame"],
+        help="the role of the draft's images, in order; repeatable",
+    )
+    actions.add_parser("delete", parents=[common], help="delete a preset").add_argument("name")
+    rename = actions.add_parser("rename", parents=[common], help="rename a preset")
+    rename.add_argument("name")
+    rename.add_argument("new_name")
+    export = actions.add_parser("export", parents=[common], help="write presets to a JSON file")
+    export.add_argument("names", nargs="*", metavar="NAME", help="which (default: all)")
+    export.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
+    load = actions.add_parser(
+        "import", parents=[common], help="add the presets of a JSON file, checked"
+    )
+    load.add_argument("file", type=Path)
 
     library = sub.add_parser("library", parents=[common], help="list the saved clips")
     library.add_argument("--search", default="", help="text in the prompt or model, or a seed")

@@ -9,6 +9,7 @@ A request that no SKU prices is "price unknown", never a guess.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -193,5 +194,10 @@ def price_per_second(model: VideoModel) -> float | None:
 
 
 def format_usd(usd: float) -> str:
-    """Dollars with enough digits to tell cheap models apart ($0.052, $0.12, $3.20)."""
+    """Dollars with enough digits to tell cheap models apart ($0.052, $0.12, $3.20).
+
+    Under a tenth of a cent (an assistant's answer), two significant digits: $0.0000070.
+    """
+    if 0 < usd < 0.001:
+        return f"${usd:.{1 - math.floor(math.log10(usd))}f}"
     return f"${usd:.3f}" if 0 < usd < 0.10 else f"${usd:.2f}"

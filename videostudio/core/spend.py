@@ -4,7 +4,8 @@ A job counts at its reported cost when the API gave one. Otherwise it counts at
 its estimate while it may still be billed (sent and running, completed without a
 reported cost, or of unknown outcome), marked as an estimate; a job that ended
 without a video (failed, refused, expired, cancelled) or was never sent is not
-billed. Demo jobs live in their own journal, so their totals never mix with money.
+billed. Other paid calls (the prompt assistant's answers) count as Charges at their
+reported cost. Demo jobs live in their own journal, so their totals never mix with money.
 """
 
 from __future__ import annotations
@@ -43,6 +44,15 @@ def cost_text(record: JobRecord) -> str:
     return prefix + format_usd(record.estimate_usd)
 
 
+@dataclass(frozen=True)
+class Charge:
+    """A paid call that is not a video job (an assistant's answer): when, which model, cost."""
+
+    created_at: float
+    model: str
+    cost_usd: float
+
+
 @dataclass
 class Total:
     """Money in one period: reported costs, plus estimates for what is not reported yet."""
@@ -65,6 +75,10 @@ class Total:
             self.actual += cost
         else:
             self.estimated += estimate
+
+    def charge(self, charge: Charge) -> None:
+        self.jobs += 1
+        self.actual += charge.cost_usd
 
     def text(self) -> str:
         shown = format_usd(self.amount) if self.amount else "$0.00"
@@ -97,16 +111,24 @@ class Spend:
         }
 
 
-def spend_of(records: Iterable[JobRecord], now: datetime) -> Spend:
+def spend_of(records: Iterable[JobRecord], now: datetime, charges: Iterable[Charge] = ()) -> Spend:
     """Add the journal up; ``now`` is local time (days and months are the user's)."""
     spend = Spend()
-    for record in records:
-        when = datetime.fromtimestamp(record.created_at, now.tzinfo)
-        spend.all_time.add(record)
-        spend.by_model.setdefault(record.model, Total()).add(record)
+    items: list[tuple[float, str, JobRecord | Charge]] = [
+        (r.created_at, r.model, r) for r in records
+    ]
+    items += [(c.created_at, c.model, c) for c in charges]
+    for created_at, model, item in items:
+        when = datetime.fromtimestamp(created_at, now.tzinfo)
+        totals = [spend.all_time, spend.by_model.setdefault(model, Total())]
         if (when.year, when.month) == (now.year, now.month):
-            spend.month.add(record)
+            totals.append(spend.month)
             if when.date() == now.date():
-                spend.today.add(record)
+                totals.append(spend.today)
+        for total in totals:
+            if isinstance(item, Charge):
+                total.charge(item)
+            else:
+                total.add(item)
     spend.by_model = {m: t for m, t in spend.by_model.items() if t.jobs}
     return spend

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from videostudio.core.images import MAX_INPUT_BYTES, ImageRejectedError, data_url
+from videostudio.platform import files
 
 REF_PREFIX = "videostudio-image:"
 _EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
@@ -40,7 +41,7 @@ def read_image_file(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) 
     """
     name = Path(path).name
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fd = files.open_without_waiting(path)
     except OSError as exc:
         raise ImageRejectedError(f"Cannot read {name}: {exc.strerror}.") from None
     with os.fdopen(fd, "rb") as f:

@@ -43,6 +43,8 @@ from videostudio.core.jobs import (
     JobRecord,
     Output,
 )
+from videostudio.core.spend import Charge, Spend, spend_of
+from videostudio.platform import files
 from videostudio.services.images import ImageStore
 
 log = logging.getLogger("videostudio.services.journal")
@@ -112,6 +114,26 @@ MIGRATIONS: tuple[Migration | tuple[Migration, ...], ...] = (
         """,
         _externalize_images,
     ),
+    # named presets of the compose settings, and the prompt assistant's paid calls (issue 20)
+    """
+    CREATE TABLE presets (
+        name       TEXT PRIMARY KEY COLLATE NOCASE,
+        settings   TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE assistant_calls (
+        id                INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at        REAL NOT NULL,
+        model             TEXT NOT NULL,
+        video_model       TEXT,
+        outcome           TEXT NOT NULL,
+        cost_usd          REAL,
+        prompt_tokens     INTEGER,
+        completion_tokens INTEGER
+    );
+    CREATE INDEX assistant_calls_created ON assistant_calls(created_at);
+    """,
     # storyboards and their ordered shots (issue 19)
     """
     CREATE TABLE storyboards (
@@ -202,7 +224,8 @@ class Journal:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
+        for pragma in files.sqlite_durability():  # fullfsync on macOS
+            db.execute(pragma)
         db.execute("PRAGMA busy_timeout=5000")
         return db
 
@@ -526,6 +549,99 @@ class Journal:
             f"{len(self.damaged)} job(s) in the journal cannot be read and were set aside "
             f"({ids}); every other job goes on. Backups are in {self.backups}."
         )
+
+    # -- prompts, presets and the assistant's paid calls ---------------------------------------
+
+    def prompts(self, search: str = "", limit: int = 500) -> list[str]:
+        """Every prompt sent, newest first, each once; only those containing ``search``."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT prompt FROM jobs WHERE prompt <> '' AND instr(lower(prompt), lower(?)) > 0"
+                " GROUP BY prompt ORDER BY MAX(local_id) DESC LIMIT ?",
+                (search, limit),
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def add_assistant_call(
+        self,
+        *,
+        model: str,
+        video_model: str | None,
+        outcome: str,
+        cost_usd: float | None,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+    ) -> None:
+        """Record one answer of the prompt assistant (paid: it counts in spend and caps)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO assistant_calls (created_at, model, video_model, outcome, cost_usd,"
+                " prompt_tokens, completion_tokens) VALUES (?,?,?,?,?,?,?)",
+                (
+                    self._clock(),
+                    model,
+                    video_model,
+                    outcome,
+                    cost_usd,
+                    prompt_tokens,
+                    completion_tokens,
+                ),
+            )
+
+    def charges(self) -> list[Charge]:
+        """The assistant's calls with a reported cost, as spend counts them."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT created_at, model, cost_usd FROM assistant_calls"
+                " WHERE cost_usd IS NOT NULL ORDER BY id"
+            ).fetchall()
+        return [Charge(float(r[0]), str(r[1]), float(r[2])) for r in rows]
+
+    def spend(self, now: datetime) -> Spend:
+        """What this folder has spent: its jobs and its assistant's answers."""
+        return spend_of(self.find(), now, self.charges())
+
+    def presets(self) -> dict[str, dict[str, Any]]:
+        """Every preset's settings by name, in name order (a damaged one is left out)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT name, settings FROM presets ORDER BY name COLLATE NOCASE"
+            ).fetchall()
+        found = {}
+        for name, text in rows:
+            try:
+                found[str(name)] = dict(json.loads(text))
+            except (ValueError, TypeError):
+                log.error("preset %r cannot be read", name)
+        return found
+
+    def save_preset(self, name: str, settings: dict[str, Any]) -> None:
+        """Create or replace the preset ``name`` (names are compared without case)."""
+        now = self._clock()
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO presets (name, settings, created_at, updated_at) VALUES (?,?,?,?)"
+                " ON CONFLICT(name) DO UPDATE SET name=excluded.name,"
+                " settings=excluded.settings, updated_at=excluded.updated_at",
+                (name, json.dumps(settings), now, now),
+            )
+
+    def rename_preset(self, old: str, new: str) -> bool:
+        """False when ``old`` does not exist or another preset is called ``new``."""
+        with self._write() as db:
+            taken = db.execute(
+                "SELECT 1 FROM presets WHERE name=? AND name<>? COLLATE NOCASE", (new, old)
+            ).fetchone()
+            if taken:
+                return False
+            cur = db.execute(
+                "UPDATE presets SET name=?, updated_at=? WHERE name=?", (new, self._clock(), old)
+            )
+            return cur.rowcount == 1
+
+    def delete_preset(self, name: str) -> bool:
+        with self._write() as db:
+            return db.execute("DELETE FROM presets WHERE name=?", (name,)).rowcount == 1
 
     # -- plumbing ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from videostudio.simulator.chat import ChatAnswer
 from videostudio.simulator.service import (
     ClipFile,
     Fault,
@@ -36,6 +37,7 @@ log = logging.getLogger("videostudio.simulator")
 API_PREFIX = "/api/v1"
 GZIP_MIN = 1024  # JSON replies at least this long are gzipped for clients that accept it
 _STREAM_BLOCK = 1 << 20
+_CHAT_FAULTS = ("cut_stream", "refusal", "empty_answer", "stream_error")  # answered by sim.chat
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -297,6 +299,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         self._record(raw)
+        if not self.server.storage and urlsplit(self.path).path == f"{API_PREFIX}/chat/completions":
+            self._chat(raw)
+            return
         if self.server.storage or urlsplit(self.path).path != f"{API_PREFIX}/videos":
             self._error(404, f"No route for POST {self.path}")
             return
@@ -326,6 +331,69 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.kind == "same_id" and previous is not None:
                 reply["id"] = previous
         self._json(status, reply)
+
+    def _chat(self, raw: bytes) -> None:
+        if self._unauthorised():
+            return
+        sim = self.server.sim
+        fault = sim.take_fault("chat")
+        if fault and fault.kind not in _CHAT_FAULTS and self._apply(fault):
+            return
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            self._error(400, "The request body is not valid JSON.")
+            return
+        status, reply, stream = sim.chat(body, fault)
+        if not isinstance(reply, ChatAnswer):
+            self._json(status, reply)
+            return
+        kind = fault.kind if fault else None
+        if stream:
+            self._stream_answer(reply, kind)
+        elif kind == "cut_stream":
+            data = json.dumps(reply.completion()).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self._write(data[: len(data) // 2])
+            self._reset()
+        else:
+            self._json(200, reply.completion())
+
+    def _stream_answer(self, reply: ChatAnswer, kind: str | None) -> None:
+        """Server-sent events in chunked encoding, as OpenRouter streams an answer."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+        def send(data: bytes) -> bool:
+            return self._write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+
+        events = reply.chunks()
+        if kind in ("cut_stream", "stream_error"):
+            events = events[: max(2, len(events) // 2)]
+        if not send(b": OPENROUTER PROCESSING\n\n"):
+            return
+        for event in events:
+            if not send(b"data: " + json.dumps(event).encode() + b"\n\n"):
+                return
+        if kind == "cut_stream":
+            self._reset()
+            return
+        if kind == "stream_error":
+            error = {
+                **events[0],
+                "error": {"code": 502, "message": "Provider returned error"},
+                "choices": [{"index": 0, "delta": {"content": ""}, "finish_reason": "error"}],
+            }
+            send(b"data: " + json.dumps(error).encode() + b"\n\n")
+        else:
+            send(b"data: [DONE]\n\n")
+        self._write(b"0\r\n\r\n")
 
     def _unauthorised(self) -> bool:
         message = self.server.sim.check_auth(self.headers.get("Authorization"))

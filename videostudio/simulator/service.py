@@ -42,9 +42,10 @@ from videostudio.core.models import (
 )
 from videostudio.core.pricing import estimate_for, frame_size
 from videostudio.core.validation import validate_request
+from videostudio.simulator.chat import ChatAnswer, answer, check_chat
 from videostudio.simulator.render import ClipSpec, render_clip, render_size
 
-ENDPOINTS = ("submit", "poll", "content", "models", "storage")
+ENDPOINTS = ("submit", "poll", "content", "models", "storage", "chat")
 FAULT_KINDS = (
     # the network and the service having a bad day
     "status",
@@ -70,6 +71,11 @@ FAULT_KINDS = (
     "ftyp_garbage",
     "zeros",
     "wrong_range",
+    # chat completions: an answer cut mid-stream, a refusal, an empty answer, an error event
+    "cut_stream",
+    "refusal",
+    "empty_answer",
+    "stream_error",
 )
 # Prompt markers that ask the simulator for an unhappy ending (demo and tests).
 SIM_IMAGE = "sim-image:"  # how a job remembers an image it was sent (by SHA-256)
@@ -109,6 +115,11 @@ class Fault:
     Content-Length, then close), ftyp_garbage (the clip's ftyp box, then random bytes),
     zeros (``size_mb`` MB of zeros as the clip, no Content-Length), wrong_range (a 206
     that ignores the requested offset: the whole clip, labelled as such).
+
+    Chat completions (endpoint "chat"): cut_stream (half the answer, then the connection
+    drops: no [DONE]; not streamed, half the JSON), refusal (the model declines),
+    empty_answer (an answer with no text), stream_error (an error event mid-stream, as
+    OpenRouter sends when the provider fails after the reply began).
     """
 
     endpoint: str
@@ -198,6 +209,7 @@ class Simulator:
         self.requests: list[dict[str, Any]] = []  # every request seen, for tests
         self.record_requests = record_requests  # off in the demo: it would only grow
         self.submit_count = 0
+        self.chat_count = 0  # chat completions answered (each one billed)
         self.signing_secret = secrets.token_bytes(16)
         self.storage_base: str | None = None  # set by the server when it has a storage host
         self._lock = threading.Lock()
@@ -329,6 +341,25 @@ class Simulator:
         if outcome == COMPLETED:
             job.images = frames
         return 202, {"id": job_id, "polling_url": f"/api/v1/videos/{job_id}", "status": PENDING}
+
+    def chat(self, body: Any, fault: Fault | None) -> tuple[int, dict[str, Any] | ChatAnswer, bool]:
+        """Answer a chat completion: (200, the answer, stream?) or (status, error body, False)."""
+        checked = check_chat(body)
+        if isinstance(checked, str):
+            return 400, error_body(400, checked), False
+        model, messages, stream = checked
+        kind = fault.kind if fault else None
+        call_id = f"gen-{int(time.time())}-{_random_token(20)}"
+        reply = answer(
+            model, messages, call_id, refuse=kind == "refusal", empty=kind == "empty_answer"
+        )
+        with self._lock:
+            if self.credits_usd is not None and reply.cost > self.credits_usd:
+                return 402, error_body(402, "Insufficient credits."), False
+            if self.credits_usd is not None:
+                self.credits_usd -= reply.cost
+            self.chat_count += 1
+        return 200, reply, stream
 
     def status_of(self, job: SimJob) -> str:
         age = self.clock() - job.created

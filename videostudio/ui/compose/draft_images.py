@@ -99,6 +99,15 @@ class DraftImages(QObject):
         if image_id in self._images:
             self._images[image_id].role = role
 
+    def apply_roles(self, roles: list[str]) -> None:
+        """Give the images these roles in order (a preset's); one the model does not take,
+        or an image beyond the list, keeps its own."""
+        allowed = self.allowed_roles()
+        for (image_id, draft), role in zip(self._images.items(), roles, strict=False):
+            if role in allowed:
+                draft.role = role
+                self.roles.emit(image_id, allowed, role)
+
     # -- what arrives -----------------------------------------------------------------------
 
     @owned_slot(list)

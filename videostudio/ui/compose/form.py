@@ -25,11 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 from videostudio.core.models import GenerationRequest, VideoModel
+from videostudio.core.presets import Preset
 from videostudio.core.validation import Problem
 from videostudio.ui.compose.advanced_options import AdvancedOptions
+from videostudio.ui.compose.assistant import ProposalPanel
+from videostudio.ui.compose.history import HistoryWalker
 from videostudio.ui.compose.image_zone import ImageZone
 from videostudio.ui.compose.model_picker import ModelPicker
 from videostudio.ui.compose.params_panel import ParamsPanel
+from videostudio.ui.compose.presets import PresetsButton
 from videostudio.ui.compose.prompt_edit import PromptEdit
 
 PREFERRED_MODEL = "google/veo-3.1-fast"  # a good, affordable first choice
@@ -48,9 +52,12 @@ def _section(text: str, parent: QWidget) -> QLabel:
 class ComposeForm(QWidget):
     """Signals: generate_requested(prompt, model, params, options); variations_requested();
     model_chosen(model) when the settings show another model; draft_saved() after the draft
-    was written (the images are kept by the view-model); message(text) for the status bar."""
+    was written (the images are kept by the view-model); message(text) for the status bar;
+    improve_requested(prompt, model) and history_requested() for the prompt's tools."""
 
     generate_requested = Signal(str, object, dict, dict)
+    improve_requested = Signal(str, object)
+    history_requested = Signal()
     variations_requested = Signal()
     model_chosen = Signal(object)
     draft_saved = Signal()
@@ -76,10 +83,25 @@ class ComposeForm(QWidget):
         self.model_picker.model_chosen.connect(self._on_model_picker_model_chosen)
         self.params.changed.connect(self._on_draft_changed)
         self.advanced.changed.connect(self._on_draft_changed)
+        self.improve_button.clicked.connect(self.request_improve)
+        self.history_button.clicked.connect(self.history_requested)
+        self.proposal.accepted.connect(self._on_proposal_accepted)
 
     def _build(self) -> None:
         form = QWidget(self)
         self.prompt = PromptEdit(form)
+        self.history = HistoryWalker(self.prompt)
+        self.improve_button = QPushButton("Improve prompt", form)
+        self.improve_button.setToolTip(
+            "Rewrite the prompt for the chosen model with an AI assistant (Ctrl+Shift+I); "
+            "you see the proposal and its cost before anything changes"
+        )
+        self.history_button = QPushButton("History…", form)
+        self.history_button.setToolTip(
+            "Find a prompt you sent (Ctrl+H); Ctrl+Up and Ctrl+Down in the prompt walk them"
+        )
+        self.proposal = ProposalPanel(form)
+        self.presets_button = PresetsButton(form)
         self.model_picker = ModelPicker(form)
         self.catalog_status = QLabel(form)
         self.catalog_status.setObjectName("hint")
@@ -104,10 +126,19 @@ class ComposeForm(QWidget):
         form_layout = QVBoxLayout(form)
         form_layout.addWidget(_section("Prompt", form))
         form_layout.addWidget(self.prompt, 3)
+        tools = QHBoxLayout()
+        tools.addWidget(self.improve_button)
+        tools.addWidget(self.history_button)
+        tools.addStretch(1)
+        form_layout.addLayout(tools)
+        form_layout.addWidget(self.proposal)
         form_layout.addWidget(_section("Model", form))
         form_layout.addWidget(self.model_picker)
         form_layout.addWidget(self.catalog_status)
-        form_layout.addWidget(_section("Settings", form))
+        settings_head = QHBoxLayout()
+        settings_head.addWidget(_section("Settings", form), 1)
+        settings_head.addWidget(self.presets_button)
+        form_layout.addLayout(settings_head)
         form_layout.addWidget(self.params)
         form_layout.addWidget(self.advanced)
         form_layout.addWidget(_section("Images", form))
@@ -213,6 +244,49 @@ class ComposeForm(QWidget):
             self.params.seed_fixed.setChecked(False)
         self.advanced.clear()
         self.advanced.apply(options)
+
+    def apply_preset(self, preset: Preset) -> None:
+        """A preset's settings in the form (the prompt and the images stay as they are)."""
+        if self.model_picker.current_id() != preset.model and not self.model_picker.select(
+            preset.model
+        ):
+            self.message.emit(f"{preset.model} is not in the model list any more.")
+            return
+        self.params.apply(
+            {
+                "duration": preset.duration,
+                "resolution": preset.resolution,
+                "aspect_ratio": preset.aspect_ratio,
+                "size": preset.size,
+                "seed": preset.seed,
+                "generate_audio": preset.generate_audio,
+            }
+        )
+        if preset.seed is None:
+            self.params.seed_fixed.setChecked(False)
+        self.advanced.clear()
+        self.advanced.apply(dict(preset.options))
+        self._on_draft_changed()
+
+    def settings_for_preset(self) -> dict[str, Any] | None:
+        """The settings a preset keeps (model, parameters, options); None without a model."""
+        model_id = self.model_picker.current_id()
+        if not model_id:
+            return None
+        return {"model": model_id, **self.params.values(), "options": self.advanced.values()}
+
+    # -- the prompt's tools -----------------------------------------------------------------
+
+    def request_improve(self) -> None:
+        model = self.model_picker.current_model()
+        if model is None:
+            self.proposal.fail("Choose a model first: the rewrite follows what it responds to.")
+            return
+        self.improve_requested.emit(self.prompt.text(), model)
+
+    def _on_proposal_accepted(self, text: str) -> None:
+        self.prompt.replace_text(text)
+        self.prompt.focus()
 
     def finish_load(self) -> None:
         """After a load: the draft changed (estimate, saving) and the prompt has the focus."""

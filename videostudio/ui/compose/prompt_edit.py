@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from videostudio.core.validation import MAX_PROMPT_CHARS
@@ -56,6 +56,15 @@ class PromptEdit(QWidget):
 
     def set_text(self, text: str) -> None:
         self.editor.setPlainText(text)
+
+    def replace_text(self, text: str) -> None:
+        """Replace the whole text as one edit, so Ctrl+Z brings the old text back."""
+        cursor = self.editor.textCursor()
+        cursor.beginEditBlock()
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.insertText(text)
+        cursor.endEditBlock()
+        self.editor.setTextCursor(cursor)  # the cursor after the new text
 
     def focus(self) -> None:
         self.editor.setFocus()

@@ -3,15 +3,18 @@
 ``move_to_trash`` moves every output file of the clips and each one's JSON sidecar with
 QFile.moveToTrash (the freedesktop trash on Linux: Trash/files/<name> with
 Trash/info/<name>.trashinfo beside it), and returns a receipt of where each file went;
-``restore`` takes the receipt and moves them back, removing the .trashinfo files so the
-trash does not list ghosts. Both block on the file system: run them in a worker thread
-(``asyncio.to_thread``); they touch no widget.
+``restore`` takes the receipt and moves them back, then removes what the OS's trash keeps
+about each file, so the trash does not list ghosts: the freedesktop trash's .trashinfo,
+the Recycle Bin's ``$I`` file beside its ``$R`` file on Windows; macOS's Trash keeps
+nothing beside the file (Finder's Put Back notes live in its .DS_Store). Both block on
+the file system: run them in a worker thread (``asyncio.to_thread``); they touch no widget.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,11 +152,36 @@ def _move_back(source: Path, target: Path) -> None:
 
 
 def _forget_trash_info(in_trash: Path) -> None:
-    """Remove the .trashinfo that describes ``in_trash`` (Trash/info/<name>.trashinfo)."""
-    if in_trash.parent.name != "files":
+    """Remove what describes ``in_trash`` in the trash, the way this OS keeps it."""
+    if sys.platform == "darwin":
+        return  # nothing beside the file in ~/.Trash
+    info = _recycle_bin_info(in_trash) if sys.platform == "win32" else _trashinfo(in_trash)
+    if info is None:
         return
-    info = in_trash.parent.parent / "info" / f"{in_trash.name}.trashinfo"
     try:
         info.unlink(missing_ok=True)
     except OSError as exc:  # the file is back; a stale entry in the trash is only untidy
         log.warning("cannot remove %s: %s", info, exc)
+
+
+def _trashinfo(in_trash: Path) -> Path | None:
+    """The freedesktop trash: Trash/files/<name> is described by Trash/info/<name>.trashinfo."""
+    if in_trash.parent.name != "files":
+        return None
+    return in_trash.parent.parent / "info" / f"{in_trash.name}.trashinfo"
+
+
+def _recycle_bin_info(in_trash: Path) -> Path | None:
+    """The Recycle Bin: $R<id>.<ext> holds the file, $I<id>.<ext> its name and date."""
+    if not in_trash.name.startswith("$R"):
+        return None
+    return in_trash.with_name("$I" + in_trash.name[2:])
+
+
+def backend_name() -> str:
+    """Which trash this OS's Undo tidies (for ``--self-check``)."""
+    if sys.platform == "darwin":
+        return "the macOS Trash (QFile.moveToTrash)"
+    if sys.platform == "win32":
+        return "the Recycle Bin (QFile.moveToTrash; Undo removes its $I entry)"
+    return "the freedesktop trash (QFile.moveToTrash; Undo removes its .trashinfo)"

@@ -43,7 +43,7 @@ from videostudio.core.models import (
 from videostudio.core.options import provider_field
 from videostudio.core.pricing import estimate_for
 from videostudio.core.seeds import with_seed
-from videostudio.core.spend import Spend, spend_of
+from videostudio.core.spend import Spend
 from videostudio.core.validation import Problem, validate_for_sending
 from videostudio.services.activity import Activity
 from videostudio.services.errors import to_failure
@@ -678,7 +678,7 @@ class StudioController(QObject):
     @staticmethod
     def _money(backend: Backend) -> tuple[Budget, Spend]:
         budget = Budget.from_json(backend.journal.setting(SETTING_KEY))
-        return budget, spend_of(backend.journal.find(), datetime.now().astimezone())
+        return budget, backend.journal.spend(datetime.now().astimezone())
 
     def refresh_spend(self) -> None:
         """Totals again, a moment after jobs change (one computation for a burst of events)."""

@@ -65,6 +65,7 @@ from videostudio.ui.money.spend_view import SpendBadge, SpendDialog
 from videostudio.ui.review.compare import CompareGrid, CompareItem
 from videostudio.ui.review.player import PlayerWidget
 from videostudio.ui.session.clip_actions import ClipActions, Draft
+from videostudio.ui.session.prompt_tools import PromptTools
 from videostudio.ui.session.studio import Question, StudioController
 from videostudio.ui.shell.banners import Banner, linkify
 from videostudio.ui.shell.key_dialog import KeyDialog
@@ -197,6 +198,7 @@ class MainWindow(QMainWindow):
             self.controller, self.frames, self.player, self.compose, self
         )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.storyboard)
+        self.storyboard.hide()  # until a clip is added to it, or View > Storyboard
         self.storyboard.session.play_requested.connect(self._play)
         self.spend_badge = SpendBadge(self)
         self.statusBar().addPermanentWidget(self.spend_badge)
@@ -243,6 +245,8 @@ class MainWindow(QMainWindow):
         action(edit, "&Paste image", self.compose.paste_image, QKeySequence("Ctrl+Shift+V"))
         action(edit, "&Add image…", self.compose.images.add_button.click, QKeySequence("Ctrl+I"))
         action(edit, "Focus &prompt", self.compose.prompt.focus, QKeySequence("Ctrl+L"))
+        action(edit, "&Improve prompt", self.compose.request_improve, QKeySequence("Ctrl+Shift+I"))
+        action(edit, "Prompt &history…", self.compose.history_requested, QKeySequence("Ctrl+H"))
         action(edit, "Choose &model", self.compose.model_picker.setFocus, QKeySequence("Ctrl+M"))
         settings = bar.addMenu("&Settings")
         action(settings, "OpenRouter API &key…", self.open_key_dialog, QKeySequence("Ctrl+,"))
@@ -251,6 +255,7 @@ class MainWindow(QMainWindow):
         self.demo_action.setToolTip("Switch between the free simulator and OpenRouter at any time.")
         action(settings, "&Refresh model list", self.controller.retry_models, QKeySequence("F5"))
         action(settings, "&Spending and budget…", self.open_spend, QKeySequence("Ctrl+Shift+B"))
+        action(settings, "&Assistant model…", lambda: self.prompt_tools.ask_assistant_model(self))
         clip = bar.addMenu("&Clip")
         action(clip, "&Use these settings", self._on_use_settings, QKeySequence("Ctrl+U"))
         action(clip, "&Vary (new seed)", self._on_vary, QKeySequence("Ctrl+R"))
@@ -280,6 +285,8 @@ class MainWindow(QMainWindow):
         c = self.controller
         form = self.compose
         form.generate_requested.connect(c.generate)
+        self.prompt_tools = PromptTools(c, self)
+        self.prompt_tools.wire(form)
         form.variations_requested.connect(self.open_variations)
         form.model_chosen.connect(c.set_model)
         form.draft_saved.connect(c.keep_draft_images)
