@@ -55,7 +55,7 @@ print(json.dumps({"s": took, "mode": result.mode, "peak_mib": kib("VmHWM") / 102
 STALL_CHILD = r"""
 import json, sys, threading, time
 from pathlib import Path
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, QMetaObject, Qt, QTimer
 from videostudio.services.export import ExportShot, export
 
 app = QCoreApplication([])
@@ -75,7 +75,7 @@ def work():
         export(shots, Path(sys.argv[2]), reencode=True)
     else:
         time.sleep(float(sys.argv[4]))
-    QTimer.singleShot(0, app.quit)
+    QMetaObject.invokeMethod(app, "quit", Qt.ConnectionType.QueuedConnection)
 started = time.perf_counter()
 worker = threading.Thread(target=work)
 QTimer.singleShot(0, worker.start)
