@@ -20,7 +20,7 @@ import dataclasses
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSize, Signal
 from PySide6.QtGui import QImage
@@ -30,20 +30,16 @@ from videostudio.core.images import ImageRejectedError
 from videostudio.core.jobs import SAVED, JobRecord
 from videostudio.core.models import GenerationRequest, ImagePart
 from videostudio.core.storyboard import Shot, TrimError, cut, move
-from videostudio.services.export import ExportError, Progress, measure
-from videostudio.services.journal import Journal
-from videostudio.services.storyboards import (
-    Storyboard,
-    StoryboardError,
-    Storyboards,
-    clip_file,
-    export_storyboard,
-)
 from videostudio.ui.compose.imaging import prepare_image
 from videostudio.ui.media.thumbnails import FrameError, FrameLoader, FrameRequest, frame_before
 from videostudio.ui.review.storyboard import ShotView
-from videostudio.ui.session.studio import StudioController
 from videostudio.ui.tasks import TaskGroup, owned_slot
+
+if TYPE_CHECKING:  # loaded on first use: they bring PyAV, which the first paint never waits for
+    from videostudio.services.export import Progress
+    from videostudio.services.journal import Journal
+    from videostudio.services.storyboards import Storyboard, Storyboards
+    from videostudio.ui.session.studio import StudioController
 
 POSTER = QSize(320, 180)
 _KEY = "storyboard:"
@@ -96,6 +92,8 @@ class StoryboardSession(QObject):
         return backend.journal if backend is not None else None
 
     def _store(self) -> Storyboards | None:
+        from videostudio.services.storyboards import Storyboards
+
         journal = self._journal()
         return Storyboards(journal) if journal is not None else None
 
@@ -151,6 +149,9 @@ class StoryboardSession(QObject):
         return found
 
     async def _measure(self, records: object) -> None:
+        from videostudio.services.export import ExportError, measure
+        from videostudio.services.storyboards import clip_file
+
         for record in list(records):  # type: ignore[call-overload]
             path = clip_file(record)
             if record.local_id in self._lengths or path is None or record.state != SAVED:
@@ -178,6 +179,8 @@ class StoryboardSession(QObject):
         return ShotView(shot, length, record.prompt, problem)
 
     def _ask_posters(self, records: object) -> None:
+        from videostudio.services.storyboards import clip_file
+
         if self.frames is None:
             return
         for record in list(records):  # type: ignore[call-overload]
@@ -194,6 +197,8 @@ class StoryboardSession(QObject):
     async def _write(self, change: Callable[[Storyboards], Storyboard | None]) -> None:
         """One change to the journal, then the panel shows the result; one at a time, so
         each change starts from the one before (edits come faster than disks write)."""
+        from videostudio.services.storyboards import StoryboardError
+
         store = self._store()
         if store is None:
             self.studio.notice.emit("The storyboard opens once the data folder is ready.", "info")
@@ -369,6 +374,8 @@ class StoryboardSession(QObject):
 
     def play_all(self) -> None:
         """The saved shots as one sequence (planned ones are skipped, and said so)."""
+        from videostudio.services.storyboards import clip_file
+
         items: list[tuple[Path, int, int]] = []
         skipped = 0
         for shot in self._shots():  # a shot without a clip, or trimmed past it, is left out
@@ -397,6 +404,9 @@ class StoryboardSession(QObject):
 
     @owned_slot(str)
     async def export(self, dest: str) -> None:
+        from videostudio.services.export import ExportError
+        from videostudio.services.storyboards import export_storyboard
+
         journal = self._journal()
         if journal is None or self._cancel is not None or not dest:
             return
@@ -508,6 +518,8 @@ class StoryboardSession(QObject):
 
     async def _last_frame(self, shot: Shot) -> str | None:
         """The data URL of a saved shot's last kept frame, or None."""
+        from videostudio.services.storyboards import clip_file
+
         record = self.studio.record_for(shot.clip) if shot.clip is not None else None
         path = clip_file(record) if record is not None else None
         length = self._lengths.get(shot.clip or -1)
