@@ -6,13 +6,12 @@
 
 Tours: "basics" (the README's pictures: empty, model and images, jobs running,
 playing, errors), "studio" (the library, iterating from a clip, compare, a batch,
-spending), "prompt" (the assistant's proposal, the presets menu) and "states"
-(offline with a saved key, key refused, the key
-dialog, a retry counting down, the same job twice, several bad images, a
-dropped image address, About). The window fills the screen; ``--dark`` gives
-it a dark Fusion palette. Keys and clicks go through the X server with
-xdotool, and each picture is the whole screen (ImageMagick's `import`), so
-what is captured is what a user would see.
+spending), "prompt" (the assistant's proposal, the presets menu), "storyboard" (shots
+trimmed and planned, an export in progress) and "states" (offline with a saved key, key
+refused, the key dialog, a retry counting down, the same job twice, several bad images, a
+dropped image address, About). The window fills the screen; ``--dark`` gives it a dark
+Fusion palette. Keys and clicks go through the X server with xdotool, and each picture is
+the whole screen (ImageMagick's `import`), so what is captured is what a user would see.
 """
 
 from __future__ import annotations
@@ -339,6 +338,64 @@ async def studio(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) 
     await shoot("10-spend")
 
 
+async def storyboard(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) -> None:
+    """A storyboard of four takes (one trimmed with I in the player, one planned), then an
+    export in progress: wide and tall takes, so the film is re-encoded and letterboxed."""
+    c = window.controller
+    await c.start()
+    await until(lambda: window.compose.model_picker.count() > 0)
+    sim.pending_s, sim.running_s = 1, 2
+    takes = (
+        ("google/veo-3.1-fast", "A paper boat drifting down a rainy street at golden hour"),
+        ("google/veo-3.1-fast", "The boat turns into a gutter, water rushing, close up"),
+        ("x-ai/grok-imagine-video", "A child runs after it, splashing, seen from behind"),
+        ("google/veo-3.1-fast", "The boat sails out onto a wide river at dusk"),
+    )
+    for model, prompt in takes:
+        window.compose.model_picker.select(model)
+        window.compose.prompt.set_text(prompt)
+        await xdotool("key", "ctrl+Return")
+        await until(window.compose.generate_button.isEnabled)
+    await until(lambda: window.library.model.rowCount() >= len(takes), within=60)
+    await until(
+        lambda: all(
+            (r := window.library.model.record(window.library.model.id_at(i))) is not None
+            and r.is_final
+            for i in range(window.library.model.rowCount())
+        ),
+        within=120,
+    )
+    panel = window.storyboard.panel
+    for i in reversed(range(len(takes))):  # oldest first: the story's order
+        window.library.select(window.library.model.id_at(i))
+        window._on_library_current_changed(window.library.model.id_at(i))
+        await xdotool("key", "ctrl+shift+s")
+    await until(lambda: panel.strip.count() == len(takes))
+    window.compose.prompt.set_text("The boat reaches the sea; gulls circle above it")
+    await click(panel.plan_button)
+    await until(lambda: panel.strip.count() == len(takes) + 1)
+    await click(panel.continue_button)
+    await asyncio.sleep(3)  # posters decode off the GUI thread
+    panel.strip.setCurrentRow(1)
+    await until(lambda: window.player.player.duration() > 0)
+    window.player.player.pause()
+    window.player.seek(1500)
+    await click(window.player.video)
+    await xdotool("key", "i")
+    await until(lambda: "in 1.50" in (panel.strip.item(1).text() if panel.strip.item(1) else ""))
+    await shoot("13-storyboard")
+    # The planned shot goes (it cannot be exported yet) and the film is written.
+    panel.strip.setCurrentRow(len(takes))
+    panel.strip.setFocus()
+    await xdotool("key", "Delete")
+    await until(lambda: panel.strip.count() == len(takes))
+    window.storyboard.session.export(str(tmp / "paper-boat.mp4"))
+    await until(lambda: panel.progress.isVisible() and panel.progress.value() > 150, within=60)
+    await shoot("14-export")
+    await until(lambda: not panel.progress.isVisible(), within=300)
+    await shoot("15-exported")
+
+
 async def prompt(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) -> None:
     """The prompt's tools: the assistant's proposal beside the prompt, the presets menu."""
     c = window.controller
@@ -386,7 +443,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out", nargs="?", default="docs/screenshots")
     parser.add_argument(
-        "--tour", choices=("basics", "states", "studio", "prompt"), default="basics"
+        "--tour",
+        choices=("basics", "states", "studio", "prompt", "storyboard"),
+        default="basics",
     )
     parser.add_argument("--dark", action="store_true", help="a dark Fusion palette")
     parser.add_argument("--prefix", default="", help="put before each file name")
@@ -434,7 +493,7 @@ def main() -> int:
             connect,
             keys,
             partial(verify_key, base_url=live_url),
-            demo=args.tour in ("basics", "studio", "prompt"),
+            demo=args.tour in ("basics", "studio", "prompt", "storyboard"),
             fetch=partial(fetch_image, allow_http_loopback=True),  # the shots' web is loopback
         )
         settings = QSettings(str(paths.settings), QSettings.Format.IniFormat)
@@ -455,6 +514,8 @@ def main() -> int:
                     await basics(window, sim, shoot, tmp)
                 elif args.tour == "studio":
                     await studio(window, sim, shoot, tmp)
+                elif args.tour == "storyboard":
+                    await storyboard(window, sim, shoot, tmp)
                 elif args.tour == "prompt":
                     await prompt(window, sim, shoot, tmp)
                 else:

@@ -6,7 +6,8 @@ process that owns the data folder); ``jobs`` and ``library`` show the journal;
 ``resume`` finishes every unfinished job headless; ``retry`` sends a job again when
 the user decides to; ``save`` saves a paid clip that could not be saved; ``models``
 lists the catalogue; ``spend`` and ``budget`` keep money in view; ``journal``
-checks, backs up and restores the journal. A composition root like app.py: it wires
+checks, backs up and restores the journal; ``export`` and ``storyboard`` cut saved clips
+into one film. A composition root like app.py: it wires
 the parts and prints. Commands without network need no event loop, key or client.
 """
 
@@ -19,7 +20,7 @@ from videostudio.cli.output import EXIT_API, EXIT_USAGE, CliError, open_journal,
 from videostudio.cli.parser import build_parser
 
 __all__ = ["build_parser", "run"]
-LOCAL = ("jobs", "library", "spend", "budget", "journal")
+LOCAL = ("jobs", "library", "spend", "budget", "journal", "export", "storyboard")
 
 
 def run(argv: list[str]) -> int:

@@ -11,6 +11,7 @@ import sys
 from datetime import datetime
 
 from videostudio.cli.output import EXIT_BUSY, EXIT_OK, CliError, record_json, say, table
+from videostudio.cli.storyboard import export_command, storyboard_command
 from videostudio.core.budget import SETTING_KEY, Budget
 from videostudio.core.jobs import SAVED
 from videostudio.core.library import LibraryQuery
@@ -179,4 +180,6 @@ LOCAL = {
     "spend": spend,
     "budget": budget,
     "journal": journal_command,
+    "export": export_command,
+    "storyboard": storyboard_command,
 }

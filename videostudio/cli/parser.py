@@ -278,6 +278,63 @@ def build_parser() -> argparse.ArgumentParser:
         help="a file or a folder to save into (an existing file is kept: a free name is taken)",
     )
 
+    exporting = argparse.ArgumentParser(add_help=False)
+    exporting.add_argument(
+        "--reencode",
+        action="store_true",
+        help="always re-encode (H.264 + AAC); by default shots of one format are copied",
+    )
+    exporting.add_argument(
+        "--size", metavar="WxH", help="the film's size (default: the first shot's); letterboxed"
+    )
+    exporting.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an earlier export of the app at that name (never any other file)",
+    )
+    export = sub.add_parser(
+        "export",
+        parents=[common, exporting],
+        help="cut saved clips together into one MP4, with a sidecar listing the shots",
+    )
+    export.add_argument("jobs", type=int, nargs="+", metavar="N", help="job numbers, in order")
+    export.add_argument("-o", "--output", type=Path, required=True, help="the film, e.g. film.mp4")
+    export.add_argument(
+        "--trim",
+        action="append",
+        default=[],
+        metavar="N:IN-OUT",
+        help="keep job N from IN to OUT seconds (e.g. 3:1.5-6, 3:2- or 3:-4); repeatable",
+    )
+
+    story = sub.add_parser(
+        "storyboard", parents=[common], help="storyboards: shots in order, made into one film"
+    )
+    actions = story.add_subparsers(dest="action", metavar="ACTION", required=True)
+    new = actions.add_parser("new", parents=[common], help="make an empty storyboard")
+    new.add_argument("name", nargs="*", help="its name (default: Storyboard N)")
+    add = actions.add_parser(
+        "add", parents=[common], help="add clips (job numbers) or a planned prompt"
+    )
+    add.add_argument("storyboard", help="the storyboard's name or number")
+    add.add_argument("jobs", type=int, nargs="*", metavar="N", help="job numbers to add, in order")
+    add.add_argument("--prompt", help="add a planned shot to generate later, instead of clips")
+    add.add_argument("--trim", metavar="IN-OUT", help="trim the added clips (seconds)")
+    add.add_argument(
+        "--continue",
+        dest="continues",
+        action="store_true",
+        help="the shot starts from the previous shot's last frame when generated",
+    )
+    actions.add_parser("list", parents=[common], help="list the storyboards and their shots")
+    story_export = actions.add_parser(
+        "export", parents=[common, exporting], help="export a storyboard to one MP4"
+    )
+    story_export.add_argument("storyboard", help="the storyboard's name or number")
+    story_export.add_argument(
+        "-o", "--output", type=Path, help="the film (default: NAME.mp4 in the clips folder)"
+    )
+
     journal = sub.add_parser(
         "journal", parents=[common], help="check, back up or restore the job journal"
     )

@@ -30,7 +30,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -144,6 +144,25 @@ MIGRATIONS: tuple[Migration | tuple[Migration, ...], ...] = (
         completion_tokens INTEGER
     );
     CREATE INDEX assistant_calls_created ON assistant_calls(created_at);
+    """,
+    # storyboards and their ordered shots (issue 19)
+    """
+    CREATE TABLE storyboards (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        name        TEXT NOT NULL UNIQUE,
+        created_at  REAL NOT NULL,
+        updated_at  REAL NOT NULL
+    );
+    CREATE TABLE storyboard_shots (
+        storyboard  INTEGER NOT NULL REFERENCES storyboards(id),
+        position    INTEGER NOT NULL,
+        clip        INTEGER REFERENCES jobs(local_id),
+        prompt      TEXT NOT NULL DEFAULT '',
+        trim_in     REAL NOT NULL DEFAULT 0,
+        trim_out    REAL,
+        continues   INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (storyboard, position)
+    );
     """,
 )
 
@@ -561,6 +580,15 @@ class Journal:
     def scalar(self, sql: str, params: list[Any]) -> Any:
         with self._lock:
             return self._db.execute(sql, params).fetchone()[0]
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Rows of any table beside the jobs (the storyboards read theirs with it)."""
+        with self._lock:
+            return list(self._db.execute(sql, list(params)).fetchall())
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One locked write transaction, for the stores that live beside the jobs."""
+        return self._write()
 
     def select_values(self, sql: str) -> list[Any]:
         with self._lock:

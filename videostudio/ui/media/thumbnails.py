@@ -113,6 +113,32 @@ def last_frame(path: Path, box: QSize | None = None) -> QImage:
         return _to_image(last, box)
 
 
+def frame_before(path: Path, seconds: float) -> QImage:
+    """The last frame shown before ``seconds`` (full size): a trimmed shot's last frame."""
+    import av
+
+    container, stream = _open_video(path)
+    box = QSize(max(stream.width, 2), max(stream.height, 2))
+    with container:
+        last: av.VideoFrame | None = None
+        try:
+            if stream.time_base:
+                target = (stream.start_time or 0) + int(
+                    max(0.0, seconds - _TAIL_S) / stream.time_base
+                )
+                container.seek(target, stream=stream, backward=True)
+            for frame in container.decode(stream):
+                if frame.time is not None and frame.time >= seconds - 1e-6 and last is not None:
+                    break
+                last = frame
+        except av.FFmpegError as exc:
+            if last is None:
+                raise FrameError(f"{path.name} cannot be decoded: {exc}") from None
+        if last is None:
+            raise FrameError(f"{path.name} has no decodable frame.")
+        return _to_image(last, box)
+
+
 def frame_strip(
     path: Path,
     count: int = STRIP_FRAMES,

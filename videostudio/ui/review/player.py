@@ -47,7 +47,9 @@ from videostudio.ui.widgets.inputs import guard_wheel
 class PlayerWidget(QWidget):
     """Signals: save_requested(str src, str dest), reveal_requested(str path),
     frame_save_requested(QImage frame, str dest), frame_for_draft(QImage frame, str role),
-    use_settings_requested(int), vary_requested(int), continue_requested(int)."""
+    use_settings_requested(int), vary_requested(int), continue_requested(int),
+    mark_requested(str which, int ms): I or O marks a trim point ("in": the frame shown
+    starts there; "out": it ends there, so the frame shown is the last one kept)."""
 
     save_requested = Signal(str, str)
     reveal_requested = Signal(str)
@@ -56,6 +58,7 @@ class PlayerWidget(QWidget):
     use_settings_requested = Signal(int)
     vary_requested = Signal(int)
     continue_requested = Signal(int)
+    mark_requested = Signal(str, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -449,6 +452,12 @@ class PlayerWidget(QWidget):
             self.seek(self.player.duration())
         elif key == Qt.Key.Key_M and not event.isAutoRepeat():
             self.mute_button.toggle()
+        elif key in (Qt.Key.Key_I, Qt.Key.Key_O) and not event.isAutoRepeat() and self.path:
+            position = self.player.position()
+            if key == Qt.Key.Key_I:
+                self.mark_requested.emit("in", position)
+            else:
+                self.mark_requested.emit("out", position + round(self.frame_ms()))
         else:
             super().keyPressEvent(event)
             return

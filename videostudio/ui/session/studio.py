@@ -610,17 +610,28 @@ class StudioController(QObject):
         request = self.build_request(prompt, model.id, params, options)
         self.tasks.spawn(self._send([request], repeat_check=True))
 
-    def generate_batch(self, requests: list[GenerationRequest]) -> None:
-        """A batch from the variations panel: one journal transaction, one batch id."""
+    def generate_batch(
+        self,
+        requests: list[GenerationRequest],
+        on_journaled: Callable[[list[JobRecord]], None] | None = None,
+    ) -> None:
+        """A batch (variations, a storyboard's planned shots): one journal transaction, one
+        batch id; ``on_journaled`` hears of the jobs once they are in the journal."""
         if self._sending or not requests:
             return
         if self.backend is None:
             self.notice.emit("Connecting; send the batch again in a moment.", "info")
             return
         self._set_sending(True)
-        self.tasks.spawn(self._send(requests, repeat_check=False))
+        self.tasks.spawn(self._send(requests, repeat_check=False, on_journaled=on_journaled))
 
-    async def _send(self, requests: list[GenerationRequest], *, repeat_check: bool) -> None:
+    async def _send(
+        self,
+        requests: list[GenerationRequest],
+        *,
+        repeat_check: bool,
+        on_journaled: Callable[[list[JobRecord]], None] | None = None,
+    ) -> None:
         try:
             backend = self.backend
             models = {m.id: m for m in self.models}
@@ -655,6 +666,8 @@ class StudioController(QObject):
             except Exception as exc:  # noqa: BLE001 (the journal could not be written)
                 self.notice.emit(sentences("The job was not started:", str(exc)), "error")
                 return
+            if on_journaled is not None:
+                on_journaled(records)
             if not backend.driving:
                 self.submitted.emit(records[0].local_id)
                 await self._hand_over(backend, len(records))

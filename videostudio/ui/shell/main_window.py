@@ -70,6 +70,7 @@ from videostudio.ui.session.prompt_tools import PromptTools
 from videostudio.ui.session.studio import Question, StudioController
 from videostudio.ui.shell.banners import Banner, linkify
 from videostudio.ui.shell.key_dialog import KeyDialog
+from videostudio.ui.shell.storyboard_dock import StoryboardDock
 from videostudio.ui.shell.style import FocusRing, themed_style
 
 PROJECT_URL = "https://github.com/videostudio/videostudio"
@@ -196,6 +197,12 @@ class MainWindow(QMainWindow):
             layout.addWidget(banner)
         layout.addWidget(self.main, 1)
         self.setCentralWidget(central)
+        self.storyboard = StoryboardDock(
+            self.controller, self.frames, self.player, self.compose, self
+        )
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.storyboard)
+        self.storyboard.hide()  # until a clip is added to it, or View > Storyboard
+        self.storyboard.session.play_requested.connect(self._play)
         self.spend_badge = SpendBadge(self)
         self.statusBar().addPermanentWidget(self.spend_badge)
         self.spend_badge.hide()  # until a backend has added up the journal: no false $0.00
@@ -276,6 +283,14 @@ class MainWindow(QMainWindow):
             self.library.search.setFocus,
             QKeySequence.StandardKey.Find,
         )
+        action(
+            clip,
+            "Add to the &storyboard",
+            lambda: self.storyboard.add_clips(self._selected_or_current()),
+            QKeySequence("Ctrl+Shift+S"),
+        )
+        view = bar.addMenu("&View")
+        view.addAction(self.storyboard.toggleViewAction())
         help_menu = bar.addMenu("&Help")
         action(
             help_menu, "OpenRouter &credits", lambda: QDesktopServices.openUrl(QUrl(CREDITS_URL))
@@ -452,6 +467,7 @@ class MainWindow(QMainWindow):
         self._ticker.stop()
         self.player.clear()
         self.compare.clear()
+        self.storyboard.close_down()
         self.frames.stop()
         self.closing.emit()
         super().closeEvent(event)
