@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from videostudio.core.validation import MAX_PROMPT_CHARS
@@ -39,6 +39,7 @@ class PromptEdit(QWidget):
         )
         self.editor.setTabChangesFocus(True)
         self.editor.setAccessibleName("Prompt")
+        self.editor.setMinimumHeight(self.editor.fontMetrics().lineSpacing() * 4 + 12)
         self.count = QLabel(self)
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.count.setObjectName("hint")
@@ -55,7 +56,9 @@ class PromptEdit(QWidget):
         return self.editor.toPlainText()
 
     def set_text(self, text: str) -> None:
+        """The text, with the cursor after it: typing goes on from where it ended."""
         self.editor.setPlainText(text)
+        self.editor.moveCursor(QTextCursor.MoveOperation.End)
 
     def focus(self) -> None:
         self.editor.setFocus()
