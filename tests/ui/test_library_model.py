@@ -23,11 +23,11 @@ from videostudio.core.models import FAILED, IN_PROGRESS
 from videostudio.services import library as service
 from videostudio.services.activity import Activity
 from videostudio.ui.library.cards import FAILED_STATES
-from videostudio.ui.library.delegate import fit_meta
 from videostudio.ui.library.grid import LibraryGrid
 from videostudio.ui.library.model import CARD_ROLE, LibraryModel
 from videostudio.ui.library.thumbs import CardThumbnails
 from videostudio.ui.media.thumbnails import FrameLoader
+from videostudio.ui.widgets.fit import fit_line
 
 
 @pytest.fixture(scope="session")
@@ -336,17 +336,23 @@ def test_set_query_ignores_paging_fields_from_the_caller(lib: Library) -> None:
     assert model.rowCount() == 30
 
 
-def test_the_details_line_gives_up_the_model_name_first(qtbot: QtBot) -> None:
+def test_the_details_line_gives_up_the_words_and_keeps_the_figures(qtbot: QtBot) -> None:
     metrics = QFontMetrics(QFont())
-    text = "a-very-long-model-name-v3 · 8 s · seed 2147483647 · $0.60 · 18:47"
-    width = metrics.horizontalAdvance("a-very · 8 s · seed 2147483647 · $0.60 · 18:47")
-    fitted = fit_meta(text, metrics, width)
+    parts = [
+        ("a-very-long-model-name-v3", False),
+        ("8 s", True),
+        ("seed 2147483647", True),
+        ("$0.60", True),
+        ("18:47", False),
+    ]
+    width = metrics.horizontalAdvance("a-very-lo · 8 s · seed 2147483647 · $0.60 · 18:47")
+    fitted = fit_line(parts, metrics, width)
     assert fitted.endswith(" · 8 s · seed 2147483647 · $0.60 · 18:47")
     assert fitted.startswith("a-v") and "…" in fitted
     assert metrics.horizontalAdvance(fitted) <= width
-    narrow = fit_meta(text, metrics, 60)
-    assert narrow.startswith("a-") and narrow.endswith("…")
-    assert fit_meta("short", metrics, width) == "short"
+    figures = "8 s · seed 2147483647 · $0.60"
+    assert fit_line(parts, metrics, metrics.horizontalAdvance(figures)) == figures
+    assert fit_line([("short", False)], metrics, width) == "short"
 
 
 def test_a_clip_with_a_missing_output_or_file_says_so(lib: Library, clips: list[Path]) -> None:

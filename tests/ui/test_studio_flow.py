@@ -139,6 +139,7 @@ async def test_settings_come_back_on_the_next_start(studio: Studio, tmp_path: Pa
     w.main.setSizes([420, 540])
     await close_studio(studio)
     again = make_studio(studio.server, studio.data)
+    again.window.resize(1280, 800)  # as the first one (the offscreen screen is smaller)
     again.window.show()
     await again.controller.start()
     await until(lambda: again.window.compose.model_picker.count() > 0)

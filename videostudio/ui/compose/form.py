@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import (
     QFrame,
@@ -31,11 +31,13 @@ from videostudio.ui.compose.advanced_options import AdvancedOptions
 from videostudio.ui.compose.assistant import ProposalPanel
 from videostudio.ui.compose.history import HistoryWalker
 from videostudio.ui.compose.image_zone import ImageZone
-from videostudio.ui.compose.model_picker import ModelPicker
+from videostudio.ui.compose.model_picker import ModelPicker, facts_text
 from videostudio.ui.compose.params_panel import ParamsPanel
 from videostudio.ui.compose.presets import PresetsButton
 from videostudio.ui.compose.prompt_edit import PromptEdit
 
+SPACE = 8  # the compose panel's spacing unit
+MIN_WIDTH = 300
 PREFERRED_MODEL = "google/veo-3.1-fast"  # a good, affordable first choice
 DRAFT_SAVE_DELAY_MS = 400  # the draft is written this long after the last edit
 
@@ -111,6 +113,9 @@ class ComposeForm(QWidget):
         self.proposal = ProposalPanel(form)
         self.presets_button = PresetsButton(form)
         self.model_picker = ModelPicker(form)
+        self.model_facts = QLabel(form)  # price first, then what the model can do
+        self.model_facts.setObjectName("modelFacts")
+        self.model_facts.setWordWrap(True)
         self.catalog_status = QLabel(form)
         self.catalog_status.setObjectName("hint")
         self.catalog_status.setWordWrap(True)
@@ -133,8 +138,10 @@ class ComposeForm(QWidget):
         self.generate_button.setToolTip("Generate the clip (Ctrl+Enter)")
         self.generate_button.setDefault(True)
         form_layout = QVBoxLayout(form)
+        form_layout.setContentsMargins(SPACE, 0, SPACE, SPACE)
+        form_layout.setSpacing(SPACE // 2)
         form_layout.addWidget(_section("Prompt", form))
-        form_layout.addWidget(self.prompt, 3)
+        form_layout.addWidget(self.prompt, 1)
         tools = QHBoxLayout()
         tools.addWidget(self.improve_button)
         tools.addWidget(self.history_button)
@@ -143,6 +150,7 @@ class ComposeForm(QWidget):
         form_layout.addWidget(self.proposal)
         form_layout.addWidget(_section("Model", form))
         form_layout.addWidget(self.model_picker)
+        form_layout.addWidget(self.model_facts)
         form_layout.addWidget(self.catalog_status)
         settings_head = QHBoxLayout()
         settings_head.addWidget(_section("Settings", form), 1)
@@ -152,24 +160,33 @@ class ComposeForm(QWidget):
         form_layout.addWidget(self.advanced)
         form_layout.addWidget(_section("Images", form))
         form_layout.addWidget(self.images)
-        form_layout.addStretch(1)
         scroll = self.form_scroll = QScrollArea(self)
         scroll.setWidget(form)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # Problems, the estimate and Generate stay in view however the form scrolls.
+        self.estimate.setWordWrap(True)  # a cap warning may take a second line
         go = QHBoxLayout()
-        go.setContentsMargins(9, 0, 9, 0)
-        go.addWidget(self.estimate, 1)
+        go.setContentsMargins(SPACE, 0, SPACE, 0)
+        go.addStretch(1)
         go.addWidget(self.variations_button)
         go.addWidget(self.generate_button)
-        self.setMinimumWidth(340)
+        self._content = form
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll, 1)
-        self.problem_label.setContentsMargins(9, 0, 9, 0)
+        self.problem_label.setContentsMargins(SPACE, 0, SPACE, 0)
         layout.addWidget(self.problem_label)
+        self.estimate.setContentsMargins(SPACE, 0, SPACE, 0)
+        layout.addWidget(self.estimate)
         layout.addLayout(go)
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """As wide as the widest row of controls: the form never scrolls sideways."""
+        bar = self.form_scroll.verticalScrollBar().sizeHint().width()
+        self.setMinimumWidth(max(MIN_WIDTH, self._content.minimumSizeHint().width() + bar))
 
     # -- the draft kept between runs --------------------------------------------------------
 
@@ -218,11 +235,13 @@ class ComposeForm(QWidget):
         if switched and self._shown_model is not None:
             self._save_params(self._shown_model)  # switching back brings them back
         self._shown_model = model_id
+        self.model_facts.setText(facts_text(model))
         self.params.set_model(model)  # a refreshed catalogue keeps the values still offered
         saved = self.settings.value(f"draft/params/{model_id}")
         if switched and isinstance(saved, dict):
             self.params.apply(saved)
         self.advanced.set_model(model)
+        self._fit_width()
         options = self.settings.value(f"draft/options/{model_id}")
         if switched and isinstance(options, str) and options:
             self.advanced.apply(json.loads(options))

@@ -1,22 +1,64 @@
-"""The model picker: every prompt-to-video model, searchable by name or id, with its price."""
+"""The model picker: every prompt-to-video model, searchable by name, vendor or id.
+
+Its list has columns (name, vendor, price per second, what the model can do), each
+column as wide as its longest value, so a price is never cut.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QCompleter,
+    QHeaderView,
+    QLineEdit,
+    QTreeView,
+    QWidget,
+)
 
 from videostudio.core.models import VideoModel
 from videostudio.core.pricing import format_usd, price_per_second
 from videostudio.ui.widgets.inputs import guard_wheel
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2  # name, vendor and id: what a search matches
+COLUMNS = ("Model", "Vendor", "Price", "Audio", "Frames", "Seed")
+YES = "✓"
 
 
-def model_label(model: VideoModel) -> str:
+def split_name(model: VideoModel) -> tuple[str, str]:
+    """("Veo 3.1 Fast", "Google") from "Google: Veo 3.1 Fast" (or the id's vendor)."""
+    vendor, sep, name = model.name.partition(": ")
+    if sep:
+        return name, vendor
+    return model.name, model.id.partition("/")[0]
+
+
+def price_text(model: VideoModel) -> str:
     rate = price_per_second(model)
-    price = f"{format_usd(rate)}/s" if rate is not None else "price unknown"
-    return f"{model.name}  ·  {price}  ·  {model.id}"
+    return f"{format_usd(rate)}/s" if rate is not None else "price unknown"
+
+
+def capabilities(model: VideoModel) -> tuple[bool, bool, bool]:
+    """(audio, first/last frame, seed)."""
+    frames = bool(model.supported_frame_images)
+    return bool(model.generate_audio), frames, bool(model.seed)
+
+
+def model_row(model: VideoModel) -> list[str]:
+    """The list's cells for ``model``, in COLUMNS order."""
+    name, vendor = split_name(model)
+    marks = [YES if on else "" for on in capabilities(model)]
+    return [name, vendor, price_text(model), *marks]
+
+
+def facts_text(model: VideoModel) -> str:
+    """The line beside the picker: price, then what the model can do."""
+    audio, frames, seed = capabilities(model)
+    can = [w for w, on in (("audio", audio), ("first/last frame", frames), ("seed", seed)) if on]
+    return " · ".join([price_text(model), *can])
 
 
 class _SearchEdit(QLineEdit):
@@ -48,8 +90,17 @@ class ModelPicker(QComboBox):
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setMaxVisibleItems(20)
         guard_wheel(self)  # a stray wheel must not switch to a dearer model
-        self._items = QStandardItemModel(self)
+        self._items = QStandardItemModel(0, len(COLUMNS), self)
+        self._items.setHorizontalHeaderLabels(list(COLUMNS))
         self.setModel(self._items)
+        view = self._list = QTreeView(self)
+        view.setRootIsDecorated(False)
+        view.setUniformRowHeights(True)
+        view.setAllColumnsShowFocus(True)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.header().setStretchLastSection(False)
+        view.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setView(view)
         # Type any part of the name or the id ("veo", "bytedance/"): a popup lists matches.
         search = _SearchEdit(self)
         search.setPlaceholderText("Search models…")
@@ -58,6 +109,7 @@ class ModelPicker(QComboBox):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionRole(SEARCH_ROLE)
         completer.setMaxVisibleItems(12)
         self.setCompleter(completer)
         search.editingFinished.connect(self._on_line_edit_editing_finished)
@@ -70,12 +122,18 @@ class ModelPicker(QComboBox):
         usable = sorted((m for m in models if m.generates_from_prompt), key=lambda m: m.name)
         self._models = {m.id: m for m in usable}
         self.blockSignals(True)
-        self._items.clear()
+        self._items.removeRows(0, self._items.rowCount())
         for model in usable:
-            item = QStandardItem(model_label(model))
-            item.setData(model.id, ID_ROLE)
-            item.setToolTip(f"{model.name} — {model.id}")
-            self._items.appendRow(item)
+            cells = [QStandardItem(text) for text in model_row(model)]
+            first = cells[0]
+            first.setData(model.id, ID_ROLE)
+            first.setData(f"{model.name} {model.id}", SEARCH_ROLE)
+            for cell in cells:
+                cell.setToolTip(f"{model.name} — {model.id}")
+            for cell in cells[2:]:
+                cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            cells[2].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self._items.appendRow(cells)
         self.blockSignals(False)
         if current in self._models:
             self.select(current)
@@ -107,8 +165,21 @@ class ModelPicker(QComboBox):
         if self.currentIndex() >= 0:
             self.setEditText(self.itemText(self.currentIndex()))
 
+    def showPopup(self) -> None:
+        view = self._list
+        header = view.header()
+        width = sum(
+            max(view.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(len(COLUMNS))
+        )
+        wanted = width + view.verticalScrollBar().sizeHint().width() + 2 * view.frameWidth() + 4
+        view.setMinimumWidth(wanted)
+        super().showPopup()
+        popup = view.window()  # the combo sizes its popup to itself: wide enough for the columns
+        if popup.width() < wanted:
+            popup.resize(wanted, popup.height())
+
     def _on_completer_activated(self, text: str) -> None:
-        row = self.findText(text)
+        row = self.findData(text, SEARCH_ROLE)
         if row >= 0:
             self.select(str(self._items.item(row).data(ID_ROLE)))
 

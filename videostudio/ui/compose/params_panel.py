@@ -13,22 +13,23 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
+    QLabel,
     QWidget,
 )
 
 from videostudio.core.models import VideoModel
 from videostudio.core.pricing import default_resolution
-from videostudio.ui.widgets.inputs import RangeSpinBox, guard_wheel
+from videostudio.ui.compose.chips import ChoiceChip
+from videostudio.ui.widgets.inputs import RangeSpinBox
 
-AUTO_SIZE = "By resolution and aspect ratio"
+AUTO_SIZE = "Auto size"
 MAX_SEED = 2**31 - 1
 
 
 def _fill(
-    combo: QComboBox, values: tuple[Any, ...], label: str = "{}", default: Any = None
+    combo: ChoiceChip, values: tuple[Any, ...], label: str = "{}", default: Any = None
 ) -> None:
     """Offer ``values``; keep the current choice where still offered, else ``default``."""
     keep = combo.currentData()
@@ -60,39 +61,45 @@ class ParamsPanel(QWidget):
         self._setup_ui()
 
     def _setup_ui(self) -> None:
-        self.duration = QComboBox(self)
-        self.resolution = QComboBox(self)
-        self.aspect = QComboBox(self)
-        self.size_combo = QComboBox(self)
+        # Chips that show their value, in one row: settings read as values, not as a form.
+        self.duration = ChoiceChip("Duration", self)
+        self.resolution = ChoiceChip("Resolution", self)
+        self.aspect = ChoiceChip("Aspect ratio", self)
+        self.size_combo = ChoiceChip("Size", self)
         self.seed_fixed = QCheckBox("Fixed seed", self)
         self.seed = RangeSpinBox(self)
         self.seed.setRange(0, MAX_SEED)
         self.seed.setToolTip(
             "The same seed gives a similar clip again. " + self.seed.range_check.tip()
         )
-        guard_wheel(self.duration, self.resolution, self.aspect, self.size_combo)
-        self.audio = QCheckBox("Generate audio", self)
-        for widget, name in (
-            (self.duration, "Duration"),
-            (self.resolution, "Resolution"),
-            (self.aspect, "Aspect ratio"),
-            (self.size_combo, "Size"),
-            (self.seed, "Seed"),
-            (self.audio, "Audio"),
+        self.audio = QCheckBox("Audio", self)
+        self.seed.setAccessibleName("Seed")
+        self.audio.setAccessibleName("Audio")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(2)
+        for column, (chip, caption) in enumerate(
+            (
+                (self.duration, "&Duration"),
+                (self.resolution, "&Resolution"),
+                (self.aspect, "&Aspect"),
+                (self.size_combo, "Si&ze"),
+            )
         ):
-            widget.setAccessibleName(name)
+            label = QLabel(caption, self)
+            label.setObjectName("caption")
+            label.setBuddy(chip)
+            grid.addWidget(label, 0, column)
+            grid.addWidget(chip, 1, column)
+        grid.setColumnStretch(4, 1)
         seed_row = QHBoxLayout()
-        seed_row.setContentsMargins(0, 0, 0, 0)
+        seed_row.setContentsMargins(0, 4, 0, 0)
         seed_row.addWidget(self.seed_fixed)
         seed_row.addWidget(self.seed, 1)
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("&Duration", self.duration)
-        form.addRow("&Resolution", self.resolution)
-        form.addRow("&Aspect ratio", self.aspect)
-        form.addRow("Si&ze", self.size_combo)
-        form.addRow("Seed", seed_row)
-        form.addRow("", self.audio)
+        seed_row.addSpacing(8)
+        seed_row.addWidget(self.audio)
+        grid.addLayout(seed_row, 2, 0, 1, 5)
         for combo in (self.duration, self.resolution, self.aspect):
             combo.currentIndexChanged.connect(self.changed)
         self.size_combo.currentIndexChanged.connect(self._on_size_current_index_changed)

@@ -50,6 +50,7 @@ class PromptEdit(QWidget):
         )
         self.editor.setTabChangesFocus(True)
         self.editor.setAccessibleName("Prompt")
+        self.editor.setMinimumHeight(self.editor.fontMetrics().lineSpacing() * 4 + 12)
         self.count = QLabel(self)
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.count.setObjectName("hint")
@@ -66,7 +67,9 @@ class PromptEdit(QWidget):
         return self.editor.toPlainText()
 
     def set_text(self, text: str) -> None:
+        """The text, with the cursor after it: typing goes on from where it ended."""
         self.editor.setPlainText(text)
+        self.editor.moveCursor(QTextCursor.MoveOperation.End)
 
     def replace_text(self, text: str) -> None:
         """Replace the whole text as one edit, so Ctrl+Z brings the old text back."""

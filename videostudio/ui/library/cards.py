@@ -28,6 +28,7 @@ from videostudio.core.library import LibraryQuery
 from videostudio.core.models import CANCELLED, COMPLETED, EXPIRED, FAILED, IN_PROGRESS, PENDING
 from videostudio.core.spend import cost_text, sorting_cost
 from videostudio.services.activity import Activity
+from videostudio.ui.widgets.fit import Part, join
 
 # The state filter's groups (chips): what a user means by "running" or "failed".
 RUNNING_STATES = (QUEUED, SUBMITTING, PENDING, IN_PROGRESS, COMPLETED, DOWNLOADING)
@@ -93,17 +94,22 @@ def when_text(stamp: float, now: float) -> str:
     return f"{then.day} {then.strftime('%b %Y')}"
 
 
-def meta_text(record: JobRecord, now: float) -> str:
-    """The secondary line: model · duration · seed · cost · date."""
+def meta_parts(record: JobRecord, now: float) -> list[Part]:
+    """The secondary line's parts: model · duration · seed · cost · date; the duration,
+    seed and cost are figures (kept whole when the card is narrow)."""
     duration = record.request.get("duration")
     parts = [
-        short_model(record.model),
-        f"{duration} s" if duration else "",
-        f"seed {record.seed}" if record.seed is not None else "",
-        cost_text(record),
-        when_text(record.created_at, now),
+        (short_model(record.model), False),
+        (f"{duration} s" if duration else "", True),
+        (f"seed {record.seed}" if record.seed is not None else "", True),
+        (cost_text(record), True),
+        (when_text(record.created_at, now), False),
     ]
-    return " · ".join(p for p in parts if p)
+    return [p for p in parts if p[0]]
+
+
+def meta_text(record: JobRecord, now: float) -> str:
+    return join(meta_parts(record, now))
 
 
 def tooltip_text(record: JobRecord) -> str:

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 
 from videostudio.ui.library.cards import BAD, BUSY, NEUTRAL, OK, WARN
 from videostudio.ui.library.model import CARD_ROLE, STRIP_ROLE, Card
+from videostudio.ui.widgets.fit import fit_line
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -146,16 +147,11 @@ def prompt_lines(text: str, font: QFont, width: int, lines: int = 2) -> list[str
     return out
 
 
-def fit_meta(text: str, metrics: QFontMetrics, width: int) -> str:
-    """The details line within ``width``: the model name gives way first (it is also in the
-    tooltip), so seed, cost and date stay readable; then the end is elided."""
-    if metrics.horizontalAdvance(text) <= width:
-        return text
-    model, sep, rest = text.partition(" · ")
-    room = width - metrics.horizontalAdvance(sep + rest)
-    if sep and room >= metrics.horizontalAdvance("veo…"):
-        return metrics.elidedText(model, Qt.TextElideMode.ElideRight, room) + sep + rest
-    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+def card_texts(card: Card, font: QFont, rects: CardRects) -> tuple[list[str], str]:
+    """What a card shows as text: its prompt lines and its details line, fitted to ``rects``
+    with ``font`` (paint draws exactly these; the fit test reads them)."""
+    lines = prompt_lines(card.record.prompt or "(no prompt)", font, rects.prompt.width())
+    return lines, fit_line(card.meta_parts, QFontMetrics(font), rects.meta.width())
 
 
 @dataclass
@@ -449,7 +445,7 @@ class CardDelegate(QStyledItemDelegate):
         painter.setFont(option.font)
         painter.setPen(color)
         line = self.line_height(option.font)
-        lines = prompt_lines(card.record.prompt or "(no prompt)", option.font, rects.prompt.width())
+        lines, meta = card_texts(card, option.font, rects)
         for i, text in enumerate(lines):
             row = QRect(
                 rects.prompt.left(), rects.prompt.top() + i * line, rects.prompt.width(), line
@@ -458,7 +454,6 @@ class CardDelegate(QStyledItemDelegate):
         secondary = QColor(color)
         secondary.setAlphaF(0.6)
         painter.setPen(secondary)
-        meta = fit_meta(card.meta, QFontMetrics(option.font), rects.meta.width())
         painter.drawText(
             rects.meta, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, meta
         )

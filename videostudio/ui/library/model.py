@@ -34,6 +34,7 @@ from videostudio.services.clips import file_missing
 from videostudio.ui.library import cards
 from videostudio.ui.library.cards import Timed, elapsed_text, status_line
 from videostudio.ui.library.thumbs import CardThumbnails
+from videostudio.ui.widgets.fit import Part, join
 
 PageSource = Callable[[LibraryQuery, int, int], list[JobRecord]]
 CountSource = Callable[[LibraryQuery], int]
@@ -58,6 +59,7 @@ class Card:
     badge: str
     tone: str
     meta: str
+    meta_parts: tuple[Part, ...]  # the meta line's parts (figures kept whole)
     progress: float | None  # a download's fraction
     batch: str  # "batch · 3 of 8", or ""
     outputs: int
@@ -408,11 +410,13 @@ class LibraryModel(QAbstractListModel):
         has_file = cards.main_file(record) is not None and not gone
         thumbs = self.thumbnails
         unreadable = has_file and thumbs is not None and thumbs.unreadable(record.local_id)
+        parts = cards.meta_parts(record, now)
         return Card(
             record=record,
             badge=text,
             tone=tone,
-            meta=cards.meta_text(record, now),
+            meta=join(parts),
+            meta_parts=tuple(parts),
             progress=progress if record.state == DOWNLOADING else None,
             batch=self._batch_text(record),
             outputs=max(len(record.outputs), record.output_count or 1),

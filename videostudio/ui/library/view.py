@@ -220,7 +220,7 @@ class LibraryPanel(QWidget):
         bar.addWidget(close)
         self.undo_bar.hide()
 
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addLayout(top)
@@ -359,6 +359,12 @@ class LibraryPanel(QWidget):
 
     def remove(self, local_id: int) -> None:
         self.model.remove(local_id)
+
+    def height_for_rows(self, rows: int) -> int:
+        """The panel's height that shows ``rows`` full rows of cards under its filters."""
+        grid = self.grid
+        header = self._layout.sizeHint().height() - self.stack.sizeHint().height()
+        return header + rows * grid.gridSize().height() + 2 * grid.frameWidth() + 2
 
     def select(self, local_id: int) -> bool:
         return self.grid.select(local_id)

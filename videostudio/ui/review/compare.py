@@ -51,7 +51,6 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
     QPixmap,
-    QResizeEvent,
 )
 from PySide6.QtMultimedia import QAudioOutput, QMediaMetaData, QMediaPlayer, QVideoFrame
 from PySide6.QtMultimediaWidgets import QVideoWidget
@@ -62,7 +61,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QSizePolicy,
     QStyle,
     QToolButton,
     QVBoxLayout,
@@ -80,6 +78,7 @@ from videostudio.ui.review.transport import (
     time_text,
     tinted_icon,
 )
+from videostudio.ui.widgets.fit import FittedLabel
 from videostudio.ui.widgets.inputs import guard_wheel
 
 log = logging.getLogger(__name__)
@@ -153,31 +152,6 @@ def write_png(image: QImage, dest: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-class _ElidedLabel(QLabel):
-    """A one-line label that elides instead of widening its column; the full text in a tooltip."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self._full = ""
-
-    def set_full_text(self, text: str, tip: str = "") -> None:
-        self._full = text
-        self.setToolTip(tip or text)
-        self._elide()
-
-    def full_text(self) -> str:
-        return self._full
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        width = max(self.width(), 20)
-        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
-
-
 class CompareTile(QFrame):
     """One clip of the grid: its own player and video surface, a caption and three actions.
 
@@ -228,7 +202,7 @@ class CompareTile(QFrame):
         self.player.setVideoOutput(self.video)
         self.sink = self.video.videoSink()
 
-        self.caption = _ElidedLabel(self)
+        self.caption = FittedLabel(self)
         self.caption.setObjectName("compareCaption")
         self.speaker = QLabel(self)
         self.speaker.setToolTip("Sound comes from this clip (hover another clip to hear it)")
@@ -442,20 +416,21 @@ class CompareTile(QFrame):
     def _update_caption(self) -> None:
         item = self.item
         name = item.model or item.path.name
-        parts: list[str] = []
+        parts: list[tuple[str, bool]] = []
         if item.seed is not None:
-            parts.append(f"seed {item.seed}")
+            parts.append((f"seed {item.seed}", True))
         if item.cost:
-            parts.append(item.cost)
+            parts.append((item.cost, True))
         if self.duration():
-            parts.append(_seconds(self.duration()))
+            parts.append((_seconds(self.duration()), True))
         if self.held:
-            parts.append("ended")
+            parts.append(("ended", False))
         if self.error:
-            parts = [self.error]
-        # The model without its vendor (the tip has it all): the seed and cost stay in view.
-        self.caption.set_full_text(
-            " · ".join([name.rpartition("/")[2], *parts]), tip=" · ".join([name, *parts])
+            parts = [(self.error, False)]
+        # The model without its vendor (the tip has it all) gives way first: the figures stay.
+        self.caption.set_parts(
+            [(name.rpartition("/")[2], False), *parts],
+            tip=" · ".join([name, *(text for text, _ in parts)]),
         )
         self.caption.setEnabled(not self.held)
 

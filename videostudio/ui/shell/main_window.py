@@ -20,7 +20,11 @@ from PySide6.QtCore import (
     QByteArray,
     QEvent,
     QModelIndex,
+    QObject,
+    QPoint,
+    QRect,
     QSettings,
+    QSize,
     Qt,
     QTimer,
     QUrl,
@@ -31,17 +35,21 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDesktopServices,
+    QGuiApplication,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QDialog,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -70,12 +78,20 @@ from videostudio.ui.session.prompt_tools import PromptTools
 from videostudio.ui.session.studio import Question, StudioController
 from videostudio.ui.shell.banners import Banner, linkify
 from videostudio.ui.shell.key_dialog import KeyDialog
+from videostudio.ui.shell.status_line import StatusLine
 from videostudio.ui.shell.storyboard_dock import StoryboardDock
 from videostudio.ui.shell.style import FocusRing, themed_style
 
 PROJECT_URL = "https://github.com/videostudio/videostudio"
 ISSUES_URL = f"{PROJECT_URL}/issues"
 LAST_MODE_DEMO = "window/demo"  # settings key: the mode the window was last in
+
+
+COMPOSE_WIDTH = 330  # the compose panel's width on a first run
+REVIEW, BROWSE = "review", "browse"
+LAYOUT_KEY = "F6"  # switches review and browse; no other action uses it
+FRAME_ALLOWANCE = QSize(8, 32)  # borders and a title bar, on a first run on a small screen
+REVIEW_VIDEO_HEIGHT = 400  # review keeps a library row only if the video stays this tall
 
 
 class MainWindow(QMainWindow):
@@ -106,6 +122,11 @@ class MainWindow(QMainWindow):
         self._offline_text = ""
         self._offline_retry_at = 0.0
         self._theme = ""
+        self._split_restored = False
+        self._applied: list[int] = []  # the splitter's sizes when the layout was last applied
+        self._layout = BROWSE
+        self._library_share = 0.0  # the library's share of the height once the user drags
+        self._applying = False
         self._setup_ui()
         self._setup_menus()
         self.notifier = Notifier(self)
@@ -118,11 +139,12 @@ class MainWindow(QMainWindow):
 
     def _setup_ui(self) -> None:
         self.setWindowTitle(APP_NAME)
-        self.setMinimumSize(960, 600)
+        self.setMinimumSize(780, 500)
         self.compose = ComposeForm(
             self.settings, self.controller.estimate, self, cap_note=self.controller.cap_note
         )
         self.player = PlayerWidget(self)
+        self.player.video.setMinimumSize(160, 90)  # browse gives the library the height
         self.job_status = QLabel(self)
         self.job_status.setObjectName("jobStatus")
         self.job_status.setWordWrap(True)
@@ -153,15 +175,19 @@ class MainWindow(QMainWindow):
         self.right.setObjectName("rightSplitter")
         self.right.addWidget(self.stage)
         self.right.addWidget(self.library)
-        self.right.setStretchFactor(0, 3)
-        self.right.setStretchFactor(1, 3)
-        self.right.setSizes([400, 380])
+        self.right.setCollapsible(0, False)  # the player keeps a size (its video surface too)
+        self.right.setStretchFactor(0, 1)
+        self.right.setStretchFactor(1, 1)
+        self.right.splitterMoved.connect(self._on_right_splitter_moved)
+        self.right.installEventFilter(self)  # a new height (window, banners): the layout again
         self.main = QSplitter(Qt.Orientation.Horizontal, self)
         self.main.setObjectName("mainSplitter")
         self.main.addWidget(self.compose)
         self.main.addWidget(self.right)
         self.main.setStretchFactor(1, 1)
-        self.main.setSizes([400, 880])
+        self.main.setSizes([COMPOSE_WIDTH, 1280 - COMPOSE_WIDTH])
+        self.layout_switch = self._layout_switch()
+        self.stage.setCornerWidget(self.layout_switch, Qt.Corner.TopRightCorner)
 
         self.demo_banner = Banner("demo", closable=False, parent=self)
         self.demo_button = self.demo_banner.add_action("Add API key…", self._on_demo_button)
@@ -197,6 +223,7 @@ class MainWindow(QMainWindow):
             layout.addWidget(banner)
         layout.addWidget(self.main, 1)
         self.setCentralWidget(central)
+        self.setStatusBar(StatusLine(self))
         self.storyboard = StoryboardDock(
             self.controller, self.frames, self.player, self.compose, self
         )
@@ -226,6 +253,29 @@ class MainWindow(QMainWindow):
             self,
         )
         self._apply_theme()
+
+    def _layout_switch(self) -> QWidget:
+        """Two segments in the stage's corner: a big player, or a big library."""
+        switch = QWidget(self)
+        row = QHBoxLayout(switch)
+        row.setContentsMargins(0, 0, 4, 0)
+        row.setSpacing(0)
+        group = QButtonGroup(switch)
+        self.layout_buttons: dict[str, QToolButton] = {}
+        for mode, text, tip in (
+            (REVIEW, "Review", "A big player over the library (F6 switches)"),
+            (BROWSE, "Browse", "A big library under the player (F6 switches)"),
+        ):
+            button = QToolButton(switch)
+            button.setObjectName("segment")
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setCheckable(True)
+            button.clicked.connect(lambda _on=False, m=mode: self.set_layout(m))
+            group.addButton(button)
+            row.addWidget(button)
+            self.layout_buttons[mode] = button
+        return switch
 
     def _setup_menus(self) -> None:
         def action(menu: Any, text: str, slot: Any, keys: Any = None) -> QAction:
@@ -272,6 +322,10 @@ class MainWindow(QMainWindow):
         action(settings, "&Refresh model list", self.controller.retry_models, QKeySequence("F5"))
         action(settings, "&Spending and budget…", self.open_spend, QKeySequence("Ctrl+Shift+B"))
         action(settings, "&Assistant model…", lambda: self.prompt_tools.ask_assistant_model(self))
+        view = bar.addMenu("&View")
+        self.layout_action = action(
+            view, "&Review or browse layout", self.toggle_layout, QKeySequence(LAYOUT_KEY)
+        )
         clip = bar.addMenu("&Clip")
         action(clip, "&Use these settings", self._on_use_settings, QKeySequence("Ctrl+U"))
         action(clip, "&Vary (new seed)", self._on_vary, QKeySequence("Ctrl+R"))
@@ -289,7 +343,6 @@ class MainWindow(QMainWindow):
             lambda: self.storyboard.add_clips(self._selected_or_current()),
             QKeySequence("Ctrl+Shift+S"),
         )
-        view = bar.addMenu("&View")
         view.addAction(self.storyboard.toggleViewAction())
         help_menu = bar.addMenu("&Help")
         action(
@@ -404,18 +457,87 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
-        for splitter, key in ((self.main, "window/main"), (self.right, "window/right")):
-            state = s.value(key)
-            if isinstance(state, QByteArray):
-                splitter.restoreState(state)
+            self._first_run_size()
+        layout = s.value("window/layout", BROWSE)
+        self._layout = layout if layout in (REVIEW, BROWSE) else BROWSE
+        share = s.value("window/library_share", 0.0, type=float)
+        self._library_share = share if isinstance(share, float) else 0.0
+        self.layout_buttons[self._layout].setChecked(True)
         self.compose.restore()
+
+    def _first_run_size(self) -> None:
+        """As big as a laptop screen allows, never bigger than the screen's free area (less
+        a title bar's height, which a window manager adds)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen else QRect(0, 0, 1280, 800)
+        wanted = QSize(max(1280, area.width() * 4 // 5), max(800, area.height() * 4 // 5))
+        room = area.size() - FRAME_ALLOWANCE
+        size = wanted.boundedTo(room)
+        self.resize(size)
+        self.move(area.center() - QRect(QPoint(0, 0), size).center())
+
+    # -- review and browse ------------------------------------------------------------------
+
+    def set_layout(self, mode: str) -> None:
+        """REVIEW: the player as big as the window allows; BROWSE: two full rows of cards."""
+        self._layout = mode
+        self._library_share = 0.0  # the layout decides again, until the user drags
+        self.layout_buttons[mode].setChecked(True)
+        self._apply_layout()
+
+    def toggle_layout(self) -> None:
+        self.set_layout(BROWSE if self._layout == REVIEW else REVIEW)
+
+    def layout_mode(self) -> str:
+        return self._layout
+
+    def _wanted_sizes(self) -> list[int]:
+        """The player's and the library's heights for the layout (or the user's drag)."""
+        total = sum(self.right.sizes())
+        if self._library_share:
+            library = int(total * self._library_share)
+        else:
+            library = self.library.height_for_rows(2 if self._layout == BROWSE else 1)
+            video_room = total - library - (self.stage.height() - self.player.video.height())
+            if self._layout == REVIEW and video_room < REVIEW_VIDEO_HEIGHT:
+                library = 0  # the player first: the library is one key (or a drag) away
+        stage = max(self.stage.minimumSizeHint().height(), total - library)
+        return [stage, max(0, total - stage)]
+
+    def layout_settled(self) -> bool:
+        """Whether the splitter shows the layout for its size (a resize applies it a moment
+        later)."""
+        return self.right.sizes() == self._applied
+
+    def _apply_layout(self) -> None:
+        if sum(self.right.sizes()) <= 0:
+            return
+        self._applying = True
+        self.right.setSizes(self._wanted_sizes())
+        self._applying = False
+        self._applied = self.right.sizes()
+
+    def _on_right_splitter_moved(self, _pos: int, _index: int) -> None:
+        total = sum(self.right.sizes())
+        if total and not self._applying:
+            self._library_share = self.right.sizes()[1] / total
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.right and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            if not self._split_restored:  # at its shown size: the compose width fits as it was
+                self._split_restored = True
+                state = self.settings.value("window/main")
+                if isinstance(state, QByteArray):
+                    self.main.restoreState(state)
+            QTimer.singleShot(0, self._apply_layout)  # once the splitter has its new size
+        return super().eventFilter(watched, event)
 
     def save_state(self) -> None:
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/main", self.main.saveState())
-        s.setValue("window/right", self.right.saveState())
+        s.setValue("window/layout", self._layout)
+        s.setValue("window/library_share", self._library_share)
         self.save_draft()
 
     def _running_jobs(self) -> int:

@@ -32,6 +32,13 @@ QFrame#imageTile { border: 1px solid palette(mid); border-radius: 4px; }
 QLabel#placeholder { background: palette(base); }
 QPushButton#generate { font-weight: 600; padding: 6px 18px; }
 QLabel#estimate { font-weight: 600; }
+QToolButton#valueChip { border: 1px solid palette(mid); border-radius: 4px; padding: 3px 8px; }
+QToolButton#valueChip:focus { border-color: palette(highlight); }
+QToolButton#valueChip::menu-indicator { image: none; width: 0; }
+QToolButton#segment { border: 1px solid palette(mid); padding: 2px 10px; }
+QToolButton#segment:checked { background: palette(highlight); color: palette(highlighted-text);
+                              border-color: palette(highlight); }
+QLabel#caption { color: palette(placeholder-text); }
 QFrame#banner { border-radius: 4px; padding: 2px; }
 """
 
@@ -104,7 +111,7 @@ def themed_style(palette: QPalette) -> str:
         'QLabel#inlineMessage[problem="false"], QLabel#note { color: palette(window-text); }',
         f'QLabel[problem="true"] {{ color: {error}; }}',
         'QComboBox[problem="true"], QSpinBox[problem="true"], QDoubleSpinBox[problem="true"],'
-        ' QCheckBox[problem="true"],'
+        ' QCheckBox[problem="true"], QToolButton[problem="true"],'
         f' QPlainTextEdit[problem="true"] {{ border: 2px solid {border}; border-radius: 3px; }}',
         f"QLabel#placeholder {{ color: {secondary}; }}",
         # Money over a cap, beside Generate and in the status bar.
