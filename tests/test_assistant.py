@@ -12,11 +12,13 @@ import pytest
 
 from tests.test_cli import _run
 from videostudio.api.client import VideoClient
+from videostudio.cli.output import EXIT_USAGE
 from videostudio.core.budget import SETTING_KEY, Budget
 from videostudio.core.models import VideoModel
 from videostudio.core.pricing import format_usd
 from videostudio.core.prompt_guidance import SILENT, guidance_for, improve_messages
 from videostudio.core.spend import Charge, spend_of
+from videostudio.core.validation import MAX_PROMPT_CHARS
 from videostudio.services.assistant import (
     DEFAULT_MODEL,
     Assistant,
@@ -171,6 +173,18 @@ def test_the_cli_prints_the_proposal_and_its_cost(sim: Simulator) -> None:
     empty = _run("improve", "--demo", "-p", " ")
     assert empty.returncode != 0 and "Write a prompt first" in empty.stderr
     assert "Traceback" not in empty.stderr
+
+
+@pytest.mark.parametrize(
+    ("prompt", "said"), [(" ", "Write a prompt first"), ("x" * (MAX_PROMPT_CHARS + 1), "longer")]
+)
+def test_the_cli_calls_a_bad_prompt_a_usage_error(
+    server: SimulatorServer, sim: Simulator, prompt: str, said: str
+) -> None:
+    env = {"OPENROUTER_API_KEY": "sk-or-v1-cli", "OPENROUTER_BASE_URL": server.base_url}
+    proc = _run("improve", "-p", prompt, env=env)
+    assert proc.returncode == EXIT_USAGE and said in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and sim.requests == []  # nothing asked of the API
 
 
 def test_the_cli_says_when_the_answer_was_cut(server: SimulatorServer, sim: Simulator) -> None:

@@ -3,8 +3,11 @@ and our chat client reads its answers, streamed or not, and refuses broken ones.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -12,9 +15,11 @@ import pytest
 from openrouter import OpenRouter, errors
 from openrouter.utils import BackoffStrategy, RetryConfig
 
+from videostudio.api.bodies import ERROR_CAP
 from videostudio.api.chat import MAX_EVENT_BYTES, ChatClient
-from videostudio.api.client import VideoClient
+from videostudio.api.client import Timeouts, VideoClient
 from videostudio.api.errors import (
+    APITimeoutError,
     AuthenticationError,
     BadGatewayError,
     BadRequestError,
@@ -229,3 +234,144 @@ def test_the_simulator_checks_max_tokens(server: SimulatorServer) -> None:
         headers={"Authorization": "Bearer k"},
     )
     assert bad.status_code == 400 and "max_tokens" in bad.json()["error"]["message"]
+
+
+KEY = "sk-or-v1-0123456789abcdef0123456789abcdef"
+
+
+class Hostile:
+    """A chat server on loopback TCP that answers every question with ``pieces`` (chunked),
+    then holds the connection open (``hang``) or closes it."""
+
+    def __init__(self) -> None:
+        self.pieces: Callable[[], Iterator[bytes]] = lambda: iter(())
+        self.status = b"200 OK"
+        self.ctype = b"text/event-stream"
+        self.hang = False
+        self.sent = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(
+                b"HTTP/1.1 "
+                + self.status
+                + b"\r\nContent-Type: "
+                + self.ctype
+                + b"\r\nTransfer-Encoding: chunked\r\n\r\n"
+            )
+            for piece in self.pieces():
+                writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.sent += len(piece)
+                await writer.drain()  # the client stopped reading: this raises
+            if self.hang:
+                await reader.read()  # until the client goes
+            else:
+                writer.write(b"0\r\n\r\n")
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+async def hostile() -> AsyncIterator[tuple[Hostile, ChatClient]]:
+    server = Hostile()
+    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    # No async-generator hooks, as on the window's qasync loop: a stream left half-read
+    # would then close itself at garbage collection, an "unraisable exception".
+    hooks = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(None, None)
+    try:
+        async with VideoClient(
+            api_key=KEY,
+            base_url=f"http://127.0.0.1:{port}/api/v1",
+            timeouts=Timeouts(chat=2.0),
+        ) as client:
+            yield server, ChatClient(client)
+        gc.collect()
+    finally:
+        sys.set_asyncgen_hooks(*hooks)
+        listener.close()
+        await listener.wait_closed()
+
+
+def _lines(*events: bytes) -> Callable[[], Iterator[bytes]]:
+    return lambda: iter(events)
+
+
+async def test_a_key_split_across_chunks_never_shows(hostile: tuple[Hostile, ChatClient]) -> None:
+    server, chat = hostile
+    half = len(KEY) // 2
+    server.pieces = _lines(
+        _event(f"use {KEY[:half]}"), _event(f"{KEY[half:]} at dusk"), b"data: [DONE]\n\n"
+    )
+    seen: list[str] = []
+    answer = await chat.complete(MODEL, MESSAGES, on_text=seen.append)
+    assert answer.text == "use [redacted] at dusk"
+    assert not any(KEY[:12] in text for text in seen) and seen[-1] == answer.text
+
+
+async def test_a_key_cut_at_the_error_cap_is_scrubbed(hostile: tuple[Hostile, ChatClient]) -> None:
+    server, chat = hostile
+    server.status, server.ctype = b"400 Bad Request", b"text/plain"
+    padding = b"x" * (ERROR_CAP - 30)
+    server.pieces = _lines(padding + f"bad key {KEY} rest".encode())
+    with pytest.raises(BadRequestError) as refused:
+        await chat.complete(MODEL, MESSAGES)
+    said = f"{refused.value} {refused.value.body}"  # the message, and the body kept with it
+    assert KEY[:12] not in said and said.endswith("bad key [redacted]")
+
+
+async def test_an_answer_after_done_is_not_waited_for(hostile: tuple[Hostile, ChatClient]) -> None:
+    server, chat = hostile
+    server.pieces, server.hang = _lines(_event("a fox"), b"data: [DONE]\n\n"), True
+    assert (await chat.complete(MODEL, MESSAGES)).text == "a fox"
+
+
+async def test_lone_carriage_returns_end_lines(hostile: tuple[Hostile, ChatClient]) -> None:
+    server, chat = hostile
+    server.pieces = _lines(_event("a fox").replace(b"\n", b"\r"), b"data: [DONE]\r", b"\r")
+    assert (await chat.complete(MODEL, MESSAGES)).text == "a fox"
+
+
+def _flood() -> Iterator[bytes]:
+    yield b"data: "
+    for _ in range(100 << 4):  # 100 MB on one line, made as it is sent
+        yield b"x" * (64 << 10)
+
+
+@pytest.mark.parametrize(
+    ("pieces", "hang", "error", "said"),
+    [
+        (
+            _lines(_event("a fox"), b'data: {"choices": "\xff\xfe"}\n\n'),
+            True,
+            ResponseFormatError,
+            "not valid JSON",
+        ),
+        (_flood, False, ResponseFormatError, "larger than"),
+        (lambda: (_event("word ") for _ in range(10)), True, APITimeoutError, "did not answer"),
+    ],
+    ids=["invalid-utf8", "100MB-line", "never-ends"],
+)
+async def test_a_broken_stream_is_closed_not_left_to_the_collector(
+    hostile: tuple[Hostile, ChatClient],
+    pieces: Callable[[], Iterator[bytes]],
+    hang: bool,
+    error: type[Exception],
+    said: str,
+) -> None:
+    server, chat = hostile
+    server.pieces, server.hang = pieces, hang
+    with pytest.raises(error, match=said):
+        await chat.complete(MODEL, MESSAGES)
+    assert server.sent < 16 << 20  # read no further than the cap (and what was in flight)
+
+
+async def test_a_lone_surrogate_is_replaced(hostile: tuple[Hostile, ChatClient]) -> None:
+    server, chat = hostile
+    server.pieces = _lines(_event("a \ud800 fox"), b"data: [DONE]\n\n")
+    text = (await chat.complete(MODEL, MESSAGES)).text
+    assert text == "a ? fox" and text.encode("utf-8")

@@ -135,3 +135,31 @@ def test_presets_through_the_cli(tmp_path: Path) -> None:
     assert "Traceback" not in junk.stderr
     missing = _run("generate", "--demo", "--preset", "nope", "-p", "x", "--dry-run")
     assert missing.returncode == 2 and "no preset 'nope'" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    "presets",
+    [
+        {"n" * 10_000: "not an object"},
+        {"n" * 10_000: VEO},
+        {"a\x1b[2Jb": VEO},
+        {"x": {**VEO, "duration": "9" * 100_000}},
+    ],
+    ids=["10k-name-bad-settings", "10k-name", "control-chars", "huge-value"],
+)
+def test_a_hostile_name_or_value_gets_a_short_sentence(
+    journal: Journal, tmp_path: Path, presets: dict[str, object]
+) -> None:
+    with pytest.raises(PresetError) as refused:
+        PresetStore(journal).import_file(_file(tmp_path, presets), load_snapshot()[0])
+    said = str(refused.value)
+    assert len(said) < 200 and said.isprintable(), said
+    assert PresetStore(journal).all() == []
+
+
+def test_an_unknown_model_is_named_briefly(journal: Journal, tmp_path: Path) -> None:
+    path = _file(tmp_path, {"Far": {**VEO, "model": "acme/" + "m" * 50_000}, "Veo": VEO})
+    saved, skipped = PresetStore(journal).import_file(path, load_snapshot()[0])
+    assert [p.name for p, _ in saved] == ["Veo"]
+    (said,) = skipped
+    assert len(said) < 200 and "no longer offered" in said

@@ -69,14 +69,21 @@ async def test_a_note_is_not_shown_as_an_error(studio: Studio, tmp_path: Path) -
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"nope")
     drop_files(studio, bad)
-    await until(  # not the "Preparing bad.png…" line shown meanwhile
-        lambda: [m for m in studio.window.compose.images.messages() if m[1] == "error"],
-        what="the refusal",
-    )
+    zone = studio.window.compose.images
+    # Not the "Preparing bad.png…" line: wait for what the zone says to be the refusal.
+    await until(lambda: [kind for _, kind in zone.messages()] == ["error"], what="the refusal")
     (error,) = zone_lines(studio)
+    assert error.text().startswith("bad.png")
     error.ensurePolished()
     red = error.palette().color(QPalette.ColorRole.WindowText)
     assert red != text_colour and red.red() > red.green() + 60
+
+
+def test_replaced_lines_leave_the_screen_at_once(studio: Studio) -> None:
+    zone = studio.window.compose.images
+    zone.show_messages([("Preparing bad.png…", "busy")])
+    zone.show_messages([("bad.png is damaged.", "error")])
+    assert [lab.text() for lab in zone_lines(studio)] == ["bad.png is damaged."]
 
 
 async def test_stopped_watching_is_said_once(studio: Studio) -> None:

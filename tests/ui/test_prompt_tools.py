@@ -4,6 +4,7 @@ presets menu; through the simulator over loopback and a real journal."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -221,3 +222,13 @@ async def test_one_press_one_question(studio: Studio) -> None:
     assert form.improve_button.isEnabled() and form.prompt.text() == PROMPT
     chats = [r for r in studio.sim.requests if r["path"] == "/api/v1/chat/completions"]
     assert len(chats) == 1
+
+
+async def test_closing_the_window_mid_answer_leaves_nothing_running(studio: Studio) -> None:
+    form = studio.window.compose
+    form.prompt.set_text(PROMPT)
+    studio.sim.add_fault(Fault("chat", "endless"))
+    form.request_improve()
+    await until(lambda: "and and" in form.proposal.text.toPlainText(), what="the endless answer")
+    await close_studio(studio)  # Qt warnings and unraisable exceptions fail the test
+    assert not [t for t in asyncio.all_tasks() if "_improve" in repr(t.get_coro())]

@@ -135,6 +135,24 @@ def scrub_text(text: str, secret: str | None) -> str:
     return text
 
 
+def secret_tail(text: str, secret: str | None) -> int:
+    """How many characters at the end of ``text`` begin ``secret`` (a key cut off there,
+    or not yet all arrived); 0 when none, or fewer than MIN_SECRET."""
+    if not secret or len(secret) < MIN_SECRET:
+        return 0
+    for n in range(min(len(secret) - 1, len(text)), MIN_SECRET - 1, -1):
+        if text.endswith(secret[:n]):
+            return n
+    return 0
+
+
+def scrub_cut(text: str, secret: str | None) -> str:
+    """``text`` scrubbed, also of a key cut off at its end (a body read up to a cap)."""
+    text = scrub_text(text, secret)
+    tail = secret_tail(text, secret)
+    return text[: len(text) - tail] + REDACTED if tail else text
+
+
 def quote_header(value: str | None, secret: str | None, limit: int = 80) -> str:
     """A header value from the server, fit to quote in an error message."""
     text = scrub_text(value or "", secret)

@@ -16,8 +16,21 @@ from typing import Any
 
 import httpx
 
-from videostudio.api.bodies import ERROR_CAP, JSON_CAP, parse_json, quote_header
-from videostudio.api.client import VideoClient, _never_sent, _read_bounded, _transport_error
+from videostudio.api.bodies import (
+    ERROR_CAP,
+    JSON_CAP,
+    parse_json,
+    quote_header,
+    scrub_text,
+    secret_tail,
+)
+from videostudio.api.client import (
+    VideoClient,
+    _never_sent,
+    _read_bounded,
+    _transport_error,
+    raw_pieces,
+)
 from videostudio.api.errors import (
     APITimeoutError,
     ReplyCutError,
@@ -28,6 +41,7 @@ from videostudio.api.transfer import status_error
 
 MAX_ANSWER_CHARS = 32_000  # far more than any prompt; a longer answer is not one
 MAX_EVENT_BYTES = 256 << 10  # one server-sent event (a chunk of a few words, or usage)
+MAX_MODEL_CHARS = 200  # the model the server says answered: a name, not a payload
 TextCallback = Callable[[str], None]
 
 
@@ -49,6 +63,7 @@ class _Answer:
 
     def __init__(self, model: str, on_text: TextCallback | None) -> None:
         self.model = model
+        self.secret: str | None = None  # the key the question carried, scrubbed from the text
         self.text: list[str] = []
         self.size = 0
         self.refusal: list[str] = []
@@ -65,8 +80,9 @@ class _Answer:
             code = error.get("code")
             status = code if isinstance(code, int) and 400 <= code < 600 else 502
             raise error_for_status(status, str(error.get("message", "")), {"error": error})
-        if isinstance(chunk.get("model"), str):
-            self.model = chunk["model"]
+        said = chunk.get("model")
+        if isinstance(said, str) and 0 < len(said) <= MAX_MODEL_CHARS and said.isprintable():
+            self.model = said
         if isinstance(chunk.get("usage"), dict):
             self.usage = chunk["usage"]
         choices = chunk.get("choices")
@@ -89,7 +105,18 @@ class _Answer:
                     )
                 self.text.append(content)
                 if self._on_text is not None:
-                    self._on_text("".join(self.text))
+                    self._on_text(self._shown())
+
+    def _shown(self) -> str:
+        """The text so far, scrubbed of the key, less an end that may be the key's start
+        (a key split across chunks is scrubbed only once it is whole)."""
+        text = self._scrubbed(self.text)
+        return text[: len(text) - secret_tail(text, self.secret)]
+
+    def _scrubbed(self, parts: list[str]) -> str:
+        # A lone surrogate (a \\ud800 escape) cannot be shown, stored or printed.
+        text = "".join(parts).encode("utf-8", "replace").decode("utf-8")
+        return scrub_text(text, self.secret)
 
     def whole(self) -> ChatAnswer:
         def count(name: str) -> int | None:
@@ -98,8 +125,8 @@ class _Answer:
 
         cost = self.usage.get("cost")
         return ChatAnswer(
-            text="".join(self.text),
-            refusal="".join(self.refusal) or None,
+            text=self._scrubbed(self.text),
+            refusal=self._scrubbed(self.refusal) or None,
             finish_reason=self.finish,
             cost=float(cost) if isinstance(cost, (int, float)) and cost >= 0 else None,
             prompt_tokens=count("prompt_tokens"),
@@ -119,9 +146,9 @@ class _Events:
     def feed(self, raw: bytes) -> list[bytes]:
         done: list[bytes] = []
         self._line += raw
-        while (end := self._line.find(b"\n")) >= 0:
-            line = bytes(self._line[:end]).removesuffix(b"\r")
-            del self._line[: end + 1]
+        while (end := _line_end(self._line)) >= 0:
+            line = bytes(self._line[:end])
+            del self._line[: end + (self._line[end : end + 2] == b"\r\n") + 1]
             if not line:
                 if self._data:
                     done.append(b"\n".join(self._data))
@@ -135,6 +162,24 @@ class _Events:
                 f"An event of the answer is larger than {MAX_EVENT_BYTES >> 10} KiB; not read."
             )
         return done
+
+
+def _took(events: list[bytes], answer: _Answer, secret: str | None) -> bool:
+    """Add the events' chunks to ``answer``; True at [DONE] (what follows is not read)."""
+    for data in events:
+        if data.strip() == b"[DONE]":
+            return True
+        answer.add(parse_json(data, secret), "delta")
+    return False
+
+
+def _line_end(buffer: bytearray) -> int:
+    """Where the first whole line ends (LF, CRLF or a lone CR, as the SSE format allows);
+    -1 while none has (a CR last may be the start of a CRLF)."""
+    lf, cr = buffer.find(b"\n"), buffer.find(b"\r")
+    if cr < 0 or 0 <= lf < cr:
+        return lf
+    return cr if cr + 1 < len(buffer) else -1
 
 
 class ChatClient:
@@ -174,6 +219,7 @@ class ChatClient:
                     secret,
                 ),
             ):
+                answer.secret = secret
                 await self._read(resp, secret, answer)
         except TimeoutError:
             raise APITimeoutError(f"The assistant did not answer within {deadline:g} s.") from None
@@ -204,19 +250,16 @@ class ChatClient:
             raise ResponseFormatError(f"The answer came compressed ({quote_header(coding, None)}).")
         ctype = resp.headers.get("content-type", "")
         if ctype.startswith("text/event-stream"):
+            # Stop at [DONE]: a server that keeps sending after it cannot hold a whole
+            # answer hostage; the call's deadline ends one that never gets there.
             events = _Events()
-            done = False
-            # Read to the end even after [DONE] (the server ends the stream there): leaving
-            # httpcore's stream half-read leaves its generators to the garbage collector.
-            # Whatever follows [DONE] is dropped unread; the call's deadline ends an endless one.
-            async for raw in resp.aiter_raw():
-                for data in [] if done else events.feed(raw):
-                    done = done or data.strip() == b"[DONE]"
-                    if not done:
-                        answer.add(parse_json(data, secret), "delta")
-            if not done:
-                raise ReplyCutError("The answer stopped before its end; it was not used.")
-            return
+            async with raw_pieces(resp) as pieces:
+                async for raw in pieces:
+                    if _took(events.feed(raw), answer, secret):
+                        return
+            if _took(events.feed(b"\n"), answer, secret):  # a last line ended by a lone CR
+                return
+            raise ReplyCutError("The answer stopped before its end; it was not used.")
         if "json" not in ctype:
             shown = quote_header(ctype, secret) if ctype else "no type"
             raise ResponseFormatError(f"The server replied with {shown} instead of an answer.")

@@ -31,10 +31,10 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -705,6 +705,22 @@ class VideoClient:
             ) from None
 
 
+@contextlib.asynccontextmanager
+async def raw_pieces(resp: httpx.Response) -> AsyncIterator[AsyncGenerator[bytes]]:
+    """The reply's raw pieces, for a reader that may stop early (a cap, an error, a cancel).
+
+    The reply is closed before its iterator is let go: dropped first, httpcore's inner
+    generators would close the connection at garbage collection, and on a loop without
+    async-generator hooks (qasync's) that is an "unraisable exception".
+    """
+    pieces = cast(AsyncGenerator[bytes], resp.aiter_raw())  # annotated as an iterator
+    try:
+        yield pieces
+    finally:
+        await resp.aclose()
+        await pieces.aclose()
+
+
 async def _read_bounded(resp: httpx.Response, cap: int, *, truncate: bool) -> bytes:
     """The decoded body, at most ``cap`` bytes, read off the wire piece by piece."""
     if resp.is_stream_consumed:  # an in-memory transport (tests) has read it already
@@ -712,9 +728,10 @@ async def _read_bounded(resp: httpx.Response, cap: int, *, truncate: bool) -> by
         body.feed(resp.content)
         return body.value()
     body = BoundedBody(resp.headers.get("content-encoding"), cap, truncate=truncate)
-    async for raw in resp.aiter_raw():
-        if not body.feed(raw):
-            break
+    async with raw_pieces(resp) as pieces:
+        async for raw in pieces:
+            if not body.feed(raw):
+                break
     return body.value()
 
 

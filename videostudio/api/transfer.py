@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from videostudio.api import wire
-from videostudio.api.bodies import ERROR_CAP, BoundedBody, parse_json, quote_header, scrub_text
+from videostudio.api.bodies import ERROR_CAP, BoundedBody, parse_json, quote_header, scrub_cut
 from videostudio.api.errors import (
     APIConnectionError,
     APIStatusError,
@@ -485,7 +485,7 @@ def status_error(
     if envelope is not None:
         text = json.dumps(envelope, ensure_ascii=False)
     else:
-        text = scrub_text(body.decode("utf-8", "replace"), secret)
+        text = scrub_cut(body.decode("utf-8", "replace"), secret)  # cut at a cap: maybe mid-key
     return error_for_status(status, text, envelope, retry_after_seconds(headers))
 
 

@@ -8,11 +8,15 @@ import sys
 
 from videostudio.cli.common import Env, models_of
 from videostudio.cli.generate import find_model
-from videostudio.cli.output import EXIT_API, EXIT_OK, CliError, say
-from videostudio.services.assistant import Assistant, AssistantError
+from videostudio.cli.output import EXIT_API, EXIT_OK, EXIT_USAGE, CliError, say
+from videostudio.services.assistant import Assistant, AssistantError, PromptError, check_prompt
 
 
 async def improve(args: argparse.Namespace, env: Env) -> int:
+    try:
+        check_prompt(args.prompt)  # bad input: said before anything is asked of the network
+    except PromptError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
     video_model = find_model(await models_of(env), args.model)
     assistant = Assistant(env.client, env.journal, demo=env.demo)
     try:

@@ -28,6 +28,11 @@ class PresetError(ValueError):
     """A preset or a presets file that cannot be used: one sentence."""
 
 
+def quoted(text: str, limit: int = 40) -> str:
+    """Outside text fit for a sentence: quoted, escaped, at most ``limit`` characters of it."""
+    return repr(text[:limit] + ("…" if len(text) > limit else ""))
+
+
 def check_name(name: str) -> str:
     """The name, trimmed; PresetError when empty, too long or not printable."""
     name = " ".join(name.split())
@@ -86,27 +91,29 @@ class Preset:
     def from_json(cls, name: str, data: Any) -> Preset:
         """A preset from stored or imported JSON; PresetError names the first bad value."""
         if not isinstance(data, dict):
-            raise PresetError(f"The preset {name!r} is not a JSON object.")
+            raise PresetError(f"The preset {quoted(name)} is not a JSON object.")
+
+        shown = quoted(name)
 
         def typed(key: str, kind: type | tuple[type, ...]) -> Any:
             value = data.get(key)
             bad = isinstance(value, bool) and kind is int
             if value is not None and (bad or not isinstance(value, kind)):
-                raise PresetError(f"The preset {name!r} has an unusable {key}: {value!r:.40}.")
+                raise PresetError(f"The preset {shown} has an unusable {key}: {value!r:.40}.")
             return value
 
         model = typed("model", str)
         if not model:
-            raise PresetError(f"The preset {name!r} names no model.")
+            raise PresetError(f"The preset {shown} names no model.")
         seed = data.get("seed", RANDOM_SEED)
         if seed != RANDOM_SEED:
             seed = typed("seed", int)
         roles = typed("image_roles", list) or []
         if any(role not in IMAGE_ROLES for role in roles):
-            raise PresetError(f"The preset {name!r} has an image role that is not one of ours.")
+            raise PresetError(f"The preset {shown} has an image role that is not one of ours.")
         options = typed("options", dict) or {}
         if any(not isinstance(v, (str, int, float, bool)) for v in options.values()):
-            raise PresetError(f"The preset {name!r} has an option that is not a plain value.")
+            raise PresetError(f"The preset {shown} has an option that is not a plain value.")
         return cls(
             name=check_name(name),
             model=model,

@@ -45,6 +45,18 @@ class AssistantError(Exception):
     """Why no proposal came: one sentence for the user (the prompt is left as it was)."""
 
 
+class PromptError(AssistantError):
+    """The prompt itself cannot be asked about (the user's input, not the assistant)."""
+
+
+def check_prompt(prompt: str) -> None:
+    """PromptError when there is nothing to improve, or too much."""
+    if not prompt.strip():
+        raise PromptError("Write a prompt first; the assistant improves what is there.")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise PromptError(f"The prompt is longer than {MAX_PROMPT_CHARS} characters.")
+
+
 @dataclass(frozen=True)
 class Proposal:
     """A rewritten prompt, what it cost (None: not reported) and who wrote it."""
@@ -100,10 +112,7 @@ class Assistant:
         on_text: Callable[[str], None] | None = None,
     ) -> Proposal:
         """The prompt rewritten for ``video_model``; ``on_text`` hears it as it streams in."""
-        if not prompt.strip():
-            raise AssistantError("Write a prompt first; the assistant improves what is there.")
-        if len(prompt) > MAX_PROMPT_CHARS:
-            raise AssistantError(f"The prompt is longer than {MAX_PROMPT_CHARS} characters.")
+        check_prompt(prompt)
         chat_model = model or assistant_model(self._journal)
         await asyncio.to_thread(self._check_caps)  # adds the journal up: off the event loop
         try:

@@ -15,6 +15,7 @@ from videostudio.core.presets import (
     check_name,
     export_text,
     parse_file,
+    quoted,
 )
 from videostudio.services.journal import Journal
 
@@ -24,7 +25,8 @@ def for_model(preset: Preset, models: Iterable[VideoModel]) -> tuple[Preset, lis
     model = next((m for m in models if m.id == preset.model), None)
     if model is None:
         raise PresetError(
-            f"The preset {preset.name!r} is for {preset.model}, which is no longer offered."
+            f"The preset {preset.name!r} is for {quoted(preset.model)[1:-1]}, "
+            "which is no longer offered."
         )
     return preset.checked(model)
 

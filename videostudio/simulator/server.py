@@ -19,6 +19,7 @@ import selectors
 import socket
 import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -37,7 +38,13 @@ log = logging.getLogger("videostudio.simulator")
 API_PREFIX = "/api/v1"
 GZIP_MIN = 1024  # JSON replies at least this long are gzipped for clients that accept it
 _STREAM_BLOCK = 1 << 20
-_CHAT_FAULTS = ("cut_stream", "refusal", "empty_answer", "stream_error")  # answered by sim.chat
+_CHAT_FAULTS = (
+    "cut_stream",
+    "refusal",
+    "empty_answer",
+    "stream_error",
+    "endless",
+)  # answered by sim.chat
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -377,6 +384,15 @@ class _Handler(BaseHTTPRequestHandler):
         if kind in ("cut_stream", "stream_error"):
             events = events[: max(2, len(events) // 2)]
         if not send(b": OPENROUTER PROCESSING\n\n"):
+            return
+        if kind == "endless":  # a word every 50 ms, never an end (for 30 s at most)
+            word = {**events[0], "choices": [{"index": 0, "delta": {"content": "and "}}]}
+            deadline = time.monotonic() + 30.0
+            while time.monotonic() < deadline and send(
+                b"data: " + json.dumps(word).encode() + b"\n\n"
+            ):
+                time.sleep(0.05)
+            self._reset()
             return
         for event in events:
             if not send(b"data: " + json.dumps(event).encode() + b"\n\n"):

@@ -57,6 +57,7 @@ FAULT_KINDS = (
     "wrong_type",
     "odd_status",
     # a hostile or broken server
+    "endless",  # chat: an answer that never ends
     "trickle",
     "huge",
     "gzip_bomb",

@@ -201,6 +201,7 @@ class ImageZone(QFrame):
             item = self._messages_layout.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()  # gone from the screen now, not at the next event loop turn
                 widget.deleteLater()
         for text, kind in messages:
             label = QLabel(text, self._messages)
@@ -209,6 +210,7 @@ class ImageZone(QFrame):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self._messages_layout.addWidget(label)
+            label.show()  # the layout would only queue it
         self._messages.setVisible(bool(messages))
 
     def messages(self) -> list[tuple[str, str]]:
