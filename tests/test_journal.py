@@ -180,7 +180,7 @@ def test_migration_backs_up_first_and_moves_images_out_of_the_rows(tmp_path: Pat
     assert record.seed == 3
     assert journal.images.expand(record.request)["frame_images"][0]["image_url"]["url"] == url
     (backup,) = journal.list_backups()
-    assert "before-schema-3" in backup.name
+    assert f"before-schema-{len(MIGRATIONS)}" in backup.name  # the schema it moved to
     old = sqlite3.connect(backup)
     assert old.execute("PRAGMA user_version").fetchone()[0] == 2
     assert url in old.execute("SELECT request FROM jobs").fetchone()[0]

@@ -92,6 +92,8 @@ class JobRecord:
     favourite: bool = False
     deleted_at: float | None = None  # moved to the trash by the user; the row stays as a record
     batch: str | None = None
+    source_job: int | None = None  # the local job this one works on (extend, edit, upscale)
+    operation: str | None = None  # how: a core.operations.Operation value
     created_at: float = 0.0
     submitted_at: float | None = None
     finished_at: float | None = None  # the server reported a terminal state

@@ -59,6 +59,7 @@ _MODALITIES: dict[str, frozenset[str]] = {
     "alibaba/wan-2.6": frozenset({IMAGE, VIDEO, AUDIO}),
     "heygen/avatar-iv": frozenset({IMAGE, AUDIO}),
     "black-forest-labs/flux-video-upscale": frozenset({VIDEO}),
+    "runway/aleph-2": frozenset({IMAGE, VIDEO}),  # an in-context editor of a given video
 }
 # A source a peer's documentation accepts for the upscaler (Comfy's FLUX upscale node).
 UPSCALE_SOURCE_SECONDS = (1.0, 20.0)
@@ -117,9 +118,30 @@ def operation_of(model: VideoModel, request: GenerationRequest) -> Operation:
         if Operation.EXTEND in ops and (request.duration is not None or Operation.EDIT not in ops):
             return Operation.EXTEND
         return Operation.EDIT
+    if Operation.EDIT in ops and request.duration is None and request.references_of(VIDEO):
+        return Operation.EDIT  # a video given to an editor, with no new seconds asked for
     return Operation.GENERATE
 
 
-def models_for(models: list[VideoModel], operation: Operation) -> list[VideoModel]:
-    """The models that can do ``operation``, by name."""
-    return sorted((m for m in models if operation in operations_of(m)), key=lambda m: m.name)
+def previous_job_allowed(model: VideoModel, source_model: str) -> bool:
+    """True when a job of ``source_model`` can be named as ``previous_job_id`` on ``model``:
+    "the new job runs on the same model and endpoint" (SDK 1.3.84)."""
+    return model.id == source_model and takes_previous_job(model)
+
+
+def can_work_on(model: VideoModel, operation: Operation, source_model: str) -> bool:
+    """True when ``model`` can do ``operation`` on a clip made by ``source_model``: by naming
+    the job (same model) or, for edits and upscales, by sending the clip as a video."""
+    if operation not in operations_of(model):
+        return False
+    if previous_job_allowed(model, source_model) and operation is not Operation.UPSCALE:
+        return True
+    return operation in (Operation.EDIT, Operation.UPSCALE) and VIDEO in input_modalities(model)
+
+
+def models_for(
+    models: list[VideoModel], operation: Operation, source_model: str
+) -> list[VideoModel]:
+    """The models that can do ``operation`` on a clip of ``source_model``, by name."""
+    usable = (m for m in models if can_work_on(m, operation, source_model))
+    return sorted(usable, key=lambda m: m.name)

@@ -187,8 +187,9 @@ def estimate_cost(
     # An exact size is priced at its own resolution (3840x2160 is 4K, whatever the default).
     res = None if size else resolution or default_resolution(model)
     width, height = frame_size(res, aspect_ratio, size)
-    if operation is Operation.EDIT and source is not None and not (size or resolution):
-        width, height = source.width, source.height  # an edit keeps the source's frame
+    keeps_frame = operation in (Operation.EDIT, Operation.EXTEND)
+    if keeps_frame and source is not None and source.width and not (size or resolution):
+        width, height = source.width, source.height  # the source's frame, unless asked
     pixels = min(width, height)
 
     def matches(s: _Sku) -> bool:

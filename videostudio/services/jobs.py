@@ -201,6 +201,7 @@ class JobService:
         dest: Path | None = None,
         batch: str | None = None,
         start: bool = True,
+        lineage: list[tuple[int, str] | None] | None = None,
     ) -> list[JobRecord]:
         """Journal the jobs (all or none), then start them. ``dest``: a file for one job, or a
         folder to save each job's clip inside.
@@ -214,6 +215,7 @@ class JobService:
             estimates=estimates,
             paths=[str(dest)] * len(requests) if dest is not None else None,
             batch=batch,
+            lineage=lineage,
         )
         for record in records:
             self._emit(record)

@@ -112,6 +112,11 @@ MIGRATIONS: tuple[Migration | tuple[Migration, ...], ...] = (
         """,
         _externalize_images,
     ),
+    # lineage: the local job a result was made from, and how (extend, edit, upscale) (issue 18)
+    """
+    ALTER TABLE jobs ADD COLUMN source_job INTEGER;
+    ALTER TABLE jobs ADD COLUMN operation TEXT;
+    """,
 )
 
 # The columns are the record's fields: one place to add one (with a migration).
@@ -316,22 +321,29 @@ class Journal:
         estimates: Iterable[float | None] | None = None,
         paths: Iterable[str | None] | None = None,
         batch: str | None = None,
+        lineage: Iterable[tuple[int, str] | None] | None = None,
     ) -> list[JobRecord]:
         """Write several jobs in one transaction (a batch is journaled whole or not at all).
 
         Data-URL images go to the image store first; the rows keep references.
+        ``lineage``: per job, the local id of the job it works on and the operation.
         """
         stored = self.images.externalize_many(requests)
         estimates = list(estimates) if estimates is not None else [None] * len(stored)
         paths = list(paths) if paths is not None else [None] * len(stored)
+        sources = list(lineage) if lineage is not None else [None] * len(stored)
         now = self._clock()
         ids: list[int] = []
         with self._write() as db:
-            for request, estimate, path in zip(stored, estimates, paths, strict=True):
+            for request, estimate, path, source in zip(
+                stored, estimates, paths, sources, strict=True
+            ):
                 seed = request.get("seed")
+                source_job, operation = source or (None, None)
                 cur = db.execute(
                     "INSERT INTO jobs (state, model, prompt, request, estimate_usd, path, batch,"
-                    " seed, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    " seed, source_job, operation, created_at, updated_at)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         state,
                         str(request.get("model", "")),
@@ -341,6 +353,8 @@ class Journal:
                         path,
                         batch,
                         seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
+                        source_job,
+                        operation,
                         now,
                         now,
                     ),
