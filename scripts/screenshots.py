@@ -163,27 +163,29 @@ def paste(urls: list[str] | None = None, text: str | None = None) -> None:
 async def basics(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) -> None:
     """The README's pictures, in demo mode."""
     await window.controller.start()
-    await until(lambda: window.model_picker.count() > 0)
+    await until(lambda: window.compose.model_picker.count() > 0)
     await shoot("1-empty")
-    window.model_picker.select("google/veo-3.1")
-    window.prompt.set_text(
+    window.compose.model_picker.select("google/veo-3.1")
+    window.compose.prompt.set_text(
         "A paper boat drifting down a rainy street at golden hour, "
         "low tracking shot, reflections on the wet asphalt"
     )
-    window.params.duration.setCurrentIndex(window.params.duration.findData(8))
-    window.params.resolution.setCurrentIndex(window.params.resolution.findData("1080p"))
+    window.compose.params.duration.setCurrentIndex(window.compose.params.duration.findData(8))
+    window.compose.params.resolution.setCurrentIndex(
+        window.compose.params.resolution.findData("1080p")
+    )
     paste(urls=[QUrl.fromLocalFile(str(sample_image(tmp / "sunset.png"))).toString()])
     await xdotool("key", "ctrl+shift+v")
-    await until(lambda: window.images.tile_ids())
+    await until(lambda: window.compose.images.tile_ids())
     await shoot("2-model-and-images")
     await xdotool("key", "ctrl+Return")
-    await until(window.generate_button.isEnabled)
-    window.prompt.set_text("Timelapse of clouds over a mountain lake, 4K, calm")
-    window.model_picker.select("alibaba/wan-2.7")
+    await until(window.compose.generate_button.isEnabled)
+    window.compose.prompt.set_text("Timelapse of clouds over a mountain lake, 4K, calm")
+    window.compose.model_picker.select("alibaba/wan-2.7")
     await xdotool("key", "ctrl+Return")
     await asyncio.sleep(1.5)
-    window.model_picker.select("google/veo-3.1-fast")
-    window.prompt.set_text("A red kite over green hills")
+    window.compose.model_picker.select("google/veo-3.1-fast")
+    window.compose.prompt.set_text("A red kite over green hills")
     await xdotool("key", "ctrl+Return")
     await asyncio.sleep(2.5)
     await shoot("3-jobs-running")
@@ -191,7 +193,7 @@ async def basics(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) 
     await asyncio.sleep(2.0)
     await shoot("4-clip-playing")
     sim.credits_usd = 0.0
-    window.prompt.set_text("One more clip")
+    window.compose.prompt.set_text("One more clip")
     await xdotool("key", "ctrl+Return")
     await until(lambda: window.credits_banner.isVisible())
     sim.add_fault(
@@ -205,7 +207,7 @@ async def basics(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) 
     )
     sim.credits_usd = None
     await xdotool("key", "ctrl+Return")
-    await until(lambda: window.params.duration.property("problem") is True)
+    await until(lambda: window.compose.params.duration.property("problem") is True)
     await shoot("5-errors")
 
 
@@ -242,14 +244,14 @@ async def states(
 
         sim.pending_s, sim.running_s = 30.0, 60.0
         sim.add_fault(Fault("submit", "status", status=429, retry_after=40))
-        await click(window.prompt.editor)
+        await click(window.compose.prompt.editor)
         await xdotool("type", "--delay", "10", "A paper boat drifting down a rainy street")
         await xdotool("key", "ctrl+Return")
         await until(lambda: "retrying in" in str(window.queue.model.index(0, 4).data()))
         await asyncio.sleep(6)  # the countdown moves on
         await shoot("retry-countdown")
 
-        await until(window.generate_button.isEnabled)
+        await until(window.compose.generate_button.isEnabled)
         await xdotool("key", "ctrl+Return")  # the same request again, seconds later
         await until(lambda: _question(window) is not None)
         await shoot("same-job-question")
@@ -262,10 +264,10 @@ async def states(
         big = sample_image(tmp / "big-photo.png", 4000, 2250)
         files = [bad, tmp / "half.png", big]
         paste(urls=[QUrl.fromLocalFile(str(f)).toString() for f in files])
-        await click(window.prompt.editor)
+        await click(window.compose.prompt.editor)
         await xdotool("key", "ctrl+shift+v")
-        await until(lambda: len(window.images.messages()) == 3, within=60)
-        await until(lambda: all(k != "busy" for _t, k in window.images.messages()))
+        await until(lambda: len(window.compose.images.messages()) == 3, within=60)
+        await until(lambda: all(k != "busy" for _t, k in window.compose.images.messages()))
         await shoot("several-bad-images")
 
         web = tmp / "web"
@@ -273,7 +275,7 @@ async def states(
         sample_image(web / "harbour.jpg", 1920, 1080, ("#a8e063", "#2c3e50"))
         paste(text=f"{serve_folder(web)}/harbour.jpg")
         await xdotool("key", "ctrl+shift+v")
-        await until(lambda: len(window.images.tile_ids()) == 2, within=60)
+        await until(lambda: len(window.compose.images.tile_ids()) == 2, within=60)
         await shoot("remote-image")
 
         await xdotool("key", "alt+h")
@@ -287,7 +289,7 @@ async def studio(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) 
     """The studio loop: a library of takes, iterating from one, comparing, a batch, money."""
     c = window.controller
     await c.start()
-    await until(lambda: window.model_picker.count() > 0)
+    await until(lambda: window.compose.model_picker.count() > 0)
     sim.pending_s, sim.running_s = 1, 2
     takes = (
         ("google/veo-3.1-fast", "A paper boat drifting down a rainy street at golden hour"),
@@ -296,12 +298,12 @@ async def studio(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) 
         ("x-ai/grok-imagine-video", "Neon city street at night, light rain, slow dolly"),
     )
     for model, prompt in takes:
-        window.model_picker.select(model)
-        window.prompt.set_text(prompt)
+        window.compose.model_picker.select(model)
+        window.compose.prompt.set_text(prompt)
         await xdotool("key", "ctrl+Return")
-        await until(window.generate_button.isEnabled)
-    window.model_picker.select("google/veo-3.1-fast")
-    window.prompt.set_text("A lighthouse in a storm, waves breaking, dusk")
+        await until(window.compose.generate_button.isEnabled)
+    window.compose.model_picker.select("google/veo-3.1-fast")
+    window.compose.prompt.set_text("A lighthouse in a storm, waves breaking, dusk")
     window.open_variations()
     window.batch.random_seeds.setChecked(True)
     window.batch.seed_count.setValue(3)

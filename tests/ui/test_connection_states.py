@@ -147,12 +147,12 @@ async def test_a_refused_key_is_said_and_cleared_by_a_working_one(
 
 async def test_the_credits_banner_goes_once_a_submit_is_accepted(studio: Studio) -> None:
     studio.sim.credits_usd = 0.0
-    studio.window.prompt.set_text("a quiet harbour")
-    studio.window.generate_button.click()
+    studio.window.compose.prompt.set_text("a quiet harbour")
+    studio.window.compose.generate_button.click()
     await until(lambda: any("Insufficient credits" in b for b in banners(studio)), what="402")
     studio.sim.credits_usd = None  # credits were added
-    await until(studio.window.generate_button.isEnabled)
-    studio.window.generate_button.click()  # the same request: refused, so not a repeat
+    await until(studio.window.compose.generate_button.isEnabled)
+    studio.window.compose.generate_button.click()  # the same request: refused, so not a repeat
     await until(lambda: "Saved" in row_status(studio), what="the second job")
     assert not any("Insufficient credits" in b for b in banners(studio))
 
@@ -161,14 +161,14 @@ async def test_started_is_said_only_when_the_job_was_accepted(studio: Studio) ->
     said: list[str] = []
     studio.window.statusBar().messageChanged.connect(said.append)
     studio.sim.credits_usd = 0.0
-    studio.window.prompt.set_text("a quiet harbour")
-    studio.window.generate_button.click()
+    studio.window.compose.prompt.set_text("a quiet harbour")
+    studio.window.compose.generate_button.click()
     await until(lambda: row_status(studio).startswith("Refused"), what="the refusal")
     assert not any("started" in text for text in said), said
     assert studio.window.statusBar().currentMessage() == ""
     studio.sim.credits_usd = None
-    await until(studio.window.generate_button.isEnabled)
-    studio.window.generate_button.click()
+    await until(studio.window.compose.generate_button.isEnabled)
+    studio.window.compose.generate_button.click()
     await until(lambda: any("Job started" in text for text in said), what="the start")
     port = studio.server.port
     assert said[-1] == f"Job started: 127.0.0.1:{port} accepted it; the clip is saved when done."
@@ -179,8 +179,8 @@ async def test_a_retry_counts_down(studio: Studio) -> None:
     clock = Clock()
     studio.controller.clock = clock
     studio.sim.add_fault(Fault("submit", "status", status=429, retry_after=20))
-    studio.window.prompt.set_text("a quiet harbour")
-    studio.window.generate_button.click()
+    studio.window.compose.prompt.set_text("a quiet harbour")
+    studio.window.compose.generate_button.click()
     await until(lambda: "retrying in 20 s" in row_status(studio), what="the countdown")
     clock.now += 15
     assert "retrying in 5 s" in row_status(studio)
@@ -192,8 +192,8 @@ async def test_elapsed_keeps_counting_while_the_clip_downloads(studio: Studio) -
     clock = Clock()
     studio.controller.clock = clock
     studio.sim.add_fault(Fault("content", "stall", stall_s=60))
-    studio.window.prompt.set_text("a quiet harbour")
-    studio.window.generate_button.click()
+    studio.window.compose.prompt.set_text("a quiet harbour")
+    studio.window.compose.generate_button.click()
     await until(lambda: row_status(studio) == "Downloading", what="the download")
     before = seconds_of(row_elapsed(studio))
     clock.now += 75
@@ -210,8 +210,8 @@ def ticking(studio: Studio) -> list[QTimer]:
 
 async def test_the_window_ticks_only_while_something_runs(studio: Studio) -> None:
     assert ticking(studio) == []  # idle: no timer at all
-    studio.window.prompt.set_text("a quiet harbour")
-    studio.window.generate_button.click()
+    studio.window.compose.prompt.set_text("a quiet harbour")
+    studio.window.compose.generate_button.click()
     await until(lambda: row_status(studio) == "Pending", what="a running job")
     assert [t.interval() for t in ticking(studio)] == [1000]
     await until(lambda: row_status(studio) == "Saved", what="the clip")

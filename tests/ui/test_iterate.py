@@ -27,12 +27,12 @@ def posts(studio: Studio) -> list[dict[str, object]]:
 
 async def make_clip(studio: Studio, prompt: str, **params: object) -> JobRecord:
     w = studio.window
-    w.prompt.set_text(prompt)
+    w.compose.prompt.set_text(prompt)
     for name, value in params.items():
-        combo = getattr(w.params, name)
+        combo = getattr(w.compose.params, name)
         combo.setCurrentIndex(combo.findData(value))
     count = len(jobs(studio))
-    w.generate_button.click()
+    w.compose.generate_button.click()
     await until(lambda: len(jobs(studio)) > count, what="the job")
     local_id = jobs(studio)[-1].local_id
     await until(
@@ -46,7 +46,7 @@ async def make_clip(studio: Studio, prompt: str, **params: object) -> JobRecord:
 
 async def test_every_clip_is_reproducible(studio: Studio) -> None:
     record = await make_clip(studio, "a lighthouse")
-    assert not studio.window.params.seed_fixed.isChecked()  # the user fixed no seed
+    assert not studio.window.compose.params.seed_fixed.isChecked()  # the user fixed no seed
     (body,) = posts(studio)
     assert isinstance(body["seed"], int)
     assert record.seed == body["seed"]
@@ -56,29 +56,29 @@ async def test_every_clip_is_reproducible(studio: Studio) -> None:
 
 async def test_use_these_settings_loads_everything_back(studio: Studio, tmp_path: Path) -> None:
     w = studio.window
-    w.model_picker.select("google/veo-3.1")
-    w.images.files_added.emit([str(png_file(tmp_path / "start.png", "#ff0000"))])
-    await until(lambda: len(w.images.tile_ids()) == 1, what="the image")
-    w.advanced.apply({"negativePrompt": "rain"})
+    w.compose.model_picker.select("google/veo-3.1")
+    w.compose.images.files_added.emit([str(png_file(tmp_path / "start.png", "#ff0000"))])
+    await until(lambda: len(w.compose.images.tile_ids()) == 1, what="the image")
+    w.compose.advanced.apply({"negativePrompt": "rain"})
     record = await make_clip(studio, "a red kite", duration=6, aspect="9:16")
     # The user moves on: another model, another prompt, no images.
-    w.model_picker.select("alibaba/wan-2.7")
-    w.prompt.set_text("something else")
+    w.compose.model_picker.select("alibaba/wan-2.7")
+    w.compose.prompt.set_text("something else")
     studio.controller.images.clear()
-    await until(lambda: not w.images.tile_ids(), what="no images")
+    await until(lambda: not w.compose.images.tile_ids(), what="no images")
     w.library.settings_requested.emit(record.local_id)
-    await until(lambda: w.prompt.text() == "a red kite", what="the prompt back")
-    assert w.model_picker.current_id() == "google/veo-3.1"
-    assert w.params.duration.currentData() == 6
-    assert w.params.aspect.currentData() == "9:16"
-    assert w.params.seed_fixed.isChecked()
-    assert w.params.seed.value() == record.seed
-    assert w.advanced.values() == {"negativePrompt": "rain"}
-    await until(lambda: len(w.images.tile_ids()) == 1, what="the image back")
+    await until(lambda: w.compose.prompt.text() == "a red kite", what="the prompt back")
+    assert w.compose.model_picker.current_id() == "google/veo-3.1"
+    assert w.compose.params.duration.currentData() == 6
+    assert w.compose.params.aspect.currentData() == "9:16"
+    assert w.compose.params.seed_fixed.isChecked()
+    assert w.compose.params.seed.value() == record.seed
+    assert w.compose.advanced.values() == {"negativePrompt": "rain"}
+    await until(lambda: len(w.compose.images.tile_ids()) == 1, what="the image back")
     (part,) = studio.controller.images.parts()
     assert part.role == "first_frame"
     # Sending it again is the same request: the same body went out.
-    w.generate_button.click()
+    w.compose.generate_button.click()
     await answer("Send again")
     await until(lambda: len(posts(studio)) == 2, what="the second submit")
     first, second = posts(studio)
@@ -89,17 +89,17 @@ async def test_vary_keeps_the_settings_with_a_new_seed(studio: Studio) -> None:
     w = studio.window
     record = await make_clip(studio, "a paper boat", duration=6)
     w.library.vary_requested.emit([record.local_id])
-    await until(lambda: w.prompt.text() == "a paper boat", what="the settings")
-    assert w.params.duration.currentData() == 6
-    assert w.params.seed.value() != record.seed
+    await until(lambda: w.compose.prompt.text() == "a paper boat", what="the settings")
+    assert w.compose.params.duration.currentData() == 6
+    assert w.compose.params.seed.value() != record.seed
 
 
 async def test_continue_from_the_last_frame(studio: Studio) -> None:
     w = studio.window
     record = await make_clip(studio, "a train leaving", duration=4)
-    w.prompt.set_text("")
+    w.compose.prompt.set_text("")
     w.library.continue_requested.emit(record.local_id, record.path or "")
-    await until(lambda: w.prompt.text() == "a train leaving", what="the settings")
+    await until(lambda: w.compose.prompt.text() == "a train leaving", what="the settings")
     await until(lambda: len(studio.controller.images.parts()) == 1, what="the last frame")
     (part,) = studio.controller.images.parts()
     assert part.role == "first_frame"
@@ -150,7 +150,7 @@ async def test_compare_two_takes(studio: Studio) -> None:
 
 async def test_a_batch_of_seeds_goes_out_as_one_group(studio: Studio) -> None:
     w = studio.window
-    w.prompt.set_text("variations of a fox")
+    w.compose.prompt.set_text("variations of a fox")
     w.open_variations()
     panel = w.batch
     panel.random_seeds.setChecked(True)
@@ -167,14 +167,14 @@ async def test_a_cap_refuses_and_nothing_is_sent(studio: Studio) -> None:
     w = studio.window
     studio.controller.set_budget(Budget(daily=0.10))
     await until(lambda: "$0.10" in w.spend_badge.text(), what="the cap in the badge")
-    w.prompt.set_text("too dear")
-    w.generate_button.click()
+    w.compose.prompt.set_text("too dear")
+    w.compose.generate_button.click()
     details = await answer("Don't send", "Over your budget", "Don't send")
     assert "over your daily cap of $0.10" in details
     assert posts(studio) == []
     assert jobs(studio) == []
-    await until(w.generate_button.isEnabled, what="Generate ready again")
-    w.generate_button.click()
+    await until(w.compose.generate_button.isEnabled, what="Generate ready again")
+    w.compose.generate_button.click()
     await answer("Send anyway, this once", "Over your budget", "Don't send")
     await until(lambda: len(posts(studio)) == 1, what="the deliberate override")
 
@@ -188,11 +188,11 @@ async def test_spend_is_always_in_view(studio: Studio) -> None:
 
 async def test_the_draft_survives_a_restart(studio: Studio, tmp_path: Path) -> None:
     w = studio.window
-    w.model_picker.select("google/veo-3.1")
-    w.prompt.set_text("half written idea")
-    w.params.duration.setCurrentIndex(w.params.duration.findData(6))
-    w.images.files_added.emit([str(png_file(tmp_path / "ref.png", "#00ffff"))])
-    await until(lambda: len(w.images.tile_ids()) == 1, what="the image")
+    w.compose.model_picker.select("google/veo-3.1")
+    w.compose.prompt.set_text("half written idea")
+    w.compose.params.duration.setCurrentIndex(w.compose.params.duration.findData(6))
+    w.compose.images.files_added.emit([str(png_file(tmp_path / "ref.png", "#00ffff"))])
+    await until(lambda: len(w.compose.images.tile_ids()) == 1, what="the image")
     await until(lambda: studio.settings.value("draft/images"), what="the draft kept")
     # Kept on disk a moment after the edits, before any close: a crash now loses nothing.
     on_disk = QSettings(str(studio.data / "settings.ini"), QSettings.Format.IniFormat)
@@ -204,10 +204,12 @@ async def test_the_draft_survives_a_restart(studio: Studio, tmp_path: Path) -> N
     await again.controller.start()
     try:
         w2 = again.window
-        await until(lambda: w2.model_picker.current_id() == "google/veo-3.1", what="the model")
-        assert w2.prompt.text() == "half written idea"
-        assert w2.params.duration.currentData() == 6
-        await until(lambda: len(w2.images.tile_ids()) == 1, what="the image back")
+        await until(
+            lambda: w2.compose.model_picker.current_id() == "google/veo-3.1", what="the model"
+        )
+        assert w2.compose.prompt.text() == "half written idea"
+        assert w2.compose.params.duration.currentData() == 6
+        await until(lambda: len(w2.compose.images.tile_ids()) == 1, what="the image back")
     finally:
         await close_studio(again)
 
@@ -216,11 +218,11 @@ async def test_an_image_dropped_on_the_prompt_joins_the_draft(
     studio: Studio, tmp_path: Path
 ) -> None:
     w = studio.window
-    w.prompt.set_text("keep this text")
+    w.compose.prompt.set_text("keep this text")
     image = png_file(tmp_path / "dropped.png", "#ffaa00")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(image))])
-    target = w.prompt.editor.viewport()
+    target = w.compose.prompt.editor.viewport()
     at = QPointF(target.width() / 2, target.height() / 2)
     for kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
         QApplication.sendEvent(
@@ -238,12 +240,14 @@ async def test_an_image_dropped_on_the_prompt_joins_the_draft(
         at, Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
     )
     QApplication.sendEvent(target, drop)
-    await until(lambda: len(w.images.tile_ids()) == 1, what="the dropped image in the draft")
-    assert w.prompt.text() == "keep this text"  # not the file's path pasted as text
+    await until(
+        lambda: len(w.compose.images.tile_ids()) == 1, what="the dropped image in the draft"
+    )
+    assert w.compose.prompt.text() == "keep this text"  # not the file's path pasted as text
 
 
 async def test_the_default_resolution_is_the_one_the_prices_assume(studio: Studio) -> None:
     w = studio.window
-    w.model_picker.select("bytedance/seedance-1-5-pro")
-    assert w.params.resolution.currentData() == "720p"  # offered 480p, 720p, 1080p
-    assert "$0.052/s" in w.model_picker.currentText()
+    w.compose.model_picker.select("bytedance/seedance-1-5-pro")
+    assert w.compose.params.resolution.currentData() == "720p"  # offered 480p, 720p, 1080p
+    assert "$0.052/s" in w.compose.model_picker.currentText()

@@ -47,9 +47,9 @@ def pixel(widget: QWidget, x: int, y: int) -> QColor:
 async def test_tab_leaves_the_library_and_arrows_move_in_it(studio: Studio) -> None:
     w = studio.window
     for prompt in ("one", "two"):
-        w.prompt.set_text(prompt)
-        w.generate_button.click()
-        await until(w.generate_button.isEnabled, what="the job")
+        w.compose.prompt.set_text(prompt)
+        w.compose.generate_button.click()
+        await until(w.compose.generate_button.isEnabled, what="the job")
     grid = w.library.grid
     await until(lambda: w.library.model.rowCount() == 2, what="two cards")
     w.activateWindow()
@@ -69,7 +69,12 @@ async def test_the_focus_ring_is_clear_in_light_and_dark(studio: Studio, palette
     w.activateWindow()
     window_colour = w.palette().color(QPalette.ColorRole.Window)
     highlight = w.palette().color(QPalette.ColorRole.Highlight)
-    for target in (w.generate_button, w.params.duration, w.params.audio, w.prompt.editor):
+    for target in (
+        w.compose.generate_button,
+        w.compose.params.duration,
+        w.compose.params.audio,
+        w.compose.prompt.editor,
+    ):
         target.setFocus(Qt.FocusReason.TabFocusReason)
         await until(target.hasFocus, what=f"focus on {target.objectName() or target}")
         ring = target.findChild(QWidget, "focusRing")
@@ -102,14 +107,14 @@ async def test_banners_and_errors_read_in_light_and_dark(studio: Studio, palette
         ratio = contrast(text, ground)
         assert ratio >= TEXT, (palette, banner.property("kind"), text.name(), ground.name())
         assert ground != w.palette().color(QPalette.ColorRole.Window)  # it stands out
-    w.problem_label.setText("Write a prompt first.")
-    w.problem_label.show()
-    w.problem_label.ensurePolished()
-    error = w.problem_label.palette().color(QPalette.ColorRole.WindowText)
+    w.compose.problem_label.setText("Write a prompt first.")
+    w.compose.problem_label.show()
+    w.compose.problem_label.ensurePolished()
+    error = w.compose.problem_label.palette().color(QPalette.ColorRole.WindowText)
     background = w.palette().color(QPalette.ColorRole.Window)
     assert contrast(error, background) >= TEXT, (palette, error.name())
     assert error.red() > error.blue() + 40  # still the error colour
-    hint = w.catalog_status
+    hint = w.compose.catalog_status
     hint.setText("Updating the model list…")
     hint.ensurePolished()
     assert contrast(hint.palette().color(QPalette.ColorRole.WindowText), background) >= TEXT

@@ -20,12 +20,12 @@ from videostudio.core.failures import Failure, sentences
 def drop_files(studio: Studio, *paths: Path) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    assert studio.window.images.accept_mime(mime)
+    assert studio.window.compose.images.accept_mime(mime)
 
 
 def zone_lines(studio: Studio) -> list[QLabel]:
     """The image zone's message lines as shown (read from the widgets, not the model)."""
-    zone = studio.window.images
+    zone = studio.window.compose.images
     labels = [lab for lab in zone.findChildren(QLabel) if lab.isVisible() and lab.text()]
     return [lab for lab in labels if lab is not zone.hint]
 
@@ -52,12 +52,12 @@ async def test_each_refusal_of_a_drop_is_shown(studio: Studio, tmp_path: Path) -
     assert texts[0].startswith("notes.png is not a PNG, JPEG, WebP or GIF")
     assert texts[1].startswith("half.png is damaged")
     assert texts[2].startswith("bomb.png") and "too large to open safely" in texts[2]
-    assert len(studio.window.images.tile_ids()) == 1  # the good one
+    assert len(studio.window.compose.images.tile_ids()) == 1  # the good one
 
 
 async def test_a_note_is_not_shown_as_an_error(studio: Studio, tmp_path: Path) -> None:
     drop_files(studio, png_file(tmp_path / "big.png", w=4000, h=2250))
-    await until(studio.window.images.tile_ids, what="the tile")
+    await until(studio.window.compose.images.tile_ids, what="the tile")
     (note,) = zone_lines(studio)
     assert note.text() == "big.png: scaled down from 4000 x 2250."
     note.ensurePolished()
@@ -76,8 +76,8 @@ async def test_a_note_is_not_shown_as_an_error(studio: Studio, tmp_path: Path) -
 
 async def test_stopped_watching_is_said_once(studio: Studio) -> None:
     studio.sim.pending_s = 30.0
-    studio.window.prompt.set_text("a quiet harbour")
-    studio.window.generate_button.click()
+    studio.window.compose.prompt.set_text("a quiet harbour")
+    studio.window.compose.generate_button.click()
     await until(lambda: studio.events and studio.events[-1][0].job_id, what="the job")
     local_id = studio.events[-1][0].local_id
     studio.controller.stop_job(local_id)  # the library's intent after its confirmation
@@ -90,8 +90,8 @@ async def test_stopped_watching_is_said_once(studio: Studio) -> None:
 
 async def test_the_credits_link_is_given_once(studio: Studio) -> None:
     studio.sim.credits_usd = 0.0
-    studio.window.prompt.set_text("a quiet harbour")
-    studio.window.generate_button.click()
+    studio.window.compose.prompt.set_text("a quiet harbour")
+    studio.window.compose.generate_button.click()
 
     def texts() -> list[str]:
         return [plain(html) for html in banners(studio) if "credits" in html]

@@ -38,12 +38,12 @@ async def settled(studio: Studio, count: int) -> None:
 
 
 def press_ctrl_enter(studio: Studio) -> None:
-    QTest.keyClick(studio.window.prompt.editor, Qt.Key.Key_Return, CTRL)
+    QTest.keyClick(studio.window.compose.prompt.editor, Qt.Key.Key_Return, CTRL)
 
 
 async def ready(studio: Studio) -> None:
     """Until Generate can be pressed again (a person's next press comes later than this)."""
-    await until(studio.window.generate_button.isEnabled, what="Generate to be ready")
+    await until(studio.window.compose.generate_button.isEnabled, what="Generate to be ready")
 
 
 def double_click(button: QPushButton) -> None:
@@ -56,8 +56,8 @@ def double_click(button: QPushButton) -> None:
 
 
 async def test_a_double_click_on_generate_sends_one_job(studio: Studio) -> None:
-    studio.window.prompt.set_text("a paper boat on a rainy street")
-    double_click(studio.window.generate_button)
+    studio.window.compose.prompt.set_text("a paper boat on a rainy street")
+    double_click(studio.window.compose.generate_button)
     await settled(studio, 1)
     assert len(jobs(studio)) == 1
     assert posts(studio) == 1
@@ -67,23 +67,23 @@ async def test_a_double_click_on_generate_sends_one_job(studio: Studio) -> None:
 async def test_generate_is_busy_until_the_job_is_journaled(studio: Studio) -> None:
     w = studio.window
     assert not w.generate_action.autoRepeat()
-    w.prompt.set_text("a red kite over green hills")
-    QTest.mouseClick(w.generate_button, Qt.MouseButton.LeftButton)
+    w.compose.prompt.set_text("a red kite over green hills")
+    QTest.mouseClick(w.compose.generate_button, Qt.MouseButton.LeftButton)
     # At once, before the journal is written: visibly busy, the shortcut too.
-    assert w.generate_button.text() == "Sending…"
-    assert not w.generate_button.isEnabled()
+    assert w.compose.generate_button.text() == "Sending…"
+    assert not w.compose.generate_button.isEnabled()
     assert not w.generate_action.isEnabled()
     assert jobs(studio) == []
     await until(lambda: jobs(studio), what="the journaled job")
-    await until(lambda: w.generate_button.isEnabled(), what="Generate to be ready again")
-    assert w.generate_button.text() == "Generate"
+    await until(lambda: w.compose.generate_button.isEnabled(), what="Generate to be ready again")
+    assert w.compose.generate_button.text() == "Generate"
     assert w.generate_action.isEnabled()
 
 
 async def test_three_quick_ctrl_enter_send_one_job_when_the_repeat_is_declined(
     studio: Studio,
 ) -> None:
-    studio.window.prompt.set_text("a lighthouse in a storm")
+    studio.window.compose.prompt.set_text("a lighthouse in a storm")
     press_ctrl_enter(studio)
     await until(lambda: jobs(studio), what="the first job")
     await ready(studio)
@@ -100,7 +100,7 @@ async def test_three_quick_ctrl_enter_send_one_job_when_the_repeat_is_declined(
 
 
 async def test_answering_yes_sends_the_same_job_again(studio: Studio) -> None:
-    studio.window.prompt.set_text("a lighthouse in a storm")
+    studio.window.compose.prompt.set_text("a lighthouse in a storm")
     press_ctrl_enter(studio)
     await until(lambda: jobs(studio), what="the first job")
     await ready(studio)
@@ -112,8 +112,8 @@ async def test_answering_yes_sends_the_same_job_again(studio: Studio) -> None:
 
 
 async def test_a_held_key_sends_one_job(studio: Studio) -> None:
-    editor = studio.window.prompt.editor
-    studio.window.prompt.set_text("a field of sunflowers")
+    editor = studio.window.compose.prompt.editor
+    studio.window.compose.prompt.set_text("a field of sunflowers")
     QTest.simulateEvent(editor, True, Qt.Key.Key_Return, CTRL, "", False)
     await until(lambda: jobs(studio), what="the first job")
     for _ in range(12):  # the keyboard's auto-repeat while the key stays down
@@ -127,11 +127,11 @@ async def test_a_held_key_sends_one_job(studio: Studio) -> None:
 
 
 async def test_a_different_request_is_not_questioned(studio: Studio) -> None:
-    studio.window.prompt.set_text("a quiet harbour")
+    studio.window.compose.prompt.set_text("a quiet harbour")
     press_ctrl_enter(studio)
     await until(lambda: jobs(studio), what="the first job")
     await ready(studio)
-    studio.window.prompt.set_text("a quiet harbour at night")
+    studio.window.compose.prompt.set_text("a quiet harbour at night")
     press_ctrl_enter(studio)
     await settled(studio, 2)
     assert posts(studio) == 2
@@ -139,8 +139,8 @@ async def test_a_different_request_is_not_questioned(studio: Studio) -> None:
 
 async def test_submitting_again_a_job_that_may_exist_asks_first(studio: Studio) -> None:
     studio.sim.add_fault(Fault("submit", "reset"))  # created on the server, the reply lost
-    studio.window.prompt.set_text("a quiet harbour")
-    studio.window.generate_button.click()
+    studio.window.compose.prompt.set_text("a quiet harbour")
+    studio.window.compose.generate_button.click()
     await until(lambda: jobs(studio) and jobs(studio)[0].state == UNKNOWN, what="unknown")
     library = studio.window.library
     local_id = jobs(studio)[0].local_id

@@ -71,11 +71,11 @@ def web() -> Iterator[Web]:
 def drop_urls(studio: Studio, *urls: str) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl(u) for u in urls])
-    assert studio.window.images.accept_mime(mime)
+    assert studio.window.compose.images.accept_mime(mime)
 
 
 async def test_a_dropped_image_address_is_fetched_and_shown(studio: Studio, web: Web) -> None:
-    zone = studio.window.images
+    zone = studio.window.compose.images
     drop_urls(studio, f"{web.base}/sunset.png")
     await until(zone.tile_ids, what="the tile")
     assert zone.messages() == [("sunset.png: web address, 320 x 180.", "info")]
@@ -94,7 +94,7 @@ async def test_a_dropped_image_address_is_fetched_and_shown(studio: Studio, web:
 
 
 async def test_an_address_that_is_no_image_says_why(studio: Studio, web: Web) -> None:
-    zone = studio.window.images
+    zone = studio.window.compose.images
     drop_urls(studio, f"{web.base}/notes.png", f"{web.base}/gone.png")
     await until(
         lambda: [kind for _text, kind in zone.messages()] == ["error", "error"],

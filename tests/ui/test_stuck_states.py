@@ -22,18 +22,18 @@ async def test_offline_with_a_saved_key_the_form_is_ready_and_jobs_wait(
     try:
         w = s.window
         # At once, before any answer: the built-in list fills the form, labelled as such.
-        assert w.model_picker.current_id() == "google/veo-3.1-fast"
-        assert w.params.duration.count() > 0
-        assert w.estimate.text() == "Estimated ≈ $0.40"
-        assert "built-in model list (27 August 2026)" in w.catalog_status.text()
+        assert w.compose.model_picker.current_id() == "google/veo-3.1-fast"
+        assert w.compose.params.duration.count() > 0
+        assert w.compose.estimate.text() == "Estimated ≈ $0.40"
+        assert "built-in model list (27 August 2026)" in w.compose.catalog_status.text()
         await until(lambda: banners(s), what="the offline banner")
         assert "Jobs you start are journaled and sent when it is back" in banners(s)[0]
-        assert "models and prices may have changed" in w.catalog_status.text()
+        assert "models and prices may have changed" in w.compose.catalog_status.text()
         # Generate journals the job; it waits for the network instead of failing.
-        w.prompt.set_text("a paper boat on a rainy street")
-        w.generate_button.click()
+        w.compose.prompt.set_text("a paper boat on a rainy street")
+        w.compose.generate_button.click()
         await until(lambda: row_status(s).startswith("Queued"), what="the waiting job")
-        assert not w.problem_label.isVisible()
+        assert not w.compose.problem_label.isVisible()
         await until(lambda: "will be sent when" in w.statusBar().currentMessage(), what="the word")
         # Demo mode is offered right there, and back.
         (demo_button,) = [b for b in w.offline_banner.actions_ if b.text() == "Use demo mode"]
@@ -68,9 +68,11 @@ async def test_offline_after_a_good_start_shows_the_saved_list(
     await again.controller.start()
     try:
         w = again.window
-        assert w.model_picker.count() > 0
-        await until(lambda: "saved on" in w.catalog_status.text(), what="the note")
-        assert f"It updates when 127.0.0.1:{port} can be reached." in w.catalog_status.text()
+        assert w.compose.model_picker.count() > 0
+        await until(lambda: "saved on" in w.compose.catalog_status.text(), what="the note")
+        assert (
+            f"It updates when 127.0.0.1:{port} can be reached." in w.compose.catalog_status.text()
+        )
     finally:
         await close_studio(again)
 

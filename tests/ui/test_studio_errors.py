@@ -13,8 +13,8 @@ from videostudio.simulator.service import Fault
 
 
 def _generate(studio: Studio, prompt: str = "a quiet harbour") -> None:
-    studio.window.prompt.set_text(prompt)
-    studio.window.generate_button.click()
+    studio.window.compose.prompt.set_text(prompt)
+    studio.window.compose.generate_button.click()
 
 
 def _status(studio: Studio) -> str:
@@ -75,17 +75,17 @@ async def test_400_is_shown_next_to_the_control(studio: Studio) -> None:
         )
     )
     _generate(studio)
-    params = studio.window.params
+    params = studio.window.compose.params
     await until(lambda: params.duration.property("problem") is True, what="the marked control")
     assert params.duration.toolTip() == "Duration 4 is not available right now."
-    assert "Duration 4 is not available" in studio.window.problem_label.text()
+    assert "Duration 4 is not available" in studio.window.compose.problem_label.text()
 
 
 async def test_client_side_validation_refuses_before_sending(studio: Studio) -> None:
     _generate(studio, prompt="   ")
-    await until(lambda: studio.window.problem_label.isVisible())
-    assert "Write a prompt" in studio.window.problem_label.text()
-    assert studio.window.prompt.editor.property("problem") is True
+    await until(lambda: studio.window.compose.problem_label.isVisible())
+    assert "Write a prompt" in studio.window.compose.problem_label.text()
+    assert studio.window.compose.prompt.editor.property("problem") is True
     assert studio.sim.requests == [r for r in studio.sim.requests if r["method"] == "GET"]
 
 
@@ -125,8 +125,8 @@ async def test_bad_drops_are_refused_cleanly(
     path.write_bytes(content)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    studio.window.images.accept_mime(mime)
-    zone = studio.window.images
+    studio.window.compose.images.accept_mime(mime)
+    zone = studio.window.compose.images
     await until(
         lambda: any(reason in text for text, _kind in zone.messages()),
         what=f"the refusal ({reason})",
@@ -134,7 +134,7 @@ async def test_bad_drops_are_refused_cleanly(
     ((text, kind),) = zone.messages()
     assert name in text
     assert kind == "error"
-    assert studio.window.images.tile_ids() == []
+    assert studio.window.compose.images.tile_ids() == []
     assert studio.controller.images.count() == 0
 
 
@@ -144,9 +144,11 @@ async def test_a_large_photo_is_scaled_down_off_the_ui_thread(
     big = png_file(tmp_path / "big.png", w=4000, h=2250)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(big))])
-    studio.window.images.accept_mime(mime)
-    await until(lambda: studio.window.images.tile_ids(), what="the tile")
-    assert studio.window.images.messages() == [("big.png: scaled down from 4000 x 2250.", "info")]
+    studio.window.compose.images.accept_mime(mime)
+    await until(lambda: studio.window.compose.images.tile_ids(), what="the tile")
+    assert studio.window.compose.images.messages() == [
+        ("big.png: scaled down from 4000 x 2250.", "info")
+    ]
     request = studio.controller.build_request("x", "google/veo-3.1-fast", {})
     assert request.images[0].url.startswith("data:image/jpeg;base64,")
 

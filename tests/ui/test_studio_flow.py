@@ -22,11 +22,11 @@ def _combo_values(combo: object) -> list[object]:
 
 async def test_first_clip_is_a_prompt_and_ctrl_enter(studio: Studio) -> None:
     w = studio.window
-    assert w.prompt.editor.hasFocus() or w.focusWidget() is w.prompt.editor
-    assert w.model_picker.current_id() == "google/veo-3.1-fast"  # preselected
-    assert w.estimate.text() == "Estimated ≈ $0.40"
-    QTest.keyClicks(w.prompt.editor, "a paper boat on a rainy street")
-    QTest.keyClick(w.prompt.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert w.compose.prompt.editor.hasFocus() or w.focusWidget() is w.compose.prompt.editor
+    assert w.compose.model_picker.current_id() == "google/veo-3.1-fast"  # preselected
+    assert w.compose.estimate.text() == "Estimated ≈ $0.40"
+    QTest.keyClicks(w.compose.prompt.editor, "a paper boat on a rainy street")
+    QTest.keyClick(w.compose.prompt.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     await until(lambda: studio.events, what="the job to appear")
     local_id = studio.events[0][0].local_id
     await until(lambda: studio.states(local_id)[-1:] == [SAVED], what="the clip to be saved")
@@ -44,39 +44,39 @@ async def test_first_clip_is_a_prompt_and_ctrl_enter(studio: Studio) -> None:
 async def test_the_whole_flow(studio: Studio, tmp_path: Path) -> None:
     w = studio.window
     # A model without audio, seed or last frame: the controls say so.
-    assert w.model_picker.select("minimax/hailuo-2.3")
-    assert _combo_values(w.params.duration) == [6, 10]
-    assert not w.params.audio.isEnabled()
-    assert "silent" in w.params.audio.toolTip()
-    assert not w.params.seed_fixed.isEnabled()
-    assert "does not accept a seed" in w.params.seed_fixed.toolTip()
+    assert w.compose.model_picker.select("minimax/hailuo-2.3")
+    assert _combo_values(w.compose.params.duration) == [6, 10]
+    assert not w.compose.params.audio.isEnabled()
+    assert "silent" in w.compose.params.audio.toolTip()
+    assert not w.compose.params.seed_fixed.isEnabled()
+    assert "does not accept a seed" in w.compose.params.seed_fixed.toolTip()
     # Veo 3.1: its own sets, first and last frames.
-    assert w.model_picker.select("google/veo-3.1")
-    assert _combo_values(w.params.duration) == [4, 6, 8]
-    assert _combo_values(w.params.resolution) == ["720p", "1080p", "4K"]
-    assert _combo_values(w.params.aspect) == ["16:9", "9:16"]
-    assert w.params.audio.isEnabled()
-    w.params.duration.setCurrentIndex(w.params.duration.findData(4))
-    w.params.resolution.setCurrentIndex(w.params.resolution.findData("1080p"))
-    w.params.aspect.setCurrentIndex(w.params.aspect.findData("9:16"))
-    w.params.seed_fixed.setChecked(True)
-    w.params.seed.setValue(42)
-    w.params.audio.setChecked(False)
-    assert w.estimate.text() == "Estimated ≈ $0.80"  # 4 s x $0.20 without audio
+    assert w.compose.model_picker.select("google/veo-3.1")
+    assert _combo_values(w.compose.params.duration) == [4, 6, 8]
+    assert _combo_values(w.compose.params.resolution) == ["720p", "1080p", "4K"]
+    assert _combo_values(w.compose.params.aspect) == ["16:9", "9:16"]
+    assert w.compose.params.audio.isEnabled()
+    w.compose.params.duration.setCurrentIndex(w.compose.params.duration.findData(4))
+    w.compose.params.resolution.setCurrentIndex(w.compose.params.resolution.findData("1080p"))
+    w.compose.params.aspect.setCurrentIndex(w.compose.params.aspect.findData("9:16"))
+    w.compose.params.seed_fixed.setChecked(True)
+    w.compose.params.seed.setValue(42)
+    w.compose.params.audio.setChecked(False)
+    assert w.compose.estimate.text() == "Estimated ≈ $0.80"  # 4 s x $0.20 without audio
     # Drop an image: it becomes the first frame, offered roles follow the model.
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(png_file(tmp_path / "start.png", "#ff0000")))])
-    assert w.images.accept_mime(mime)
-    await until(lambda: w.images.tile_ids(), what="the image tile")
-    tile = w.images._tiles[w.images.tile_ids()[0]]
+    assert w.compose.images.accept_mime(mime)
+    await until(lambda: w.compose.images.tile_ids(), what="the image tile")
+    tile = w.compose.images._tiles[w.compose.images.tile_ids()[0]]
     assert [tile.role.itemData(i) for i in range(tile.role.count())] == [
         "reference",
         "first_frame",
         "last_frame",
     ]
     assert tile.role.currentData() == "first_frame"
-    w.prompt.set_text("a lighthouse in a storm")
-    w.generate_button.click()
+    w.compose.prompt.set_text("a lighthouse in a storm")
+    w.compose.generate_button.click()
     await until(lambda: studio.events, what="the job")
     local_id = studio.events[0][0].local_id
     await until(lambda: studio.states(local_id)[-1:] == [SAVED], what="the saved clip")
@@ -133,20 +133,20 @@ async def test_settings_come_back_on_the_next_start(studio: Studio, tmp_path: Pa
     from tests.ui.conftest import close_studio, make_studio
 
     w = studio.window
-    w.model_picker.select("alibaba/wan-2.7")
-    w.params.duration.setCurrentIndex(w.params.duration.findData(7))
-    w.params.aspect.setCurrentIndex(w.params.aspect.findData("1:1"))
+    w.compose.model_picker.select("alibaba/wan-2.7")
+    w.compose.params.duration.setCurrentIndex(w.compose.params.duration.findData(7))
+    w.compose.params.aspect.setCurrentIndex(w.compose.params.aspect.findData("1:1"))
     w.main.setSizes([420, 540])
     await close_studio(studio)
     again = make_studio(studio.server, studio.data)
     again.window.show()
     await again.controller.start()
-    await until(lambda: again.window.model_picker.count() > 0)
+    await until(lambda: again.window.compose.model_picker.count() > 0)
     try:
         w2 = again.window
-        assert w2.model_picker.current_id() == "alibaba/wan-2.7"
-        assert w2.params.duration.currentData() == 7
-        assert w2.params.aspect.currentData() == "1:1"
+        assert w2.compose.model_picker.current_id() == "alibaba/wan-2.7"
+        assert w2.compose.params.duration.currentData() == 7
+        assert w2.compose.params.aspect.currentData() == "1:1"
         assert abs(w2.main.sizes()[0] - 420) <= 10, (
             w2.size(),
             w2.main.sizes(),
@@ -159,19 +159,19 @@ async def test_settings_come_back_on_the_next_start(studio: Studio, tmp_path: Pa
 
 async def test_a_catalogue_refresh_keeps_what_the_user_set(studio: Studio) -> None:
     w = studio.window
-    w.model_picker.select("alibaba/wan-2.7")
-    w.params.duration.setCurrentIndex(w.params.duration.findData(9))
+    w.compose.model_picker.select("alibaba/wan-2.7")
+    w.compose.params.duration.setCurrentIndex(w.compose.params.duration.findData(9))
     await studio.controller.retry_models()  # the background refresh arriving
-    assert w.model_picker.current_id() == "alibaba/wan-2.7"
-    assert w.params.duration.currentData() == 9
+    assert w.compose.model_picker.current_id() == "alibaba/wan-2.7"
+    assert w.compose.params.duration.currentData() == 9
     # Switching away and back brings this model's settings back.
-    w.model_picker.select("google/veo-3.1")
-    w.model_picker.select("alibaba/wan-2.7")
-    assert w.params.duration.currentData() == 9
+    w.compose.model_picker.select("google/veo-3.1")
+    w.compose.model_picker.select("alibaba/wan-2.7")
+    assert w.compose.params.duration.currentData() == 9
 
 
 async def test_the_model_picker_searches_by_name_or_id(studio: Studio) -> None:
-    picker = studio.window.model_picker
+    picker = studio.window.compose.model_picker
     studio.window.activateWindow()
     search = picker.lineEdit()
     assert search is not None
@@ -190,4 +190,4 @@ async def test_the_model_picker_searches_by_name_or_id(studio: Studio) -> None:
     QTest.keyClick(completer.popup(), Qt.Key.Key_Down)
     QTest.keyClick(completer.popup(), Qt.Key.Key_Return)
     assert picker.current_id() == "bytedance/seedance-2.0-fast"
-    assert [studio.window.params.duration.itemData(i) for i in range(3)] == [4, 5, 6]
+    assert [studio.window.compose.params.duration.itemData(i) for i in range(3)] == [4, 5, 6]

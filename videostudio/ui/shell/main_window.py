@@ -1,17 +1,15 @@
 """The studio window: write a prompt, pick a model and settings, generate, review, iterate.
 
-Layout: the draft on the left (prompt, model, settings, advanced provider options,
-images; the estimate and Generate always in view, Variations… for batches); on the
-right the reviewing player (or the compare grid) over the clip library, the home of
-every result. Splitter sizes, the draft and its settings come back on the next start,
-even after a crash. The prompt has focus at start and a model is preselected: typing
+Layout and wiring: the compose form on the left (ui/compose/form.py owns the draft and
+its logic); on the right the reviewing player (or the compare grid) over the clip
+library, the home of every result. Splitter sizes and the draft come back on the next
+start, even after a crash. The prompt has focus at start and a model is preselected: typing
 a prompt and pressing Ctrl+Enter is all a first clip takes.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import logging
 import os
 from pathlib import Path
@@ -33,21 +31,15 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDesktopServices,
-    QGuiApplication,
-    QImage,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QFileDialog,
-    QFrame,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -62,12 +54,8 @@ from videostudio.core.models import GenerationRequest, VideoModel
 from videostudio.core.spend import Spend
 from videostudio.core.validation import Problem
 from videostudio.services.activity import Activity
-from videostudio.ui.compose.advanced_options import AdvancedOptions
 from videostudio.ui.compose.batch_panel import BatchPanel
-from videostudio.ui.compose.image_zone import ImageZone
-from videostudio.ui.compose.model_picker import ModelPicker
-from videostudio.ui.compose.params_panel import ParamsPanel
-from videostudio.ui.compose.prompt_edit import PromptEdit
+from videostudio.ui.compose.form import ComposeForm
 from videostudio.ui.desktop import ImageDropFilter, Notifier, reveal
 from videostudio.ui.library.cards import files as clip_files
 from videostudio.ui.library.sources import BackendSources
@@ -82,17 +70,9 @@ from videostudio.ui.shell.banners import Banner, linkify
 from videostudio.ui.shell.key_dialog import KeyDialog
 from videostudio.ui.shell.style import FocusRing, themed_style
 
-PREFERRED_MODEL = "google/veo-3.1-fast"  # a good, affordable first choice
 PROJECT_URL = "https://github.com/videostudio/videostudio"
 ISSUES_URL = f"{PROJECT_URL}/issues"
-DRAFT_SAVE_DELAY_MS = 400  # the draft is written this long after the last edit
 LAST_MODE_DEMO = "window/demo"  # settings key: the mode the window was last in
-
-
-def _section(text: str, parent: QWidget) -> QLabel:
-    label = QLabel(text, parent)
-    label.setObjectName("sectionTitle")
-    return label
 
 
 class MainWindow(QMainWindow):
@@ -120,10 +100,8 @@ class MainWindow(QMainWindow):
         self._current: int | None = None  # the job whose clip (or state) is shown
         self._images_restored = False
         self._quit_confirmed = False
-        self._shown_model: str | None = None  # the model the settings are showing
         self._offline_text = ""
         self._offline_retry_at = 0.0
-        self._sending = False
         self._theme = ""
         self._setup_ui()
         self._setup_menus()
@@ -138,60 +116,7 @@ class MainWindow(QMainWindow):
     def _setup_ui(self) -> None:
         self.setWindowTitle(APP_NAME)
         self.setMinimumSize(960, 600)
-        form = QWidget(self)
-        self.prompt = PromptEdit(form)
-        self.model_picker = ModelPicker(form)
-        self.catalog_status = QLabel(form)
-        self.catalog_status.setObjectName("hint")
-        self.catalog_status.setWordWrap(True)
-        self.params = ParamsPanel(form)
-        self.images = ImageZone(form)
-        self.problem_label = QLabel(form)
-        self.problem_label.setObjectName("inlineMessage")
-        self.problem_label.setWordWrap(True)
-        self.problem_label.hide()
-        self.advanced = AdvancedOptions(form)
-        self.estimate = QLabel(form)
-        self.estimate.setObjectName("estimate")
-        self.variations_button = QPushButton("Variations…", form)
-        self.variations_button.setToolTip(
-            "Send this draft as a batch: several seeds, several models, or both (Ctrl+B)"
-        )
-        self.generate_button = QPushButton("Generate", form)
-        self.generate_button.setObjectName("generate")
-        self.generate_button.setToolTip("Generate the clip (Ctrl+Enter)")
-        self.generate_button.setDefault(True)
-        form_layout = QVBoxLayout(form)
-        form_layout.addWidget(_section("Prompt", form))
-        form_layout.addWidget(self.prompt, 3)
-        form_layout.addWidget(_section("Model", form))
-        form_layout.addWidget(self.model_picker)
-        form_layout.addWidget(self.catalog_status)
-        form_layout.addWidget(_section("Settings", form))
-        form_layout.addWidget(self.params)
-        form_layout.addWidget(self.advanced)
-        form_layout.addWidget(_section("Images", form))
-        form_layout.addWidget(self.images)
-        form_layout.addStretch(1)
-        scroll = self.form_scroll = QScrollArea(self)
-        scroll.setWidget(form)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        # Problems, the estimate and Generate stay in view however the form scrolls.
-        go = QHBoxLayout()
-        go.setContentsMargins(9, 0, 9, 0)
-        go.addWidget(self.estimate, 1)
-        go.addWidget(self.variations_button)
-        go.addWidget(self.generate_button)
-        left = QWidget(self)
-        left.setMinimumWidth(340)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(scroll, 1)
-        self.problem_label.setContentsMargins(9, 0, 9, 0)
-        left_layout.addWidget(self.problem_label)
-        left_layout.addLayout(go)
-
+        self.compose = ComposeForm(self.settings, self.controller.estimate, self)
         self.player = PlayerWidget(self)
         self.job_status = QLabel(self)
         self.job_status.setObjectName("jobStatus")
@@ -228,7 +153,7 @@ class MainWindow(QMainWindow):
         self.right.setSizes([400, 380])
         self.main = QSplitter(Qt.Orientation.Horizontal, self)
         self.main.setObjectName("mainSplitter")
-        self.main.addWidget(left)
+        self.main.addWidget(self.compose)
         self.main.addWidget(self.right)
         self.main.setStretchFactor(1, 1)
         self.main.setSizes([400, 880])
@@ -275,10 +200,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.link_label)
         self.spend_dialog: SpendDialog | None = None
         self.batch_dialog: QDialog | None = None
-        self._draft_timer = QTimer(self)  # the draft is kept a moment after each edit
-        self._draft_timer.setSingleShot(True)
-        self._draft_timer.setInterval(DRAFT_SAVE_DELAY_MS)
-        self._draft_timer.timeout.connect(self.save_draft)
         self.key_dialog: KeyDialog | None = None
         # One ticker for elapsed times and countdowns; it runs only while something does.
         self._ticker = QTimer(self)
@@ -301,7 +222,7 @@ class MainWindow(QMainWindow):
         self.generate_action = action(
             file,
             "&Generate",
-            self._on_generate,
+            self.compose.request_generate,
             [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")],
         )
         self.generate_action.setAutoRepeat(False)  # a held key is one gesture, not a stream
@@ -313,10 +234,10 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = bar.addMenu("&Edit")
-        action(edit, "&Paste image", self._on_paste_image, QKeySequence("Ctrl+Shift+V"))
-        action(edit, "&Add image…", self.images.add_button.click, QKeySequence("Ctrl+I"))
-        action(edit, "Focus &prompt", self.prompt.focus, QKeySequence("Ctrl+L"))
-        action(edit, "Choose &model", self.model_picker.setFocus, QKeySequence("Ctrl+M"))
+        action(edit, "&Paste image", self.compose.paste_image, QKeySequence("Ctrl+Shift+V"))
+        action(edit, "&Add image…", self.compose.images.add_button.click, QKeySequence("Ctrl+I"))
+        action(edit, "Focus &prompt", self.compose.prompt.focus, QKeySequence("Ctrl+L"))
+        action(edit, "Choose &model", self.compose.model_picker.setFocus, QKeySequence("Ctrl+M"))
         settings = bar.addMenu("&Settings")
         action(settings, "OpenRouter API &key…", self.open_key_dialog, QKeySequence("Ctrl+,"))
         self.demo_action = action(settings, "&Demo mode (built-in simulator)", self._on_demo_action)
@@ -343,16 +264,17 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         c = self.controller
-        self.prompt.submitted.connect(self._on_generate)
-        self.prompt.changed.connect(self._on_draft_changed)
-        self.generate_button.clicked.connect(self._on_generate)
-        self.model_picker.model_chosen.connect(self._on_model_picker_model_chosen)
-        self.params.changed.connect(self._on_draft_changed)
-        self.images.files_added.connect(c.images.add_files)
-        self.images.urls_added.connect(c.images.add_urls)
-        self.images.image_pasted.connect(c.images.add_qimage)
-        self.images.remove_requested.connect(self._on_images_remove_requested)
-        self.images.role_changed.connect(self._on_images_role_changed)
+        form = self.compose
+        form.generate_requested.connect(c.generate)
+        form.variations_requested.connect(self.open_variations)
+        form.model_chosen.connect(c.set_model)
+        form.draft_saved.connect(c.keep_draft_images)
+        form.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        form.images.files_added.connect(c.images.add_files)
+        form.images.urls_added.connect(c.images.add_urls)
+        form.images.image_pasted.connect(c.images.add_qimage)
+        form.images.remove_requested.connect(self._on_images_remove_requested)
+        form.images.role_changed.connect(self._on_images_role_changed)
         lib = self.library
         lib.model.dataChanged.connect(self._on_library_model_data_changed)
         lib.play_requested.connect(self._on_library_play_requested)
@@ -397,8 +319,6 @@ class MainWindow(QMainWindow):
         self.drops.files_dropped.connect(c.images.add_files)
         self.drops.urls_dropped.connect(c.images.add_urls)
         self.drops.image_dropped.connect(c.images.add_qimage)
-        self.advanced.changed.connect(self._on_draft_changed)
-        self.variations_button.clicked.connect(self.open_variations)
         c.models_changed.connect(self._on_controller_models_changed)
         c.jobs_reset.connect(self._on_controller_jobs_reset)
         c.job_changed.connect(self._on_controller_job_changed)
@@ -410,11 +330,11 @@ class MainWindow(QMainWindow):
         c.question.connect(self._on_controller_question)
         c.sending.connect(self._on_controller_sending)
         c.key_needed.connect(self._on_controller_key_needed)
-        c.problems.connect(self._on_controller_problems)
-        c.images.added.connect(self._on_draft_images_added)
-        c.images.removed.connect(self.images.remove_tile)
-        c.images.roles.connect(self.images.set_roles)
-        c.images.messages.connect(self._on_draft_images_messages)
+        c.problems.connect(form.show_problems)
+        c.images.added.connect(form.add_image_tile)
+        c.images.removed.connect(form.images.remove_tile)
+        c.images.roles.connect(form.images.set_roles)
+        c.images.messages.connect(form.show_image_messages)
         c.submitted.connect(self._on_controller_submitted)
 
     def bring_to_front(self) -> None:
@@ -452,9 +372,7 @@ class MainWindow(QMainWindow):
             state = s.value(key)
             if isinstance(state, QByteArray):
                 splitter.restoreState(state)
-        self.prompt.set_text(str(s.value("draft/prompt", "") or ""))
-        self._draft_timer.stop()  # restoring is not an edit
-        self.prompt.focus()
+        self.compose.restore()
 
     def save_state(self) -> None:
         s = self.settings
@@ -496,22 +414,10 @@ class MainWindow(QMainWindow):
         box.finished.connect(answered)
         box.open()
 
-    def _on_draft_changed(self) -> None:
-        self._update_estimate()
-        self._draft_timer.start()  # kept a moment later: a crash loses at most that
-
     def save_draft(self) -> None:
-        """Keep the draft (prompt, model, its settings and options; images by the view-model)
-        so a restart or a crash finds it as it was."""
-        self._draft_timer.stop()
-        s = self.settings
-        s.setValue("draft/prompt", self.prompt.text())
-        model_id = self.model_picker.current_id()
-        if model_id:
-            s.setValue("draft/model", model_id)
-            self._save_params(model_id)
-        s.sync()
-        self.controller.keep_draft_images()
+        """Keep the draft (the form's controls; images by the view-model) so a restart or a
+        crash finds it as it was."""
+        self.compose.save_draft()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         running = 0 if self._quit_confirmed else self._running_jobs()
@@ -531,142 +437,31 @@ class MainWindow(QMainWindow):
     # -- the form ---------------------------------------------------------------------------
 
     def _on_controller_models_changed(self, models: list[VideoModel], status: str) -> None:
-        keep = self.model_picker.current_id() or str(self.settings.value("draft/model", "")) or None
-        self.model_picker.set_models(models, keep or PREFERRED_MODEL)
-        self.catalog_status.setText(status)
-        self.catalog_status.setVisible(bool(status))
-        self._update_generate()
-
-    def _on_model_picker_model_chosen(self, model_id: str) -> None:
-        model = self.model_picker.current_model()
-        if model is None:
-            return
-        switched = model_id != self._shown_model
-        if switched and self._shown_model is not None:
-            self._save_params(self._shown_model)  # switching back brings them back
-        self._shown_model = model_id
-        self.params.set_model(model)  # a refreshed catalogue keeps the values still offered
-        saved = self.settings.value(f"draft/params/{model_id}")
-        if switched and isinstance(saved, dict):
-            self.params.apply(saved)
-        self.advanced.set_model(model)
-        options = self.settings.value(f"draft/options/{model_id}")
-        if switched and isinstance(options, str) and options:
-            self.advanced.apply(json.loads(options))
-        self.controller.set_model(model)
-        self._on_draft_changed()
-
-    def _save_params(self, model_id: str) -> None:
-        values = {k: v for k, v in self.params.values().items() if v is not None}
-        self.settings.setValue(f"draft/params/{model_id}", values)
-        self.settings.setValue(f"draft/options/{model_id}", json.dumps(self.advanced.values()))
+        self.compose.set_models(models, status)
 
     def load_draft(self, draft: Draft) -> None:
         """A clip's settings back in the form ("use these settings", vary, continue)."""
-        request = draft.request
-        self.prompt.set_text(request.prompt or "")
-        if self.model_picker.current_id() != request.model and not self.model_picker.select(
-            request.model
-        ):
-            self.statusBar().showMessage(
-                f"{request.model} is not in the model list any more; choose another.", 8000
-            )
-        self.params.apply(
-            {
-                "duration": request.duration,
-                "resolution": request.resolution,
-                "aspect_ratio": request.aspect_ratio,
-                "size": request.size,
-                "seed": request.seed,
-                "generate_audio": request.generate_audio,
-            }
-        )
-        if request.seed is None:
-            self.params.seed_fixed.setChecked(False)
-        self.advanced.clear()
-        self.advanced.apply(draft.options)
+        self.compose.load_request(draft.request, draft.options)
         self.controller.images.clear()
         self.controller.images.tasks.spawn(self.controller.images.add_data(draft.images))
         if draft.note:
             self.statusBar().showMessage(draft.note, 8000)
-        self._on_draft_changed()
-        self.prompt.focus()
-
-    def _update_estimate(self) -> None:
-        model = self.model_picker.current_model()
-        if model is None:
-            self.estimate.setText("")
-            return
-        label, basis = self.controller.estimate(self.prompt.text(), model, self.params.values())
-        self.estimate.setText(f"Estimated {label}" if label != "price unknown" else "Price unknown")
-        self.estimate.setToolTip(basis)
-
-    def _update_generate(self) -> None:
-        ready = self.model_picker.current_model() is not None
-        self.generate_button.setEnabled(ready and not self._sending)
-        self.generate_action.setEnabled(not self._sending)
-        self.generate_button.setText("Sending…" if self._sending else "Generate")
-
-    def _on_generate(self) -> None:
-        if self._sending:
-            return  # the press before this one is still on its way
-        model = self.model_picker.current_model()
-        if model is None:
-            self._on_controller_problems([Problem("", "Choose a model first.")])
-            return
-        self.controller.generate(
-            self.prompt.text(), model, self.params.values(), self.advanced.values()
-        )
+        self.compose.finish_load()
 
     def _on_controller_sending(self, sending: bool) -> None:
         refocus = not sending and self.focusWidget() is None
-        self._sending = sending
-        self._update_generate()
+        self.compose.set_sending(sending)
+        self.generate_action.setEnabled(not sending)
         if refocus:
-            self.prompt.focus()
-
-    def _on_controller_problems(self, problems: list[Problem]) -> None:
-        self.params.clear_problems()
-        self.prompt.editor.setProperty("problem", False)
-        messages = []
-        for problem in problems:
-            if problem.field == "prompt":
-                self.prompt.editor.setProperty("problem", True)
-            elif not self.params.show_problem(problem.field, problem.message):
-                pass  # said below, next to Generate
-            messages.append(problem.message)
-        self.prompt.editor.style().polish(self.prompt.editor)
-        self.problem_label.setText("\n".join(dict.fromkeys(messages)))
-        self.problem_label.setVisible(bool(messages))
-        if any(p.field == "prompt" for p in problems):
-            self.prompt.focus()
-
-    def _on_draft_images_added(self, image_id: int, thumb: QImage, name: str, note: str) -> None:
-        self.images.add_tile(image_id, thumb, name, note)
-        self._update_estimate()
-
-    def _on_draft_images_messages(self, messages: list[tuple[str, str]]) -> None:
-        self.images.show_messages(messages)
-        if messages:  # on a short screen the lines may be below the fold: bring them up
-            QTimer.singleShot(0, self._show_image_messages)
-
-    def _show_image_messages(self) -> None:
-        area = self.images.message_area
-        if area.isVisible():
-            self.form_scroll.ensureWidgetVisible(area, 0, 8)
+            self.compose.prompt.focus()
 
     def _on_images_remove_requested(self, image_id: int) -> None:
         self.controller.images.remove(image_id)
-        self._update_estimate()
+        self.compose.update_estimate()
 
     def _on_images_role_changed(self, image_id: int, role: str) -> None:
         self.controller.images.set_role(image_id, role)
-        self._update_estimate()
-
-    def _on_paste_image(self) -> None:
-        mime = QGuiApplication.clipboard().mimeData()
-        if mime is None or not self.images.accept_mime(mime):
-            self.images.show_message("The clipboard holds no image, image file or image address.")
+        self.compose.update_estimate()
 
     # -- asking -----------------------------------------------------------------------------
 
@@ -720,7 +515,7 @@ class MainWindow(QMainWindow):
     def _on_controller_submitted(self, local_id: int) -> None:
         self._latest = local_id
         self._current = local_id
-        self.problem_label.hide()
+        self.compose.hide_problems()
         self.library.select(local_id)
         self._show_status(local_id)
 
@@ -832,9 +627,10 @@ class MainWindow(QMainWindow):
 
     def open_variations(self) -> None:
         """The draft as a batch: N seeds x M models (x prompt lines), priced before sending."""
-        model = self.model_picker.current_model()
+        form = self.compose
+        model = form.model_picker.current_model()
         if model is None:
-            self._on_controller_problems([Problem("", "Choose a model first.")])
+            form.show_problems([Problem("", "Choose a model first.")])
             return
         if self.batch_dialog is None:
             dialog = self.batch_dialog = QDialog(self)
@@ -845,7 +641,7 @@ class MainWindow(QMainWindow):
             self.batch.send_requested.connect(self._on_batch_send_requested)
         self.batch.set_models(self.controller.models)
         base = self.controller.build_request(
-            self.prompt.text(), model.id, self.params.values(), self.advanced.values()
+            form.prompt.text(), model.id, form.params.values(), form.advanced.values()
         )
         self.batch.set_base(base)
         if not self.batch.checked_models():
