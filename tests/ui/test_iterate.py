@@ -128,8 +128,11 @@ async def test_favourite_trash_and_undo(studio: Studio, data_dir: Path) -> None:
     trash = data_dir / "xdg" / "Trash" / "files"  # the test's own trash (XDG_DATA_HOME)
     assert (trash / clip.name).exists()
     assert (trash / clip.with_suffix(".json").name).exists()
-    deleted = studio.controller.record_for(record.local_id)
-    assert deleted is not None and deleted.deleted_at is not None  # the journal keeps a record
+    # The journal keeps a record (written once the files have moved: wait for it).
+    await until(
+        lambda: studio.controller.record_for(record.local_id).deleted_at is not None,  # type: ignore[union-attr]
+        what="the deletion journaled",
+    )
     await until(lambda: w.library.model.row_of(record.local_id) is None, what="the card gone")
     assert w.library.undo_bar.isVisible()
     w.library.undo_requested.emit()

@@ -37,6 +37,14 @@ LINEAGE_VERBS = {
     Operation.GENERATE: "continued from",
 }
 
+# The same, as one word in a chain of jobs.
+LINEAGE_WORDS: dict[str, str] = {
+    Operation.EXTEND: "extended",
+    Operation.EDIT: "edited",
+    Operation.UPSCALE: "upscaled",
+    Operation.AVATAR: "animated",
+}
+
 # Operations on an existing clip, by model id (catalogue descriptions, 2026-08).
 _OPERATIONS: dict[str, frozenset[Operation]] = {
     "black-forest-labs/flux-3-video": frozenset({Operation.EXTEND}),
@@ -145,3 +153,14 @@ def models_for(
     """The models that can do ``operation`` on a clip of ``source_model``, by name."""
     usable = (m for m in models if can_work_on(m, operation, source_model))
     return sorted(usable, key=lambda m: m.name)
+
+
+def lineage_text(source_job: int | None, operation: str | None) -> str:
+    """ "extended from job 12"; "" for a job made from a prompt."""
+    if source_job is None:
+        return ""
+    try:
+        verb = LINEAGE_VERBS[Operation(operation or "generate")]
+    except ValueError:
+        verb = "made from"
+    return f"{verb} job {source_job}"

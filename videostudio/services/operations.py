@@ -21,7 +21,6 @@ from videostudio.core.jobs import JobRecord
 from videostudio.core.media import MediaRejectedError
 from videostudio.core.models import GenerationRequest, ImagePart, VideoModel
 from videostudio.core.operations import (
-    LINEAGE_VERBS,
     Operation,
     SourceClip,
     can_work_on,
@@ -87,11 +86,12 @@ def _pick_model(
     if own is not None:
         return own
     if not usable:
-        raise OperationError(_none_can(models, operation, record.model))
+        raise OperationError(cannot(models, operation, record.model))
     return usable[0]
 
 
-def _none_can(models: list[VideoModel], operation: Operation, source_model: str) -> str:
+def cannot(models: list[VideoModel], operation: Operation, source_model: str) -> str:
+    """Why no model can do ``operation`` on a clip of ``source_model``, in a sentence."""
     able = [m.name for m in models if operation in operations_of(m)]
     if operation is Operation.EXTEND:
         return (
@@ -197,14 +197,6 @@ def avatar(
 def session_of(batch: str) -> str:
     """The session_id the jobs of one batch share (OpenRouter groups them by it)."""
     return f"videostudio-batch-{batch}"
-
-
-def lineage_text(record: JobRecord) -> str | None:
-    """ "extended from job 12", or None for a job made from a prompt."""
-    if record.source_job is None:
-        return None
-    verb = LINEAGE_VERBS.get(Operation(record.operation or "generate"), "made from")
-    return f"{verb} job {record.source_job}"
 
 
 def chain(record: JobRecord, get: Callable[[int], JobRecord]) -> list[JobRecord]:

@@ -26,6 +26,7 @@ from videostudio.core.jobs import (
 )
 from videostudio.core.library import LibraryQuery
 from videostudio.core.models import CANCELLED, COMPLETED, EXPIRED, FAILED, IN_PROGRESS, PENDING
+from videostudio.core.operations import lineage_text
 from videostudio.core.spend import cost_text
 from videostudio.services.activity import Activity
 
@@ -102,6 +103,8 @@ def meta_text(record: JobRecord, now: float) -> str:
 def tooltip_text(record: JobRecord) -> str:
     """The whole prompt, and what went wrong when something did."""
     lines = [record.prompt or "(no prompt)", "", f"{record.model} — {record.label}"]
+    if record.source_job is not None:
+        lines.append(lineage_text(record.source_job, record.operation).capitalize())
     if record.error and record.state != SAVED:
         lines.append(record.error)
     if record.note:

@@ -52,7 +52,7 @@ from videostudio.services.errors import to_failure
 from videostudio.services.instance import ring
 from videostudio.services.journal import Journal
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
-from videostudio.services.operations import session_of
+from videostudio.services.operations import Prepared, session_of
 from videostudio.services.redact import register_secret
 from videostudio.services.remote_image import fetch_image
 from videostudio.ui.compose.draft_images import DraftImages, ImageFetcher
@@ -598,6 +598,24 @@ class StudioController(QObject):
             return
         self._set_sending(True)
         self.tasks.spawn(self._send(requests, repeat_check=False))
+
+    def send_prepared(self, prepared: Prepared) -> None:
+        """An operation on a clip (extend, edit, upscale): one gesture, one job, through the
+        same checks, estimate, caps and repeat question as Generate."""
+        if self._sending:
+            return
+        if self.backend is None:
+            self.notice.emit("Connecting; try again in a moment.", "info")
+            return
+        self._set_sending(True)
+        self.tasks.spawn(
+            self._send(
+                [prepared.request],
+                repeat_check=True,
+                source=prepared.source,
+                lineage=prepared.lineage,
+            )
+        )
 
     async def _send(
         self,

@@ -1,0 +1,2 @@
+"""Small pieces the screen areas share (compose, library, review and money import this, not
+each other)."""
