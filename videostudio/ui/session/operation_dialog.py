@@ -79,6 +79,7 @@ class OperationDialog(QDialog):
         record, source = offer.record, offer.source
         self.setWindowTitle(f"{title} job {record.local_id}")
         self.setObjectName(f"{offer.operation}Dialog")
+        self.setMinimumWidth(560)
         about = QLabel(
             f"Job {record.local_id} · {record.model} · {source.width}×{source.height} · "
             f"{source.seconds:g} s\n{record.prompt}",
@@ -116,11 +117,17 @@ class OperationDialog(QDialog):
         form.addRow(
             "Prompt" if offer.operation is Operation.EXTEND else "Instruction", self.prompt_edit
         )
-        if offer.operation is Operation.EXTEND:
-            form.addRow("Add", self.duration_combo)
-        if offer.operation is Operation.UPSCALE:
-            form.addRow("Factor", self.factor_spin)
-            form.addRow("Style", self.creativity_combo)
+        extending = offer.operation is Operation.EXTEND
+        upscaling = offer.operation is Operation.UPSCALE
+        for label, widget, shown in (
+            ("Add", self.duration_combo, extending),
+            ("Factor", self.factor_spin, upscaling),
+            ("Style", self.creativity_combo, upscaling),
+        ):
+            if shown:
+                form.addRow(label, widget)
+            else:
+                widget.hide()  # kept (choice() reads them) but not part of this operation
         form.addRow("Result", self.result_label)
         self.buttons = QDialogButtonBox(self)
         self.ok_button = self.buttons.addButton(title, QDialogButtonBox.ButtonRole.AcceptRole)
