@@ -67,7 +67,9 @@ async def test_extend_is_one_job_linked_to_its_source(studio: Studio) -> None:
     assert result.cost_usd == result.estimate_usd
     # Linked in the library, in the chain under the player, and one click compares.
     index = w.library.model.index_of(result.local_id)
-    assert w.library.model.data(index, CARD_ROLE).batch == f"extended from job {source.local_id}"
+    card = w.library.model.data(index, CARD_ROLE)
+    assert card.batch == f"extended from job {source.local_id}"
+    assert "+4 s" in card.meta
     w.library.select(result.local_id)
     await until(lambda: w.lineage.isVisible(), what="the chain")
     assert f"job {source.local_id}" in w.lineage.text() and "extended" in w.lineage.text()

@@ -90,9 +90,10 @@ def when_text(stamp: float, now: float) -> str:
 def meta_text(record: JobRecord, now: float) -> str:
     """The secondary line: model · duration · seed · cost · date."""
     duration = record.request.get("duration")
+    added = "+" if record.operation == "extend" else ""  # an extension adds to its source
     parts = [
         short_model(record.model),
-        f"{duration} s" if duration else "",
+        f"{added}{duration} s" if duration else "",
         f"seed {record.seed}" if record.seed is not None else "",
         cost_text(record),
         when_text(record.created_at, now),
