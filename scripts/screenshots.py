@@ -7,7 +7,8 @@
 Tours: "basics" (the README's pictures: empty, model and images, jobs running,
 playing, errors), "studio" (the library, iterating from a clip, compare, a batch,
 spending), "prompt" (the assistant's proposal, the presets menu), "storyboard" (shots
-trimmed and planned, an export in progress) and "states" (offline with a saved key, key
+trimmed and planned, an export in progress), "operations" (extend a clip, upscale the
+extension, the chain of a result) and "states" (offline with a saved key, key
 refused, the key dialog, a retry counting down, the same job twice, several bad images, a
 dropped image address, About). The window fills the screen; ``--dark`` gives it a dark
 Fusion palette. Keys and clicks go through the X server with xdotool, and each picture is
@@ -45,6 +46,7 @@ from videostudio.simulator.server import SimulatorServer
 from videostudio.simulator.service import Fault, Simulator
 from videostudio.ui.media.thumbnails import FrameLoader
 from videostudio.ui.session.clip_actions import ClipActions
+from videostudio.ui.session.operation_dialog import OperationDialog
 from videostudio.ui.session.studio import StudioController
 from videostudio.ui.shell.main_window import MainWindow
 from videostudio.ui.shell.style import STYLE, dark_palette
@@ -338,6 +340,56 @@ async def studio(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) 
     await shoot("10-spend")
 
 
+async def _operation_dialog(window: MainWindow) -> OperationDialog:
+    await until(lambda: window.operation_dialog is not None and window.operation_dialog.isVisible())
+    if window.operation_dialog is None:
+        raise RuntimeError("the dialog went away")
+    return window.operation_dialog
+
+
+async def operations(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) -> None:
+    """Working on a clip that exists: extend it, upscale the extension, the chain."""
+    c = window.controller
+    await c.start()
+    await until(lambda: window.compose.model_picker.count() > 0)
+    sim.pending_s, sim.running_s = 1, 2
+    window.compose.model_picker.select("bytedance/seedance-2.5")
+    window.compose.params.resolution.setCurrentIndex(
+        window.compose.params.resolution.findData("480p")
+    )
+    window.compose.params.duration.setCurrentIndex(window.compose.params.duration.findData(4))
+    window.compose.prompt.set_text("A red kite over green hills, wide shot")
+    await xdotool("key", "ctrl+Return")
+    await until(lambda: window.player.path is not None, within=120)
+    source = window.library.model.id_at(0)
+    window.library.select(source)
+    await asyncio.sleep(1)
+    await xdotool("key", "ctrl+shift+j")
+    dialog = await _operation_dialog(window)
+    dialog.prompt_edit.setText("The kite climbs into the clouds")
+    await shoot("11-extend")
+    dialog.ok_button.click()
+    await until(lambda: window.library.model.rowCount() >= 2)
+    extended = window.library.model.id_at(0)
+    await until(lambda: (r := c.record_for(extended)) is not None and r.is_final, within=180)
+    window.library.select(extended)
+    window.operation_dialog = None
+    window.activateWindow()  # no window manager here: give the focus back after the dialog
+    await xdotool("key", "ctrl+shift+u")
+    dialog = await _operation_dialog(window)
+    dialog.factor_spin.setValue(2.0)
+    await shoot("12-upscale")
+    dialog.ok_button.click()
+    await until(lambda: window.library.model.rowCount() >= 3)
+    upscaled = window.library.model.id_at(0)
+    await until(lambda: (r := c.record_for(upscaled)) is not None and r.is_final, within=300)
+    await asyncio.sleep(3)  # posters decode off the GUI thread
+    window.library.select(upscaled)
+    window._on_library_current_changed(upscaled)
+    await asyncio.sleep(2)
+    await shoot("13-lineage")
+
+
 async def storyboard(window: MainWindow, sim: Simulator, shoot: Shooter, tmp: Path) -> None:
     """A storyboard of four takes (one trimmed with I in the player, one planned), then an
     export in progress: wide and tall takes, so the film is re-encoded and letterboxed."""
@@ -444,7 +496,7 @@ def main() -> int:
     parser.add_argument("out", nargs="?", default="docs/screenshots")
     parser.add_argument(
         "--tour",
-        choices=("basics", "states", "studio", "prompt", "storyboard"),
+        choices=("basics", "states", "studio", "prompt", "storyboard", "operations"),
         default="basics",
     )
     parser.add_argument("--dark", action="store_true", help="a dark Fusion palette")
@@ -493,7 +545,7 @@ def main() -> int:
             connect,
             keys,
             partial(verify_key, base_url=live_url),
-            demo=args.tour in ("basics", "studio", "prompt", "storyboard"),
+            demo=args.tour in ("basics", "studio", "prompt", "storyboard", "operations"),
             fetch=partial(fetch_image, allow_http_loopback=True),  # the shots' web is loopback
         )
         settings = QSettings(str(paths.settings), QSettings.Format.IniFormat)
@@ -518,6 +570,8 @@ def main() -> int:
                     await storyboard(window, sim, shoot, tmp)
                 elif args.tour == "prompt":
                     await prompt(window, sim, shoot, tmp)
+                elif args.tour == "operations":
+                    await operations(window, sim, shoot, tmp)
                 else:
                     await states(window, sim, shoot, tmp, live_port)
             finally:

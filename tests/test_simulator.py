@@ -90,7 +90,7 @@ def test_job_replies_match_the_official_schema(
             "last frame",
         ),
         ({"model": "google/veo-3.1", "prompt": "x", "size": "640x480"}, 400, "size"),
-        ({"model": "runway/aleph-2", "prompt": "x"}, 400, "needs a source"),
+        ({"model": "runway/aleph-2", "prompt": "x"}, 400, "edits a source video"),
         ({"model": "nobody/nothing", "prompt": "x"}, 404, "nobody/nothing"),
         ({"model": "google/veo-3.1"}, 400, "prompt"),
         ({"model": "google/veo-3.1", "prompt": "x", "duration": "eight"}, 400, "duration"),

@@ -186,7 +186,7 @@ def test_the_search_filters_the_list_and_keeps_the_checks(panel: BatchPanel) -> 
         for r in range(panel.model_list.count())
         if not panel.model_list.item(r).isHidden()
     ]
-    assert shown == ["kwaivgi/kling-v3.0-pro", KLING]
+    assert shown == ["kwaivgi/kling-video-o1", "kwaivgi/kling-v3.0-pro", KLING]
     assert panel.checked_models() == [VEO_FAST, KLING]  # hidden rows stay checked
     assert len(panel.requests()) == 8
 

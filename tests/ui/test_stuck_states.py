@@ -31,7 +31,7 @@ async def test_offline_with_a_saved_key_the_form_is_ready_and_jobs_wait(
         assert w.compose.model_picker.current_id() == "google/veo-3.1-fast"
         assert w.compose.params.duration.count() > 0
         assert w.compose.estimate.text() == "Estimated ≈ $0.40"
-        assert "built-in model list (August 2026)" in w.compose.catalog_status.text()
+        assert "built-in model list (27 August 2026)" in w.compose.catalog_status.text()
         await until(lambda: banners(s), what="the offline banner")
         assert "Jobs you start are journaled and sent when it is back" in banners(s)[0]
         assert "models and prices may have changed" in w.compose.catalog_status.text()

@@ -181,7 +181,7 @@ async def test_the_model_picker_searches_by_name_or_id(studio: Studio) -> None:
     await until(lambda: search.selectedText() == search.text(), what="the text selected")
     QTest.keyClicks(search, "seedance")
     completer = picker.completer()
-    assert completer.completionCount() == 3  # Seedance 1.5 Pro, 2.0, 2.0 Fast
+    assert completer.completionCount() == 5  # Seedance 1.5 Pro, 2.0, 2.0 Fast, 2.0 Mini, 2.5
     assert completer.popup().isVisible()
     QTest.keyClicks(search, " 2.0 fast")
     assert completer.completionCount() == 1

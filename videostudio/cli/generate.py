@@ -30,6 +30,7 @@ from videostudio.core.budget import SETTING_KEY, Budget, confirmations
 from videostudio.core.images import ImageRejectedError
 from videostudio.core.jobs import JobRecord
 from videostudio.core.models import GenerationRequest, ImagePart, VideoModel
+from videostudio.core.operations import Operation
 from videostudio.core.options import OptionError, options_of, parse_value, provider_field
 from videostudio.core.presets import PresetError
 from videostudio.core.pricing import estimate_for, format_usd
@@ -38,6 +39,15 @@ from videostudio.core.validation import validate_for_sending
 from videostudio.services.images import is_ref, read_image_file
 from videostudio.services.instance import ring
 from videostudio.services.journal import JournalError
+from videostudio.services.operations import (
+    OperationError,
+    Prepared,
+    avatar,
+    media_part,
+    prepare,
+    saved_clip,
+    session_of,
+)
 from videostudio.services.presets import PresetStore, for_model
 from videostudio.services.spending import cap_refusals
 
@@ -121,7 +131,9 @@ async def preset_base(args: argparse.Namespace, env: Env) -> GenerationRequest |
 
 
 def build_requests(
-    args: argparse.Namespace, base: GenerationRequest | None
+    args: argparse.Namespace,
+    base: GenerationRequest | None,
+    references: tuple[ImagePart, ...] = (),
 ) -> list[GenerationRequest]:
     """Every job the command line asks for: prompt lines x models x seeds, on job N's
     settings with --like (each option given overrides it)."""
@@ -140,6 +152,7 @@ def build_requests(
     if not seeds:
         seeds = [random_seed()] if args.vary else [base.seed if base else None]
     images = tuple(parse_image_arg(a) for a in args.image) or (base.images if base else ())
+    images += references
     options = options_of(base.provider) if base else {}
     options.update(_parse_options(args.option))
     template = base or GenerationRequest(model=model_ids[0])
@@ -157,12 +170,80 @@ def build_requests(
             aspect_ratio=pick(args.aspect_ratio, template.aspect_ratio),
             size=pick(args.size, template.size),
             seed=seed,
-            generate_audio=pick(args.audio, template.generate_audio),
+            generate_audio=pick(_audio_flag(args), template.generate_audio),
             images=images,
             provider=provider_field(model, options),
         )
         for text, model, seed in itertools.product(prompts, model_ids, seeds)
     ]
+
+
+def _audio_flag(args: argparse.Namespace) -> bool | None:
+    """--audio / --no-audio; --audio FILE is a voice track, not a switch."""
+    return None if isinstance(args.audio, str) else args.audio
+
+
+def _references(args: argparse.Namespace, env: Env) -> tuple[ImagePart, ...]:
+    """--reference-video FILE|N and --reference-audio FILE as checked parts."""
+    parts: list[ImagePart] = []
+    for want, given in [("video", v) for v in args.reference_video] + [
+        ("audio", a) for a in args.reference_audio
+    ]:
+        path = Path(given)
+        if want == "video" and given.isdigit() and not path.exists():
+            path = saved_clip(_job(env, int(given)))
+        parts.append(media_part(path, want)[0])
+    return tuple(parts)
+
+
+def _job(env: Env, local_id: int) -> JobRecord:
+    try:
+        return env.journal.get(local_id)
+    except KeyError:
+        raise CliError(f"There is no job {local_id}; see `videostudio jobs`.") from None
+
+
+def _operation_asked(args: argparse.Namespace) -> tuple[Operation, int] | None:
+    for operation, local_id in (
+        (Operation.EXTEND, args.extend),
+        (Operation.EDIT, args.edit),
+        (Operation.UPSCALE, args.upscale),
+    ):
+        if local_id is not None:
+            return operation, local_id
+    if args.factor is not None or args.creativity is not None:
+        raise CliError("--factor and --creativity go with --upscale N.")
+    return None
+
+
+def _prepared(args: argparse.Namespace, env: Env, catalogue: list[VideoModel]) -> Prepared | None:
+    """The one job of --extend, --edit, --upscale or --avatar, or None for plain generation."""
+    if isinstance(args.audio, str) and args.avatar is None:
+        raise CliError("--audio FILE is the voice of --avatar IMAGE; give both.")
+    if len(args.model) > 1 and (args.avatar or _operation_asked(args)):
+        raise CliError("An extend, edit, upscale or avatar is one job: give one --model.")
+    try:
+        if args.avatar is not None:
+            if not isinstance(args.audio, str):
+                raise CliError("--avatar IMAGE needs --audio FILE (the voice track).")
+            portrait = parse_image_arg(args.avatar)
+            return avatar(catalogue, portrait, Path(args.audio), args.prompt)
+        asked = _operation_asked(args)
+        if asked is None:
+            return None
+        operation, local_id = asked
+        return prepare(
+            operation,
+            _job(env, local_id),
+            catalogue,
+            model_id=args.model[0] if args.model else None,
+            prompt=args.prompt,
+            duration=args.duration,
+            factor=args.factor,
+            creativity=args.creativity,
+        )
+    except OperationError as exc:
+        raise CliError(str(exc)) from None
 
 
 def find_model(models: list[VideoModel], model_id: str) -> VideoModel:
@@ -181,11 +262,12 @@ def _shown_body(request: GenerationRequest) -> dict[str, Any]:
     body = request.to_json()
     for key in ("frame_images", "input_references"):
         for part in body.get(key) or []:
-            url = part["image_url"]["url"]
+            inner = part[part["type"]]
+            url = inner["url"]
             if url.startswith("data:"):
-                part["image_url"]["url"] = f"{url[:30]}… ({len(url) * 3 // 4 // 1024} KB)"
+                inner["url"] = f"{url[:30]}… ({len(url) * 3 // 4 // 1024} KB)"
             elif is_ref(url):
-                part["image_url"]["url"] = f"(stored image {url.split(':', 1)[1][:16]}…)"
+                inner["url"] = f"(stored file {url.split(':', 1)[1][:16]}…)"
     return body
 
 
@@ -215,9 +297,21 @@ def _held_to_budget(args: argparse.Namespace, env: Env, estimates: list[float | 
 
 
 async def generate(args: argparse.Namespace, env: Env) -> int:
-    requests = build_requests(args, await preset_base(args, env) or _base_of(args, env))
-    dest = destination(args.output, len(requests))
     catalogue = await models_of(env)
+    prepared = _prepared(args, env, catalogue)
+    if prepared is not None:
+        requests = [prepared.request]
+        sources = [prepared.source]
+        lineage = [prepared.lineage]
+    else:
+        try:
+            references = _references(args, env)
+        except OperationError as exc:
+            raise CliError(str(exc)) from None
+        base = await preset_base(args, env) or _base_of(args, env)
+        requests = build_requests(args, base, references)
+        sources, lineage = [None] * len(requests), [None] * len(requests)
+    dest = destination(args.output, len(requests))
     problems: list[str] = []
     checked: list[GenerationRequest] = []
     for request in requests:
@@ -228,7 +322,9 @@ async def generate(args: argparse.Namespace, env: Env) -> int:
     if problems:
         raise CliError("\n".join(dict.fromkeys(problems)))
     models = {m.id: m for m in catalogue}
-    estimates = [estimate_for(models[r.model], r) for r in checked]
+    estimates = [
+        estimate_for(models[r.model], r, source) for r, source in zip(checked, sources, strict=True)
+    ]
     usd = [e.usd for e in estimates]
     total = sum(u or 0 for u in usd)
     if len(checked) == 1:
@@ -249,6 +345,8 @@ async def generate(args: argparse.Namespace, env: Env) -> int:
     if dest is not None and dest.is_file() and not args.overwrite:
         say(f"{dest.name} exists and is kept: the clip takes a free name (--overwrite replaces).")
     batch = uuid.uuid4().hex[:12] if len(checked) > 1 else None
+    if batch is not None:  # OpenRouter groups a batch's jobs by their session_id
+        checked = [dataclasses.replace(r, session_id=session_of(batch)) for r in checked]
     async with driving(env, "videostudio generate") as service:
         if service is not None:
             try:
@@ -259,6 +357,7 @@ async def generate(args: argparse.Namespace, env: Env) -> int:
                     batch=batch,
                     over_budget=args.over_budget,
                     replace=args.overwrite,
+                    lineage=lineage,
                 )
             except JournalError as exc:
                 raise CliError(f"{exc}. Nothing was sent.") from None
@@ -266,7 +365,7 @@ async def generate(args: argparse.Namespace, env: Env) -> int:
             service.subscribe(printer)
             await run_until_done(service, printer)
             return summary([env.journal.get(r.local_id) for r in records])
-    return await _hand_over(args, env, checked, usd, dest, batch)
+    return await _hand_over(args, env, checked, usd, dest, batch, lineage)
 
 
 async def _hand_over(
@@ -276,6 +375,7 @@ async def _hand_over(
     estimates: list[float | None],
     dest: Path | None,
     batch: str | None,
+    lineage: list[tuple[int, str] | None],
 ) -> int:
     """Another process owns the folder: journal the jobs for it, ring, and watch them."""
     try:
@@ -286,6 +386,7 @@ async def _hand_over(
             paths=[str(dest)] * len(requests) if dest is not None else None,
             batch=batch,
             over_budget=args.over_budget,
+            lineage=lineage,
         )
     except JournalError as exc:
         raise CliError(f"{exc}. Nothing was sent.") from None

@@ -84,9 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_argument(
         "--audio",
         dest="audio",
-        action="store_true",
+        nargs="?",
+        const=True,
         default=None,
-        help="generate audio (where supported)",
+        metavar="FILE",
+        help="generate audio (where supported); with --avatar, FILE is the voice track "
+        "(MP3, WAV or M4A)",
     )
     settings.add_argument("--no-audio", dest="audio", action="store_false")
     settings.add_argument(
@@ -132,6 +135,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument(
         "--vary", action="store_true", help="with --like: the same settings with a new seed"
+    )
+    work = gen.add_mutually_exclusive_group()
+    work.add_argument(
+        "--extend",
+        type=int,
+        metavar="N",
+        help="continue job N's clip: -p says what happens next, --duration how long",
+    )
+    work.add_argument(
+        "--edit", type=int, metavar="N", help="edit job N's clip as -p says (-m picks the model)"
+    )
+    work.add_argument(
+        "--upscale", type=int, metavar="N", help="enlarge job N's clip (see --factor, --creativity)"
+    )
+    work.add_argument(
+        "--avatar", metavar="IMAGE", help="a talking clip of this portrait; the voice is --audio"
+    )
+    gen.add_argument(
+        "--factor", type=float, help="with --upscale: how many times larger (default 2)"
+    )
+    gen.add_argument(
+        "--creativity",
+        type=int,
+        choices=(0, 1),
+        help="with --upscale: 0 keeps the picture (precise), 1 adds detail (creative)",
+    )
+    gen.add_argument(
+        "--reference-video",
+        action="append",
+        default=[],
+        metavar="FILE|N",
+        help="an MP4 (or job N's clip) the model takes as a reference; repeatable",
+    )
+    gen.add_argument(
+        "--reference-audio",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an MP3, WAV or M4A the model takes as a reference; repeatable",
     )
     gen.add_argument(
         "-o",

@@ -95,6 +95,8 @@ class JobRecord:
     retried_as: int | None = None  # the local id of the job that sent this one again
     over_budget: bool = False  # the user chose to send it past a budget cap, that once
     batch: str | None = None
+    source_job: int | None = None  # the local job this one works on (extend, edit, upscale)
+    operation: str | None = None  # how: a core.operations.Operation value
     created_at: float = 0.0
     submitted_at: float | None = None
     finished_at: float | None = None  # the server reported a terminal state

@@ -60,6 +60,16 @@ def _int_tuple(value: Any) -> tuple[int, ...] | None:
     return tuple(value)
 
 
+def _range(value: Any) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    ends = [value.get(k) if isinstance(value, Mapping) else None for k in ("min", "max")]
+    numbers = [float(v) for v in ends if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if len(numbers) != 2:
+        raise ParseError("expected a {min, max} range of numbers")
+    return numbers[0], numbers[1]
+
+
 def _opt_bool(value: Any) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
@@ -107,6 +117,8 @@ class VideoModel:
     seed: bool | None = None
     allowed_passthrough_parameters: tuple[str, ...] = ()
     pricing_skus: Mapping[str, str] | None = None
+    upscale_factor: tuple[float, float] | None = None  # (min, max), upscalers only
+    creativity: tuple[int, ...] | None = None  # upscalers only
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -130,6 +142,8 @@ class VideoModel:
             allowed_passthrough_parameters=_str_tuple(data.get("allowed_passthrough_parameters"))
             or (),
             pricing_skus={str(k): str(v) for k, v in skus.items()} if skus else skus,
+            upscale_factor=_range(data.get("upscale_factor")),
+            creativity=_int_tuple(data.get("creativity")),
             raw=dict(data),
         )
 
@@ -141,17 +155,23 @@ class VideoModel:
 
 @dataclass(frozen=True)
 class ImagePart:
-    """An image given to a job as a URL (https or data:), with its role.
+    """An image (or an audio or video reference) given to a job as a URL (https or data:).
 
     role is "reference" (sent in input_references) or a frame type
-    ("first_frame" / "last_frame", sent in frame_images).
+    ("first_frame" / "last_frame", sent in frame_images; images only).
     """
 
     url: str
     role: str = "reference"
+    kind: str = "image_url"  # or audio_url / video_url (references only)
+
+    @property
+    def modality(self) -> str:
+        """image, audio or video."""
+        return self.kind.removesuffix("_url")
 
     def to_json(self) -> dict[str, Any]:
-        part: dict[str, Any] = {"type": "image_url", "image_url": {"url": self.url}}
+        part: dict[str, Any] = {"type": self.kind, self.kind: {"url": self.url}}
         if self.role != "reference":
             part["frame_type"] = self.role
         return part
@@ -186,6 +206,15 @@ class GenerationRequest:
     @property
     def input_references(self) -> tuple[ImagePart, ...]:
         return tuple(i for i in self.images if i.role == "reference")
+
+    def references_of(self, modality: str) -> tuple[ImagePart, ...]:
+        """The input references of one modality (image, audio, video)."""
+        return tuple(i for i in self.input_references if i.modality == modality)
+
+    @property
+    def image_count(self) -> int:
+        """Images sent, frames and references (what per-image SKUs count)."""
+        return sum(i.kind == "image_url" for i in self.images)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON body: model first, then the set fields in alphabetical order (as the SDK)."""
@@ -243,8 +272,9 @@ class GenerationRequest:
                         )
                 else:
                     role = "reference"
-                if kind == "image_url":
-                    images.append(ImagePart(url, str(role)))
+                if key == "frame_images" and kind != "image_url":
+                    raise ParseError("frame_images: each item must be an image_url")
+                images.append(ImagePart(url, str(role), kind))
 
         def opt(key: str, kind: type | tuple[type, ...]) -> Any:
             value = body.get(key)

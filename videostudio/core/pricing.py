@@ -3,7 +3,10 @@
 SKU names are not a documented grammar; their unit follows the name
 (``duration_seconds*`` USD per second, ``cents_per_*`` cents, ``video_tokens*``
 USD per token) and suffixes narrow them (``with_audio``, ``720p``, ``4k``,
-``image_to_video``). The most specific SKU that matches the request wins.
+``image_to_video``). The most specific SKU that matches the request wins, and SKU
+families have their own rules: continuation and video-input SKUs only price jobs that
+have that input; upscales are priced per megapixel-second of the output;
+``reference_images`` is per reference image; ``minimum_cents_per_generation`` is a floor.
 A request that no SKU prices is "price unknown", never a guess.
 """
 
@@ -14,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from videostudio.core.models import GenerationRequest, VideoModel
+from videostudio.core.operations import Operation, SourceClip, operation_of
 
 _SHORT_SIDE = {
     "360p": 360,
@@ -64,18 +68,32 @@ def short_side(resolution: str) -> int | None:
     return None
 
 
+# Modes a SKU can be narrowed to. The last two are inputs, not kinds of output: a job
+# that has one must be priced by a SKU that names it when the model has one.
+_MODES = ("image_to_video", "text_to_video", "with_video_input", "video_continuation")
+_INPUT_MODES = frozenset({"with_video_input", "video_continuation"})
+
+
 @dataclass(frozen=True)
 class _Sku:
     name: str
     price: float  # in USD (cents already converted)
-    kind: str  # per_second | per_token | per_image
+    kind: str  # per_second | per_token | per_megapixel_second | per_image | per_reference_image
     audio: bool | None
     resolution: str | None
     mode: str | None
+    quality: str | None  # precise | creative (upscalers)
 
-    @property
-    def specificity(self) -> int:
-        return sum(q is not None for q in (self.audio, self.resolution, self.mode))
+    def rank(self) -> tuple[bool, bool, bool, bool]:
+        """Which of two matching SKUs is more specific: an input mode first, then audio,
+        resolution and the output mode (Kling's text_to_video_720p must not hide its
+        with_audio price)."""
+        return (
+            self.mode in _INPUT_MODES,
+            self.audio is not None,
+            self.resolution is not None,
+            self.mode is not None,
+        )
 
 
 def _parse_sku(name: str, value: str) -> _Sku | None:
@@ -84,12 +102,16 @@ def _parse_sku(name: str, value: str) -> _Sku | None:
         price = float(value)
     except ValueError:
         return None
-    if key.startswith("cents"):
+    if key.startswith(("cents", "minimum_cents")):
         price /= 100
     if "image_input" in key:
         kind = "per_image"
+    elif key == "reference_images":
+        kind = "per_reference_image"
     elif "video_tokens" in key:
         kind = "per_token"
+    elif "megapixel_second" in key:
+        kind = "per_megapixel_second"
     elif "second" in key:
         kind = "per_second"
     else:
@@ -98,10 +120,9 @@ def _parse_sku(name: str, value: str) -> _Sku | None:
     res = next((t for t in key.split("_") if _RES_TOKEN.match(t)), None)
     if res and res.endswith("k"):
         res = res.upper()
-    mode = next(
-        (m for m in ("image_to_video", "text_to_video", "with_video_input") if m in key), None
-    )
-    return _Sku(name, price, kind, audio, res, mode)
+    mode = next((m for m in _MODES if m in key), None)
+    quality = next((q for q in ("precise", "creative") if key.endswith(q)), None)
+    return _Sku(name, price, kind, audio, res, mode, quality)
 
 
 @dataclass(frozen=True)
@@ -119,6 +140,14 @@ class Estimate:
         return f"≈ {format_usd(self.usd)}" if self.usd is not None else "price unknown"
 
 
+def _minimum(model: VideoModel) -> float | None:
+    raw = (model.pricing_skus or {}).get("minimum_cents_per_generation")
+    try:
+        return float(raw) / 100 if raw is not None else None
+    except ValueError:
+        return None
+
+
 def estimate_cost(
     model: VideoModel,
     *,
@@ -128,50 +157,109 @@ def estimate_cost(
     size: str | None = None,
     generate_audio: bool | None = None,
     image_count: int = 0,
+    reference_images: int = 0,
     image_to_video: bool = False,
+    operation: Operation = Operation.GENERATE,
+    source: SourceClip | None = None,
+    video_input: bool = False,
+    upscale_factor: float | None = None,
+    creativity: int | None = None,
 ) -> Estimate:
-    """Estimate what one job costs, with a short sentence saying which SKU priced it."""
-    seconds = duration or (model.supported_durations or (0,))[0]
+    """Estimate what one job costs, with a short sentence saying which SKU priced it.
+
+    Seconds billed: the requested duration (a plain job, or the new seconds of an
+    extension); the source's length for an edit, an upscale and an avatar (its audio).
+    """
+    if operation in (Operation.EDIT, Operation.UPSCALE, Operation.AVATAR):
+        if source is None:
+            return Estimate(None, f"the source's length is not known ({operation})")
+        seconds: float = round(source.seconds, 3)
+    else:
+        seconds = duration or (model.supported_durations or (0,))[0]
     if not seconds:
         return Estimate(None, "no duration")
     skus = [s for s in (_parse_sku(k, v) for k, v in (model.pricing_skus or {}).items()) if s]
     audio = generate_audio if generate_audio is not None else bool(model.generate_audio)
-    mode = "image_to_video" if image_to_video else "text_to_video"
+    modes = {"image_to_video" if image_to_video else "text_to_video"}
+    if video_input or operation in (Operation.EDIT, Operation.EXTEND):
+        modes.add("with_video_input")
+    if operation is Operation.EXTEND:
+        modes.add("video_continuation")
     # An exact size is priced at its own resolution (3840x2160 is 4K, whatever the default).
     res = None if size else resolution or default_resolution(model)
     width, height = frame_size(res, aspect_ratio, size)
+    keeps_frame = operation in (Operation.EDIT, Operation.EXTEND)
+    if keeps_frame and source is not None and source.width and not (size or resolution):
+        width, height = source.width, source.height  # the source's frame, unless asked
     pixels = min(width, height)
 
     def matches(s: _Sku) -> bool:
         return (
             (s.audio is None or s.audio == audio)
             and (s.resolution is None or short_side(s.resolution) == pixels)
-            and (s.mode is None or s.mode == mode)
+            and (s.mode is None or s.mode in modes)
         )
 
+    if operation is Operation.UPSCALE:
+        return _upscale_estimate(skus, source, upscale_factor, creativity)
     rate = max(
         (s for s in skus if s.kind in ("per_second", "per_token") and matches(s)),
-        key=lambda s: s.specificity,
+        key=_Sku.rank,
         default=None,
     )
     if rate is None:
         return Estimate(None, "no pricing SKU matches these settings")
     if rate.kind == "per_second":
         usd = rate.price * seconds
-        basis = f"{seconds} s × {format_usd(rate.price)}/s ({rate.name})"
+        basis = f"{seconds:g} s × {format_usd(rate.price)}/s ({rate.name})"
     else:
         tokens = width * height * _TOKEN_FPS * seconds / 1024
         usd = rate.price * tokens
         basis = f"{tokens:,.0f} video tokens × {format_usd(rate.price)} ({rate.name})"
-    per_image = next((s for s in skus if s.kind == "per_image"), None)
-    if per_image and image_count:
-        usd += per_image.price * image_count
-        basis += f" + {image_count} image(s) × {format_usd(per_image.price)}"
+    for kind, count, what in (
+        ("per_image", image_count, "image(s)"),
+        ("per_reference_image", reference_images, "reference image(s)"),
+    ):
+        extra = next((s for s in skus if s.kind == kind), None)
+        if extra and count:
+            usd += extra.price * count
+            basis += f" + {count} {what} × {format_usd(extra.price)}"
+    return _at_least(model, usd, basis)
+
+
+def _upscale_estimate(
+    skus: list[_Sku], source: SourceClip | None, factor: float | None, creativity: int | None
+) -> Estimate:
+    """Megapixel-seconds of the output: (factor x source width) x (factor x height) x seconds."""
+    if source is None or factor is None:
+        return Estimate(None, "an upscale is priced from its source's size and factor")
+    quality = "creative" if creativity else "precise"
+    rate = next(
+        (s for s in skus if s.kind == "per_megapixel_second" and s.quality == quality), None
+    )
+    if rate is None:
+        return Estimate(None, f"no {quality} upscale price")
+    width, height = round(source.width * factor), round(source.height * factor)
+    mp_s = width * height / 1_000_000 * source.seconds
+    usd = rate.price * mp_s
+    return Estimate(
+        round(usd, 6),
+        f"{width}x{height} ({width * height / 1e6:.3f} MP) × {source.seconds:g} s "
+        f"= {mp_s:.3f} MP·s × {format_usd(rate.price)} ({rate.name})",
+    )
+
+
+def _at_least(model: VideoModel, usd: float, basis: str) -> Estimate:
+    floor = _minimum(model)
+    if floor is not None and usd < floor:
+        return Estimate(round(floor, 6), f"{basis}; minimum {format_usd(floor)} per generation")
     return Estimate(round(usd, 6), basis)
 
 
-def estimate_for(model: VideoModel, request: GenerationRequest) -> Estimate:
-    """The estimate for a request as it would be sent."""
+def estimate_for(
+    model: VideoModel, request: GenerationRequest, source: SourceClip | None = None
+) -> Estimate:
+    """The estimate for a request as it would be sent; ``source`` is what it works on."""
     return estimate_cost(
         model,
         duration=request.duration,
@@ -179,8 +267,14 @@ def estimate_for(model: VideoModel, request: GenerationRequest) -> Estimate:
         aspect_ratio=request.aspect_ratio,
         size=request.size,
         generate_audio=request.generate_audio,
-        image_count=len(request.images),
+        image_count=request.image_count,
+        reference_images=len(request.references_of("image")),
         image_to_video=bool(request.frame_images),
+        operation=operation_of(model, request),
+        source=source,
+        video_input=bool(request.references_of("video")),
+        upscale_factor=request.upscale_factor,
+        creativity=request.creativity,
     )
 
 

@@ -10,8 +10,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from videostudio.core.models import GenerationRequest, VideoModel
+from videostudio.core.operations import (
+    AUDIO,
+    VIDEO,
+    Operation,
+    input_modalities,
+    operations_of,
+    takes_previous_job,
+)
 from videostudio.core.options import check_options, options_of
 
 MAX_PROMPT_CHARS = 10_000
@@ -21,6 +30,7 @@ MAX_TEXT_CHARS = 10_000
 _IMAGE_FIELDS = frozenset({"frame_images", "input_references"})
 # Seeds are sent as non-negative 32-bit signed integers, the range every provider accepts.
 MAX_SEED = 2**31 - 1
+MAX_SESSION_ID = 256  # the schema's maxLength
 
 
 @dataclass(frozen=True)
@@ -90,7 +100,9 @@ def validate_request(req: GenerationRequest, model: VideoModel) -> list[Problem]
 
     prompt = (req.prompt or "").strip()
     has_frames = bool(req.frame_images)
-    if not prompt and not has_frames and req.previous_job_id is None:
+    has_media = bool(req.references_of(VIDEO) or req.references_of(AUDIO))
+    optional = Operation.UPSCALE in operations_of(model)  # an upscale's prompt is optional
+    if not (prompt or has_frames or has_media or optional or req.previous_job_id):
         problems.append(Problem("prompt", "Write a prompt describing the clip."))
     check("duration", req.duration, model.supported_durations, "duration")
     check("resolution", req.resolution, model.supported_resolutions, "resolution")
@@ -108,6 +120,7 @@ def validate_request(req: GenerationRequest, model: VideoModel) -> list[Problem]
         problems.append(Problem("seed", f"A seed is a whole number from 0 to {MAX_SEED}."))
     if req.duration is not None and req.duration < 1:
         problems.append(Problem("duration", "The duration must be at least 1 second."))
+    problems += _operation_problems(req, model)
     roles = [i.role for i in req.frame_images]
     for role in sorted(set(roles)):
         if role not in (model.supported_frame_images or ()):
@@ -115,6 +128,61 @@ def validate_request(req: GenerationRequest, model: VideoModel) -> list[Problem]
             problems.append(Problem("frame_images", f"{model.name} does not take a {label} image."))
         if roles.count(role) > 1:
             problems.append(Problem("frame_images", f"Only one {role.replace('_', ' ')} image."))
+    return problems
+
+
+def _operation_problems(req: GenerationRequest, model: VideoModel) -> list[Problem]:
+    """The fields of operations on existing clips, sessions and webhooks."""
+    problems: list[Problem] = []
+    ops = operations_of(model)
+    if req.previous_job_id is not None and not takes_previous_job(model):
+        problems.append(
+            Problem("previous_job_id", f"{model.name} cannot continue or edit an earlier job.")
+        )
+    for name, value in (("upscale_factor", req.upscale_factor), ("creativity", req.creativity)):
+        if value is not None and Operation.UPSCALE not in ops:
+            problems.append(Problem(name, f"{model.name} is not an upscaler; it takes no {name}."))
+    low, high = model.upscale_factor or (0.0, 0.0)
+    if (
+        req.upscale_factor is not None
+        and model.upscale_factor
+        and not low <= req.upscale_factor <= high
+    ):
+        problems.append(
+            Problem("upscale_factor", f"The upscale factor is from {low:g} to {high:g}.")
+        )
+    if req.creativity is not None and model.creativity and req.creativity not in model.creativity:
+        problems.append(
+            Problem("creativity", f"creativity is one of {_choices(model.creativity)}.")
+        )
+    taken = input_modalities(model)
+    for kind in sorted({p.modality for p in req.input_references} - taken):
+        problems.append(
+            Problem(
+                "input_references", f'model "{model.id}" does not accept {kind} input references'
+            )
+        )
+    if Operation.UPSCALE in ops and not req.references_of(VIDEO):
+        problems.append(Problem("input_references", f"{model.name} needs a source video."))
+    if Operation.AVATAR in ops and not (req.references_of("image") and req.references_of(AUDIO)):
+        problems.append(
+            Problem("input_references", f"{model.name} needs a portrait image and an audio track.")
+        )
+    if (
+        not model.generates_from_prompt
+        and Operation.EDIT in ops
+        and req.previous_job_id is None
+        and not req.references_of(VIDEO)
+    ):
+        problems.append(Problem("previous_job_id", f"{model.name} edits a source video."))
+    if req.session_id is not None and len(req.session_id) > MAX_SESSION_ID:
+        problems.append(
+            Problem("session_id", f"session_id is at most {MAX_SESSION_ID} characters.")
+        )
+    if req.callback_url is not None:
+        url = urlsplit(req.callback_url)
+        if url.scheme != "https" or not url.netloc:
+            problems.append(Problem("callback_url", "callback_url must be an https:// URL."))
     return problems
 
 

@@ -128,7 +128,8 @@ def _describe_images(request: dict[str, Any], images: ImageStore | None) -> list
     parts = [(p, str(p.get("frame_type"))) for p in request.get("frame_images") or []]
     parts += [(p, "reference") for p in request.get("input_references") or []]
     for part, role in parts:
-        url = str((part.get("image_url") or {}).get("url", ""))
+        kind = next((k for k in ("image_url", "audio_url", "video_url") if k in part), "image_url")
+        url = str((part.get(kind) or {}).get("url", ""))
         if images is not None:
             described.append({"role": role, **images.describe(url)})
         else:
@@ -148,6 +149,11 @@ def sidecar(record: JobRecord, images: ImageStore | None = None) -> dict[str, An
         "seed": request.get("seed"),
         "images": _describe_images(request, images),
         "job_id": record.job_id,
+        "source_job": (
+            {"local_id": record.source_job, "operation": record.operation}
+            if record.source_job is not None
+            else None
+        ),
         "cost_usd": record.cost_usd,
         "estimate_usd": record.estimate_usd,
         "created_at": _iso(record.created_at),

@@ -1,4 +1,4 @@
-"""Input images: read safely from disk, and stored once by content beside the journal.
+"""Input images (and audio and video references): read safely, stored once by content.
 
 A job's request is journaled with each data-URL image replaced by a reference
 (``videostudio-image:<sha256>.<ext>``) to a file in the store, so the journal
@@ -24,7 +24,18 @@ from videostudio.core.images import MAX_INPUT_BYTES, ImageRejectedError, data_ur
 from videostudio.platform import files
 
 REF_PREFIX = "videostudio-image:"
-_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
+_EXT = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "image/gif": "gif",
+    # audio and video references are stored the same way (issue 18)
+    "video/mp4": "mp4",
+    "audio/mp4": "m4a",
+    "audio/mpeg": "mp3",
+    "audio/wav": "wav",
+}
+_PART_KINDS = ("image_url", "audio_url", "video_url")
 _MIME = {ext: mime for mime, ext in _EXT.items()}
 _PIECE = 1 << 20  # base64 characters decoded at a time (a multiple of 4)
 
@@ -63,8 +74,9 @@ def _image_parts(request: dict[str, Any]) -> list[dict[str, Any]]:
     parts: list[dict[str, Any]] = []
     for key in ("frame_images", "input_references"):
         for part in request.get(key) or []:
-            if isinstance(part, dict) and isinstance(part.get("image_url"), dict):
-                parts.append(part["image_url"])
+            for kind in _PART_KINDS:
+                if isinstance(part, dict) and isinstance(part.get(kind), dict):
+                    parts.append(part[kind])
     return parts
 
 

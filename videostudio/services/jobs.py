@@ -218,6 +218,7 @@ class JobService:
         start: bool = True,
         over_budget: bool = False,
         replace: bool = False,
+        lineage: list[tuple[int, str] | None] | None = None,
     ) -> list[JobRecord]:
         """Journal the jobs (all or none), then start them. ``dest``: a file for one job, or a
         folder to save each job's clip inside. An existing file there is kept and the clip
@@ -236,6 +237,7 @@ class JobService:
                 paths=[str(dest)] * len(requests) if dest is not None else None,
                 batch=batch,
                 over_budget=over_budget,
+                lineage=lineage,
             )
         )
         if replace:

@@ -164,6 +164,11 @@ MIGRATIONS: tuple[Migration | tuple[Migration, ...], ...] = (
         PRIMARY KEY (storyboard, position)
     );
     """,
+    # lineage: the local job a result was made from, and how (extend, edit, upscale) (issue 18)
+    """
+    ALTER TABLE jobs ADD COLUMN source_job INTEGER;
+    ALTER TABLE jobs ADD COLUMN operation TEXT;
+    """,
 )
 
 # The columns are the record's fields: one place to add one (with a migration).
@@ -392,19 +397,24 @@ class Journal:
         paths: Iterable[str | None] | None = None,
         batch: str | None = None,
         over_budget: bool = False,
+        lineage: Iterable[tuple[int, str] | None] | None = None,
     ) -> list[JobRecord]:
         """Write several jobs in one transaction (a batch is journaled whole or not at all).
 
         Data-URL images go to the image store first; the rows keep references.
+        ``lineage``: per job, the local id of the job it works on and the operation.
         """
         stored = self.images.externalize_many(requests)
         estimates = list(estimates) if estimates is not None else [None] * len(stored)
         paths = list(paths) if paths is not None else [None] * len(stored)
+        sources = list(lineage) if lineage is not None else [None] * len(stored)
         now = self._clock()
         with self._write() as db:
             ids = [
-                _insert(db, request, state, estimate, path, batch, over_budget, now)
-                for request, estimate, path in zip(stored, estimates, paths, strict=True)
+                _insert(db, request, state, estimate, path, batch, over_budget, now, source)
+                for request, estimate, path, source in zip(
+                    stored, estimates, paths, sources, strict=True
+                )
             ]
         return [self.get(i) for i in ids]
 
@@ -418,15 +428,25 @@ class Journal:
         now = self._clock()
         with self._write() as db:
             row = db.execute(
-                "SELECT state, retried_as, estimate_usd, batch FROM jobs WHERE local_id=?",
+                "SELECT state, retried_as, estimate_usd, batch, source_job, operation FROM jobs"
+                " WHERE local_id=?",
                 (local_id,),
             ).fetchone()
             if row is None:
                 raise KeyError(local_id)
             if row["retried_as"] is not None and not again:
                 raise AlreadyRetriedError(local_id, int(row["retried_as"]))
+            source = (row["source_job"], row["operation"]) if row["operation"] else None
             new = _insert(
-                db, stored, QUEUED, row["estimate_usd"], None, row["batch"], over_budget, now
+                db,
+                stored,
+                QUEUED,
+                row["estimate_usd"],
+                None,
+                row["batch"],
+                over_budget,
+                now,
+                source,
             )
             changes: dict[str, Any] = {"retried_as": new, "updated_at": now}
             if row["state"] == UNKNOWN:
@@ -745,12 +765,15 @@ def _insert(
     batch: str | None,
     over_budget: bool,
     now: float,
+    source: tuple[int, str] | None = None,
 ) -> int:
-    """One new row; returns its local id."""
+    """One new row; returns its local id. ``source``: the job it was made from, and how."""
     seed = request.get("seed")
+    source_job, operation = source or (None, None)
     cur = db.execute(
-        "INSERT INTO jobs (state, model, prompt, request, estimate_usd, path, batch,"
-        " seed, over_budget, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO jobs (state, model, prompt, request, estimate_usd, path, batch, seed,"
+        " over_budget, source_job, operation, created_at, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             state,
             str(request.get("model", "")),
@@ -761,6 +784,8 @@ def _insert(
             batch,
             seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
             int(over_budget),
+            source_job,
+            operation,
             now,
             now,
         ),

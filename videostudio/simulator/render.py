@@ -31,20 +31,29 @@ class ClipSpec:
 
     width: int
     height: int
-    duration_s: int
+    duration_s: float  # the new seconds; an edit or upscale takes its source's instead
     prompt: str
     model: str
     first_frame: str | None = None  # path of an image file
     last_frame: str | None = None
     seed: int | None = None  # another seed, another take: the colours shift (TAKES looks)
+    operation: str = "generate"  # extend | edit | upscale | avatar work on a source
+    source_video: str | None = None  # path of the video an extension, edit or upscale takes
+    reference_image: str | None = None  # shown in a corner box (the portrait, for an avatar)
 
     def cache_key(self) -> str:
         fields = {**asdict(self), "seed": (self.seed or 0) % TAKES}
         raw = json.dumps(fields, sort_keys=True).encode()
-        for image in (self.first_frame, self.last_frame):
-            if image:
-                raw += Path(image).read_bytes()
+        for path in (self.first_frame, self.last_frame, self.source_video, self.reference_image):
+            if path:
+                raw += hashlib.sha256(Path(path).read_bytes()).digest()
         return hashlib.sha256(raw).hexdigest()[:32]
+
+
+# Where a reference image shows: a box in the top-right corner (fractions of the frame);
+# an avatar's portrait fills the middle instead.
+REFERENCE_BOX = (0.72, 0.06, 0.22, 0.22)
+PORTRAIT_BOX = (0.3, 0.08, 0.4, 0.6)
 
 
 def render_size(width: int, height: int) -> tuple[int, int]:
@@ -76,7 +85,12 @@ def render_clip(spec: ClipSpec, out: Path, timeout_s: float = 300) -> None:
 
 
 def _encode(spec: ClipSpec, out: Path) -> None:
-    """Paint each frame with QPainter and encode H.264 with PyAV's FFmpeg (runs in the child)."""
+    """Paint each frame with QPainter and encode H.264 with PyAV's FFmpeg (runs in the child).
+
+    Operations on a source: an extension is the source's frames, then new frames that
+    start from its last one; an edit is every source frame, tinted and captioned; an
+    upscale is every source frame, scaled.
+    """
     import av
     from PySide6.QtCore import QRectF, Qt
     from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter
@@ -84,28 +98,42 @@ def _encode(spec: ClipSpec, out: Path) -> None:
     # Text needs the font database, which needs an application object.
     _app = QGuiApplication.instance() or QGuiApplication([])
     width, height = spec.width, spec.height
-    total = max(1, spec.duration_s * FPS)
+    total = max(1, round(spec.duration_s * FPS))
     first = QImage(spec.first_frame) if spec.first_frame else None
     last = QImage(spec.last_frame) if spec.last_frame else None
+    reference = QImage(spec.reference_image) if spec.reference_image else None
     image = QImage(width, height, QImage.Format.Format_RGBA8888)
     font = QFont("DejaVu Sans")
 
-    def paint(i: int) -> QImage:
+    def fill(p: QPainter, still: QImage, box: tuple[float, float, float, float]) -> None:
+        x, y, w, h = box
+        p.drawImage(QRectF(x * width, y * height, w * width, h * height), still)
+
+    def cover(p: QPainter, still: QImage) -> None:
+        scaled = still.scaled(
+            width,
+            height,
+            Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        p.drawImage((width - scaled.width()) // 2, (height - scaled.height()) // 2, scaled)
+
+    def paint(i: int, start: QImage | None = None) -> QImage:
         t = i / total
         hue = 0.55 + 0.35 * t + (spec.seed or 0) % TAKES / TAKES
         image.fill(QColor.fromHsvF(hue % 1.0, 0.55, 0.45))
         p = QPainter(image)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         # First/last frame images are shown as sent, over the first/last second.
-        still = first if (first and i < FPS) else last if (last and i >= total - FPS) else None
+        opening = start or first
+        still = opening if (opening and i < FPS) else last if (last and i >= total - FPS) else None
         if still is not None and not still.isNull():
-            scaled = still.scaled(
-                width,
-                height,
-                Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-            p.drawImage((width - scaled.width()) // 2, (height - scaled.height()) // 2, scaled)
+            cover(p, still)
+        if reference is not None and not reference.isNull():
+            fill(p, reference, PORTRAIT_BOX if spec.operation == "avatar" else REFERENCE_BOX)
+            if spec.operation == "avatar":  # a mouth that moves with the (silent) voice
+                open_h = height * (0.01 + 0.03 * abs(((i * 4) % FPS) / FPS - 0.5))
+                p.fillRect(QRectF(width * 0.45, height * 0.6, width * 0.1, open_h), QColor("black"))
         # A moving bar makes motion visible and the frames distinct.
         p.fillRect(
             QRectF(t * (width - width / 8), height * 0.86, width / 8, height * 0.04),
@@ -125,22 +153,67 @@ def _encode(spec: ClipSpec, out: Path) -> None:
         p.drawText(
             QRectF(margin, height * 0.76, width - 2 * margin, height * 0.08),
             int(Qt.AlignmentFlag.AlignLeft),
-            f"{spec.model}   {i / FPS:05.2f}s / {spec.duration_s}s   simulated",
+            f"{spec.model}   {i / FPS:05.2f}s / {spec.duration_s:g}s   simulated",
         )
         p.end()
         return image
+
+    def reworked(source: QImage) -> QImage:
+        """A source frame as an edit or upscale returns it."""
+        scaled = source.scaled(
+            width,
+            height,
+            Qt.AspectRatioMode.IgnoreAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        ).convertToFormat(QImage.Format.Format_RGBA8888)
+        if spec.operation == "edit":  # the instruction shows: a tint and its words
+            p = QPainter(scaled)
+            tint = int(hashlib.sha256(spec.prompt.encode()).hexdigest()[:2], 16) / 255
+            p.fillRect(QRectF(0, 0, width, height), QColor.fromHsvF(tint, 0.8, 0.9, 0.35))
+            p.setPen(QColor("white"))
+            font.setPixelSize(max(10, height // 16))
+            p.setFont(font)
+            p.drawText(
+                QRectF(0, height * 0.02, width, height * 0.1),
+                int(Qt.AlignmentFlag.AlignCenter),
+                f"edit: {spec.prompt}",
+            )
+            p.end()
+        return scaled
 
     with av.open(str(out), mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=FPS)
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"  # what players and providers use
         stream.options = {"preset": "ultrafast", "crf": "23"}
-        for i in range(total):
+        pts = 0
+
+        def put(frame_image: QImage) -> None:
+            nonlocal pts
             frame = av.VideoFrame.from_bytes(
-                bytes(paint(i).constBits()), width, height, format="rgba"
+                bytes(frame_image.constBits()), width, height, format="rgba"
             )
-            frame.pts = i
+            frame.pts = pts
+            pts += 1
             container.mux(stream.encode(frame))
+
+        tail: QImage | None = None
+        if spec.source_video:
+            with av.open(spec.source_video) as source:
+                for decoded in source.decode(video=0):
+                    rgba = decoded.reformat(format="rgba").planes[0]
+                    frame_image = QImage(
+                        bytes(rgba),
+                        decoded.width,
+                        decoded.height,
+                        rgba.line_size,
+                        QImage.Format.Format_RGBA8888,
+                    ).copy()  # own the pixels: the buffer goes away
+                    tail = frame_image
+                    put(reworked(frame_image))
+        if spec.operation in ("generate", "extend", "avatar") or not spec.source_video:
+            for i in range(total):
+                put(paint(i, tail if spec.operation == "extend" else None))
         container.mux(stream.encode(None))  # flush the encoder's delayed frames
 
 

@@ -328,7 +328,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, "The request body is not valid JSON.")
             return
         previous = sim.last_job_id()
-        status, reply = sim.submit(body)
+        status, reply = sim.submit(body, self._caller_key())
         if fault and status == 202:
             if fault.kind == "reset":
                 self._reset()  # the job exists, but the client never hears of it

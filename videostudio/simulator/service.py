@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from videostudio.core.media import MAX_VIDEO_BYTES, MediaRejectedError
 from videostudio.core.models import (
     COMPLETED,
     EXPIRED,
@@ -37,11 +38,17 @@ from videostudio.core.models import (
     IN_PROGRESS,
     PENDING,
     GenerationRequest,
-    ImagePart,
     VideoModel,
+)
+from videostudio.core.operations import (
+    UPSCALE_SOURCE_SECONDS,
+    Operation,
+    SourceClip,
+    operation_of,
 )
 from videostudio.core.pricing import estimate_for, frame_size
 from videostudio.core.validation import validate_request
+from videostudio.services.media import probe
 from videostudio.simulator.chat import ChatAnswer, answer, check_chat
 from videostudio.simulator.render import ClipSpec, render_clip, render_size
 
@@ -79,7 +86,7 @@ FAULT_KINDS = (
     "stream_error",
 )
 # Prompt markers that ask the simulator for an unhappy ending (demo and tests).
-SIM_IMAGE = "sim-image:"  # how a job remembers an image it was sent (by SHA-256)
+SIM_IMAGE = "sim-image:"  # how a job remembers an image, audio or video it was sent (SHA-256)
 OUTCOME_MARKERS = {"[simulate:failed]": FAILED, "[simulate:expired]": EXPIRED}
 # "[simulate:outputs=3]": a job with three outputs (three distinct clips).
 OUTPUTS_MARKER = re.compile(r"\[simulate:outputs=([1-8])\]")
@@ -154,7 +161,10 @@ class SimJob:
     generation_id: str
     outputs: int = 1
     clips: dict[int, Future[Path]] = field(default_factory=dict)  # output index -> its file
-    images: dict[str, Path] = field(default_factory=dict)
+    images: dict[str, Path] = field(default_factory=dict)  # first_frame, last_frame, reference
+    owner: str = ""  # a hash of the key that made it: jobs are private to their key
+    source: Path | None = None  # the video an extension, edit or upscale works on
+    measured: SourceClip | None = None  # that video (or an avatar's audio), as measured
 
 
 @dataclass(frozen=True)
@@ -231,6 +241,7 @@ class Simulator:
             "outcome": job.outcome,
             "cost": job.cost,
             "generation_id": job.generation_id,
+            "owner": job.owner,
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as f:
@@ -255,9 +266,11 @@ class Simulator:
                 item["cost"],
                 item["generation_id"],
                 outputs=_outputs_of(req),
+                owner=str(item.get("owner") or ""),
             )
             if job.outcome == COMPLETED:
                 job.images = self._frames_of(req)
+                job.source = self._source_of(req)
             self.jobs[job.id] = job
             self.submit_count += 1
 
@@ -302,8 +315,8 @@ class Simulator:
 
     # -- jobs ------------------------------------------------------------------------
 
-    def submit(self, body: Any) -> tuple[int, dict[str, Any]]:
-        """Validate and create a job; returns (status, JSON body)."""
+    def submit(self, body: Any, key: str = "") -> tuple[int, dict[str, Any]]:
+        """Validate and create a job for the caller's ``key``; returns (status, JSON body)."""
         if not isinstance(body, dict):
             return 400, error_body(400, "The request body must be a JSON object.")
         try:
@@ -313,15 +326,18 @@ class Simulator:
         model = self.models.get(req.model)
         if model is None:
             return 404, error_body(404, f"No video model named {req.model!r}.")
-        if not model.generates_from_prompt and req.previous_job_id is None:
-            return 400, error_body(400, f"{model.name} edits existing videos and needs a source.")
         problems = validate_request(req, model)
         if problems:
             first = problems[0]
             return 400, error_body(400, first.message, {"field": first.field})
-        estimate = estimate_for(model, req)
-        frames = self._save_frames(req)
-        req = self._slim(req)  # a job keeps hashes of its images, not megabytes of base64
+        owner = _owner(key)
+        saved = self._save_media(req)
+        req = self._slim(req)  # a job keeps hashes of its media, not megabytes of base64
+        try:
+            source, measured = self._source(req, model, owner)
+        except _RefusedError as refused:
+            return refused.status, error_body(refused.status, str(refused), refused.metadata)
+        estimate = estimate_for(model, req, measured)
         with self._lock:
             if self.credits_usd is not None and (estimate.usd or 0) > self.credits_usd:
                 return 402, error_body(
@@ -343,12 +359,15 @@ class Simulator:
                 cost=estimate.usd,
                 generation_id=f"gen-{int(time.time())}-{next(self._ids):06d}",
                 outputs=_outputs_of(req),
+                owner=owner,
+                source=source,
+                measured=measured,
             )
             self.jobs[job_id] = job
             if self.jobs_file is not None:
                 self._persist(self.jobs_file, job, req.to_json())
         if outcome == COMPLETED:
-            job.images = frames
+            job.images = saved
         return 202, {"id": job_id, "polling_url": f"/api/v1/videos/{job_id}", "status": PENDING}
 
     def chat(self, body: Any, fault: Fault | None) -> tuple[int, dict[str, Any] | ChatAnswer, bool]:
@@ -369,6 +388,61 @@ class Simulator:
                 self.credits_usd -= reply.cost
             self.chat_count += 1
         return 200, reply, stream
+
+    def _source(
+        self, req: GenerationRequest, model: VideoModel, owner: str
+    ) -> tuple[Path | None, SourceClip | None]:
+        """The video a job works on (or an avatar's audio) and its measure, or _RefusedError."""
+        operation = operation_of(model, req)
+        if req.previous_job_id is not None:
+            path = self._previous_clip(req, owner)
+        elif operation in (Operation.EDIT, Operation.UPSCALE, Operation.AVATAR):
+            kind = "audio" if operation is Operation.AVATAR else "video"
+            found = self._media_path(req.references_of(kind)[0].url)
+            if found is None:
+                raise _RefusedError(
+                    400, f"The {kind} reference could not be fetched.", "input_references"
+                )
+            path = found
+        else:
+            return None, None
+        try:
+            measured = probe(path, need="audio" if operation is Operation.AVATAR else "video")
+        except MediaRejectedError as exc:
+            raise _RefusedError(
+                400, f"The source cannot be used: {exc}", "input_references"
+            ) from None
+        if operation is Operation.UPSCALE:
+            low, high = UPSCALE_SOURCE_SECONDS
+            if not low <= measured.seconds <= high or path.stat().st_size > MAX_VIDEO_BYTES:
+                raise _RefusedError(
+                    400,
+                    f"An upscale source is {low:g}-{high:g} s and at most "
+                    f"{MAX_VIDEO_BYTES // 2**20} MB; this one is {measured.seconds:g} s.",
+                    "input_references",
+                )
+        return (None if operation is Operation.AVATAR else path), measured
+
+    def _previous_clip(self, req: GenerationRequest, owner: str) -> Path:
+        """The clip of the completed job of this key that ``previous_job_id`` names."""
+        previous = self.jobs.get(req.previous_job_id or "")
+        if previous is None or previous.owner != owner:  # another key's job is not found either
+            raise _RefusedError(404, "Video generation job not found", "previous_job_id")
+        status = self.status_of(previous)
+        if status != COMPLETED:
+            raise _RefusedError(
+                400,
+                f"previous_job_id names a job that is not completed ({status}).",
+                "previous_job_id",
+            )
+        if previous.request.model != req.model:
+            raise _RefusedError(
+                400,
+                f"previous_job_id names a job of {previous.request.model}; a continuation "
+                f"runs on the same model.",
+                "previous_job_id",
+            )
+        return self.clip_path(previous)
 
     def status_of(self, job: SimJob) -> str:
         age = self.clock() - job.created
@@ -457,72 +531,126 @@ class Simulator:
 
     # -- clips -----------------------------------------------------------------------------
 
-    def _save_frames(self, req: GenerationRequest) -> dict[str, Path]:
-        """Keep first/last frame images sent as data URLs, for the clip to show."""
+    def _save_media(self, req: GenerationRequest) -> dict[str, Path]:
+        """Keep the data-URL media of a job: first/last frames and the first image reference
+        (which the clip shows), and audio and video (which it is measured from)."""
         saved: dict[str, Path] = {}
-        for part in req.frame_images:
-            raw = _image_bytes(part.url)
+        for part in req.images:
+            raw = _data_bytes(part.url)
             if raw is None:
                 continue  # remote URLs cannot be fetched offline; the clip is drawn without them
             path = self.cache_dir / "frames" / hashlib.sha256(raw).hexdigest()
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
                 path.write_bytes(raw)
-            saved[part.role] = path
+            if part.kind == "image_url":
+                saved.setdefault(part.role, path)
         return saved
 
     @staticmethod
     def _slim(req: GenerationRequest) -> GenerationRequest:
-        """``req`` with each data-URL image replaced by ``sim-image:<sha256>``."""
+        """``req`` with each data-URL part replaced by ``sim-image:<sha256>``."""
         images = []
         for part in req.images:
-            raw = _image_bytes(part.url)
+            raw = _data_bytes(part.url)
             url = f"{SIM_IMAGE}{hashlib.sha256(raw).hexdigest()}" if raw is not None else part.url
-            images.append(ImagePart(url, part.role))
+            images.append(dataclasses.replace(part, url=url))
         return dataclasses.replace(req, images=tuple(images))
 
+    def _media_path(self, url: str) -> Path | None:
+        if not url.startswith(SIM_IMAGE):
+            return None
+        path = self.cache_dir / "frames" / url.removeprefix(SIM_IMAGE)
+        return path if path.exists() else None
+
     def _frames_of(self, req: GenerationRequest) -> dict[str, Path]:
-        """The saved first/last frames a reloaded job refers to."""
-        found = {}
-        for part in req.frame_images:
-            if part.url.startswith(SIM_IMAGE):
-                path = self.cache_dir / "frames" / part.url.removeprefix(SIM_IMAGE)
-                if path.exists():
-                    found[part.role] = path
+        """The saved frames and reference image a reloaded job refers to."""
+        found: dict[str, Path] = {}
+        for part in req.images:
+            path = self._media_path(part.url)
+            if path is not None and part.kind == "image_url":
+                found.setdefault(part.role, path)
         return found
+
+    def _source_of(self, req: GenerationRequest) -> Path | None:
+        """A reloaded job's source video (its previous job's clip, or its video reference)."""
+        previous = self.jobs.get(req.previous_job_id or "")
+        if previous is not None:
+            return self.clip_path(previous)
+        videos = req.references_of("video")
+        return self._media_path(videos[0].url) if videos else None
 
     def _render(self, job: SimJob, index: int) -> Path:
         req = job.request
-        width, height = render_size(*frame_size(req.resolution, req.aspect_ratio, req.size))
         model = self.models[req.model]
+        operation = operation_of(model, req)
+        measured = job.measured
+        if measured is None and (job.source is not None or operation is Operation.AVATAR):
+            measured = job.measured = self._measure_again(job)
+        width, height = render_size(*frame_size(req.resolution, req.aspect_ratio, req.size))
+        seconds: float = req.duration or (model.supported_durations or (4,))[0]
+        if operation is Operation.UPSCALE and measured is not None:
+            factor = req.upscale_factor or 1.0
+            width = round(measured.width * factor / 2) * 2  # uncapped: the point of it
+            height = round(measured.height * factor / 2) * 2
+        elif job.source is not None and measured is not None:
+            width, height = measured.width, measured.height  # edits and extensions keep the frame
+        if operation in (Operation.EDIT, Operation.UPSCALE, Operation.AVATAR) and measured:
+            seconds = measured.seconds
         first = job.images.get("first_frame")
         last = job.images.get("last_frame")
+        reference = job.images.get("reference")
         prompt = req.prompt or ""
         if job.outputs > 1:  # each output a distinct clip
             prompt = f"{prompt} (output {index + 1} of {job.outputs})"
         spec = ClipSpec(
             width=width,
             height=height,
-            duration_s=req.duration or (model.supported_durations or (4,))[0],
+            duration_s=seconds,
             prompt=prompt,
             model=req.model,
             first_frame=str(first) if first else None,
             last_frame=str(last) if last else None,
             seed=req.seed,
+            operation=str(operation),
+            source_video=str(job.source) if job.source else None,
+            reference_image=str(reference) if reference else None,
         )
         out = self.cache_dir / "clips" / f"{spec.cache_key()}.mp4"
         if not out.exists():
             render_clip(spec, out)
         return out
 
+    def _measure_again(self, job: SimJob) -> SourceClip | None:
+        """A reloaded job's source measure (not persisted: the file says it again)."""
+        audio = job.request.references_of("audio")
+        path = job.source or (self._media_path(audio[0].url) if audio else None)
+        try:
+            return probe(path) if path is not None else None
+        except MediaRejectedError:
+            return None
+
     def close(self) -> None:
         self._renderer.shutdown(wait=True, cancel_futures=True)
 
 
-def _image_bytes(url: str) -> bytes | None:
-    """The bytes of a base64 data-URL image, or None for anything else."""
+class _RefusedError(Exception):
+    """A submit the API would answer with an error: status, message, the field at fault."""
+
+    def __init__(self, status: int, message: str, field_name: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.metadata = {"field": field_name}
+
+
+def _owner(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _data_bytes(url: str) -> bytes | None:
+    """The bytes of a base64 data URL, or None for anything else."""
     head, _, data = url.partition(",")
-    if not head.startswith("data:image/") or ";base64" not in head:
+    if not head.startswith("data:") or ";base64" not in head:
         return None
     try:
         return base64.b64decode(data, validate=True)

@@ -26,6 +26,7 @@ from videostudio.core.jobs import (
 )
 from videostudio.core.library import LibraryQuery
 from videostudio.core.models import CANCELLED, COMPLETED, EXPIRED, FAILED, IN_PROGRESS, PENDING
+from videostudio.core.operations import lineage_text
 from videostudio.core.spend import cost_text, sorting_cost
 from videostudio.services.activity import Activity
 from videostudio.ui.widgets.fit import Part, join
@@ -98,9 +99,10 @@ def meta_parts(record: JobRecord, now: float) -> list[Part]:
     """The secondary line's parts: model · duration · seed · cost · date; the duration,
     seed and cost are figures (kept whole when the card is narrow)."""
     duration = record.request.get("duration")
+    added = "+" if record.operation == "extend" else ""  # an extension adds to its source
     parts = [
         (short_model(record.model), False),
-        (f"{duration} s" if duration else "", True),
+        (f"{added}{duration} s" if duration else "", True),
         (f"seed {record.seed}" if record.seed is not None else "", True),
         (cost_text(record), True),
         (when_text(record.created_at, now), False),
@@ -115,6 +117,8 @@ def meta_text(record: JobRecord, now: float) -> str:
 def tooltip_text(record: JobRecord) -> str:
     """The whole prompt, and what went wrong when something did."""
     lines = [record.prompt or "(no prompt)", "", f"{record.model} — {record.label}"]
+    if record.source_job is not None:
+        lines.append(lineage_text(record.source_job, record.operation).capitalize())
     if record.error and record.state != SAVED:
         lines.append(record.error)
     if record.note:

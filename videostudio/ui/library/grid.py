@@ -50,6 +50,7 @@ from videostudio.ui.library.delegate import (
 )
 from videostudio.ui.library.model import STRIP_ROLE, LibraryModel
 from videostudio.ui.media.thumbnails import STRIP_FRAMES
+from videostudio.ui.widgets.operations import COMPARE_SOURCE, OPERATIONS
 
 LOOKAHEAD_ROWS = 1  # grid rows below the view whose posters are decoded ahead
 RESUBMITTABLE = frozenset({UNKNOWN, REJECTED, STOPPED, FAILED, EXPIRED})
@@ -60,7 +61,8 @@ class LibraryGrid(QListView):
 
     Signals (local ids are ints, lists are list[int]):
     play_requested(int, str path), settings_requested(int), vary_requested(list),
-    continue_requested(int, str path), compare_requested(list),
+    continue_requested(int, str path), operation_requested(int, str operation),
+    compare_source_requested(int), compare_requested(list),
     favourite_requested(list, bool), reveal_requested(str path), delete_requested(list),
     retry_batch_requested(str batch), save_requested(int), resubmit_requested(int),
     stop_requested(list), open_batch_requested(str batch), current_changed(int).
@@ -70,6 +72,8 @@ class LibraryGrid(QListView):
     settings_requested = Signal(int)
     vary_requested = Signal(list)
     continue_requested = Signal(int, str)
+    operation_requested = Signal(int, str)  # local id, "extend" | "edit" | "upscale"
+    compare_source_requested = Signal(int)
     compare_requested = Signal(list)
     favourite_requested = Signal(list, bool)
     reveal_requested = Signal(str)
@@ -410,6 +414,19 @@ class LibraryGrid(QListView):
             "Continue from last frame",
             single and path is not None,
             lambda: self.continue_requested.emit(first.local_id, path or ""),
+        )
+        for operation, text, _keys in OPERATIONS:
+            add(
+                operation,
+                text,
+                single and path is not None,
+                lambda _=False, op=operation: self.operation_requested.emit(first.local_id, op),
+            )
+        add(
+            "compare_source",
+            COMPARE_SOURCE[0],
+            single and path is not None and first.source_job is not None,
+            lambda: self.compare_source_requested.emit(first.local_id),
         )
         compare = add(
             "compare",

@@ -29,6 +29,7 @@ from PySide6.QtCore import (
 
 from videostudio.core.jobs import DOWNLOADING, JobRecord
 from videostudio.core.library import LibraryQuery
+from videostudio.core.operations import lineage_text
 from videostudio.services.activity import Activity
 from videostudio.services.clips import file_missing
 from videostudio.ui.library import cards
@@ -61,7 +62,7 @@ class Card:
     meta: str
     meta_parts: tuple[Part, ...]  # the meta line's parts (figures kept whole)
     progress: float | None  # a download's fraction
-    batch: str  # "batch · 3 of 8", or ""
+    batch: str  # "batch · 3 of 8", or the lineage ("extended from job 4"), or ""
     outputs: int
     has_file: bool
     unreadable: bool
@@ -418,7 +419,7 @@ class LibraryModel(QAbstractListModel):
             meta=join(parts),
             meta_parts=tuple(parts),
             progress=progress if record.state == DOWNLOADING else None,
-            batch=self._batch_text(record),
+            batch=self._batch_text(record) or lineage_text(record.source_job, record.operation),
             outputs=max(len(record.outputs), record.output_count or 1),
             has_file=has_file,
             unreadable=unreadable,

@@ -81,6 +81,7 @@ class LibraryPanel(QWidget):
 
     Signals: the grid's intents (see LibraryGrid: play_requested(int, str),
     settings_requested(int), vary_requested(list), continue_requested(int, str),
+    operation_requested(int, str), compare_source_requested(int),
     compare_requested(list), favourite_requested(list, bool), reveal_requested(str),
     delete_requested(list), retry_batch_requested(str), save_requested(int),
     resubmit_requested(int), stop_requested(list), current_changed(int)), plus
@@ -91,6 +92,8 @@ class LibraryPanel(QWidget):
     settings_requested = Signal(int)
     vary_requested = Signal(list)
     continue_requested = Signal(int, str)
+    operation_requested = Signal(int, str)
+    compare_source_requested = Signal(int)
     compare_requested = Signal(list)
     favourite_requested = Signal(list, bool)
     reveal_requested = Signal(str)
@@ -258,6 +261,8 @@ class LibraryPanel(QWidget):
             "settings_requested",
             "vary_requested",
             "continue_requested",
+            "operation_requested",
+            "compare_source_requested",
             "compare_requested",
             "favourite_requested",
             "reveal_requested",

@@ -42,12 +42,14 @@ from videostudio.ui.review.transport import (
     tinted_icon,
 )
 from videostudio.ui.widgets.inputs import guard_wheel
+from videostudio.ui.widgets.operations import COMPARE_SOURCE, OPERATIONS
 
 
 class PlayerWidget(QWidget):
     """Signals: save_requested(str src, str dest), reveal_requested(str path),
     frame_save_requested(QImage frame, str dest), frame_for_draft(QImage frame, str role),
     use_settings_requested(int), vary_requested(int), continue_requested(int),
+    operation_requested(int, str operation), compare_source_requested(int),
     mark_requested(str which, int ms): I or O marks a trim point ("in": the frame shown
     starts there; "out": it ends there, so the frame shown is the last one kept)."""
 
@@ -59,6 +61,8 @@ class PlayerWidget(QWidget):
     vary_requested = Signal(int)
     continue_requested = Signal(int)
     mark_requested = Signal(str, int)
+    operation_requested = Signal(int, str)
+    compare_source_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -152,6 +156,20 @@ class PlayerWidget(QWidget):
         self.continue_action = QAction("Continue from the last frame", self)
         for act in (self.use_settings_action, self.vary_action, self.continue_action):
             clip_menu.addAction(act)
+        clip_menu.addSeparator()
+        self.operation_actions: dict[str, QAction] = {}
+        for operation, text, _keys in OPERATIONS:
+            act = QAction(text, self)
+            act.triggered.connect(
+                lambda _=False, op=operation: self._clip_intent(self.operation_requested, op)
+            )
+            clip_menu.addAction(act)
+            self.operation_actions[operation] = act
+        self.compare_source_action = QAction(COMPARE_SOURCE[0], self)
+        self.compare_source_action.triggered.connect(
+            lambda: self._clip_intent(self.compare_source_requested)
+        )
+        clip_menu.addAction(self.compare_source_action)
         self.clip_button.setMenu(clip_menu)
         self.save_button = tool("Save a copy as… (Ctrl+S)", text="Save as…")
         self.reveal_button = tool("Show in folder", text="Show in folder")
@@ -558,9 +576,9 @@ class PlayerWidget(QWidget):
             self.player.pause()
             self.frame_for_draft.emit(image, role)
 
-    def _clip_intent(self, signal: SignalInstance) -> None:
+    def _clip_intent(self, signal: SignalInstance, *extra: object) -> None:
         if self.local_id is not None:
-            signal.emit(self.local_id)
+            signal.emit(self.local_id, *extra)
 
     def _on_save_button_clicked(self) -> None:
         if self.path is None:

@@ -20,6 +20,7 @@ from PySide6.QtGui import QImage
 from videostudio.core.failures import sentences
 from videostudio.core.jobs import NOT_SAVED, REJECTED, SAVED, UNKNOWN, JobRecord
 from videostudio.core.models import EXPIRED, FAILED, GenerationRequest
+from videostudio.core.operations import Operation, SourceClip, models_for
 from videostudio.core.options import options_of
 from videostudio.core.pricing import format_usd
 from videostudio.core.seeds import random_seed
@@ -27,13 +28,17 @@ from videostudio.core.spend import cost_text
 from videostudio.core.text import clip_name
 from videostudio.services.clips import changed_files
 from videostudio.services.images import is_ref
+from videostudio.services.operations import OperationError, cannot, chain, measure, prepare
 from videostudio.ui.desktop import TrashReceipt, move_to_trash, restore
 from videostudio.ui.library.cards import files
 from videostudio.ui.media.thumbnails import FrameError, last_frame
 from videostudio.ui.review.compare import CompareItem
+from videostudio.ui.session.operation_dialog import Choice, Offer
 from videostudio.ui.session.studio import StudioController
 from videostudio.ui.tasks import owned_slot
 
+# The results whose "use these settings" offers their operation again.
+REOFFERED = (Operation.EXTEND, Operation.EDIT, Operation.UPSCALE)
 # Jobs of a batch that "Retry failed" sends again: they ended without a clip.
 RETRYABLE = frozenset({FAILED, REJECTED, EXPIRED, UNKNOWN})
 
@@ -49,10 +54,12 @@ class Draft:
 
 
 class ClipActions(QObject):
-    """Signals: draft_ready(Draft), compare_ready(list[CompareItem]), changed(JobRecord),
+    """Signals: draft_ready(Draft), offer_ready(Offer: open the operation dialog),
+    compare_ready(list[CompareItem]), changed(JobRecord),
     undo_offered(str text) and undo_gone()."""
 
     draft_ready = Signal(object)
+    offer_ready = Signal(object)
     compare_ready = Signal(list)
     changed = Signal(object)
     undo_offered = Signal(str)
@@ -100,7 +107,11 @@ class ClipActions(QObject):
 
     @owned_slot(int)
     async def use_settings(self, local_id: int) -> None:
-        """Load everything job ``local_id`` was made with into the form."""
+        """Load everything job ``local_id`` was made with into the form (or, for an extend,
+        edit or upscale, offer that operation again as it was set up)."""
+        record = self.studio.record_for(local_id)
+        if record is not None and await self._offer_again(record):
+            return
         name = self._name(local_id)
         self.draft_ready.emit(
             await self._draft_of(local_id, note=f"Loaded the settings of {name}. Ctrl+Z undoes.")
@@ -136,6 +147,96 @@ class ClipActions(QObject):
         free = dataclasses.replace(draft.request, seed=None)  # a new take, not a repeat
         self.draft_ready.emit(dataclasses.replace(draft, request=free, images=kept))
         self.studio.images.add_frame(image, "first_frame")
+
+    # -- extend, edit, upscale ----------------------------------------------------------------
+
+    @owned_slot(int, str)
+    async def offer(self, local_id: int, operation: str) -> None:
+        """Measure the clip and offer ``operation`` on it (the dialog opens on offer_ready)."""
+        record = self.studio.record_for(local_id)
+        if record is None:
+            return
+        await self._offer(Offer(Operation(operation), record, SourceClip(0, 0, 0), []))
+
+    async def _offer(self, wanted: Offer) -> None:
+        record, operation = wanted.record, wanted.operation
+        models = models_for(self.studio.models, operation, record.model)
+        if not models:
+            self.studio.notice.emit(cannot(self.studio.models, operation, record.model), "info")
+            return
+        try:
+            source = await asyncio.to_thread(measure, record)
+        except OperationError as exc:
+            self.studio.notice.emit(str(exc), "error")
+            return
+        self.offer_ready.emit(dataclasses.replace(wanted, source=source, models=models))
+
+    @owned_slot(object)
+    async def operate(self, choice: Choice) -> None:
+        """Read the clip (off the UI thread) and send the job through the controller."""
+        record = self.studio.record_for(choice.local_id)
+        if record is None:
+            return
+        try:
+            prepared = await asyncio.to_thread(
+                prepare,
+                choice.operation,
+                record,
+                self.studio.models,
+                model_id=choice.model_id,
+                prompt=choice.prompt,
+                duration=choice.duration,
+                factor=choice.factor,
+                creativity=choice.creativity,
+            )
+        except OperationError as exc:
+            self.studio.notice.emit(str(exc), "error")
+            return
+        self.studio.send_prepared(prepared)
+
+    def compare_with_source(self, local_id: int) -> None:
+        """The result beside the clip it was made from, in the compare grid."""
+        record = self.studio.record_for(local_id)
+        if record is None or record.source_job is None:
+            self.studio.notice.emit("This clip was made from a prompt; it has no source.", "info")
+            return
+        self.compare([record.source_job, local_id])
+
+    def chain_of(self, local_id: int) -> list[JobRecord]:
+        """The clips a result came from, first source first (for the lineage line)."""
+        record = self.studio.record_for(local_id)
+        if record is None:
+            return []
+
+        def get(source_id: int) -> JobRecord:
+            found = self.studio.record_for(source_id)
+            if found is None:
+                raise KeyError(source_id)
+            return found
+
+        return chain(record, get)
+
+    async def _offer_again(self, record: JobRecord) -> bool:
+        """ "Use these settings" on a result of an operation: the same operation, set up the
+        same way, on the same source. False when the record is not such a result."""
+        source = self.studio.record_for(record.source_job) if record.source_job else None
+        if source is None or record.operation not in {o.value for o in REOFFERED}:
+            return False
+        request = record.request
+        await self._offer(
+            Offer(
+                Operation(str(record.operation)),
+                source,
+                SourceClip(0, 0, 0),
+                [],
+                prompt=str(request.get("prompt") or ""),
+                model_id=record.model,
+                duration=request.get("duration"),
+                factor=request.get("upscale_factor"),
+                creativity=request.get("creativity"),
+            )
+        )
+        return True
 
     # -- marks, files -------------------------------------------------------------------------
 

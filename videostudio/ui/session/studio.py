@@ -12,6 +12,7 @@ list, the key check, every poll and submit), never from merely having a key.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import hashlib
 import itertools
@@ -48,6 +49,7 @@ from videostudio.core.models import (
     GenerationRequest,
     VideoModel,
 )
+from videostudio.core.operations import SourceClip
 from videostudio.core.options import provider_field
 from videostudio.core.pricing import estimate_for
 from videostudio.core.seeds import with_seed
@@ -58,6 +60,7 @@ from videostudio.services.errors import to_failure
 from videostudio.services.instance import ring
 from videostudio.services.journal import AlreadyRetriedError, Journal
 from videostudio.services.keychain import KeychainUnavailableError, KeyStore
+from videostudio.services.operations import Prepared, session_of
 from videostudio.services.redact import register_secret
 from videostudio.services.remote_image import fetch_image
 from videostudio.services.spending import OverBudgetError, cap_refusals
@@ -625,13 +628,35 @@ class StudioController(QObject):
         self._set_sending(True)
         self.tasks.spawn(self._send(requests, repeat_check=False, on_journaled=on_journaled))
 
+    def send_prepared(self, prepared: Prepared) -> None:
+        """An operation on a clip (extend, edit, upscale): one gesture, one job, through the
+        same checks, estimate, caps and repeat question as Generate."""
+        if self._sending:
+            return
+        if self.backend is None:
+            self.notice.emit("Connecting; try again in a moment.", "info")
+            return
+        self._set_sending(True)
+        self.tasks.spawn(
+            self._send(
+                [prepared.request],
+                repeat_check=True,
+                source=prepared.source,
+                lineage=prepared.lineage,
+            )
+        )
+
     async def _send(
         self,
         requests: list[GenerationRequest],
         *,
         repeat_check: bool,
         on_journaled: Callable[[list[JobRecord]], None] | None = None,
+        source: SourceClip | None = None,
+        lineage: tuple[int, str] | None = None,
     ) -> None:
+        """Check, price, hold to the budget, journal and start. ``source`` and ``lineage``:
+        what a one-job operation (extend, edit, upscale) works on, and where it came from."""
         try:
             backend = self.backend
             models = {m.id: m for m in self.models}
@@ -650,11 +675,13 @@ class StudioController(QObject):
                 return
             if repeat_check and not await self._not_a_repeat(requests[0]):
                 return
-            estimates = [estimate_for(models[r.model], r).usd for r in checked]
+            estimates = [estimate_for(models[r.model], r, source).usd for r in checked]
             over_budget = await self._within_budget(backend, estimates)
             if over_budget is None:
                 return
             batch = uuid.uuid4().hex[:12] if len(checked) > 1 else None
+            if batch is not None:  # OpenRouter groups a batch's jobs by their session_id
+                checked = [dataclasses.replace(r, session_id=session_of(batch)) for r in checked]
             try:
                 records = await backend.jobs.enqueue(
                     checked,
@@ -662,6 +689,7 @@ class StudioController(QObject):
                     batch=batch,
                     start=backend.driving,
                     over_budget=over_budget,
+                    lineage=[lineage] * len(checked) if lineage else None,
                 )
             except Exception as exc:  # noqa: BLE001 (the journal could not be written)
                 self.notice.emit(sentences("The job was not started:", str(exc)), "error")

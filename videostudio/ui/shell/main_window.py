@@ -59,6 +59,7 @@ from videostudio.core.budget import Budget
 from videostudio.core.failures import CREDITS_URL
 from videostudio.core.jobs import SAVED, JobRecord
 from videostudio.core.models import GenerationRequest, VideoModel
+from videostudio.core.operations import LINEAGE_WORDS
 from videostudio.core.spend import Spend
 from videostudio.core.validation import Problem
 from videostudio.services.activity import Activity
@@ -74,6 +75,7 @@ from videostudio.ui.money.spend_view import SpendBadge, SpendDialog
 from videostudio.ui.review.compare import CompareGrid, CompareItem
 from videostudio.ui.review.player import PlayerWidget
 from videostudio.ui.session.clip_actions import ClipActions, Draft
+from videostudio.ui.session.operation_dialog import Offer, OperationDialog
 from videostudio.ui.session.prompt_tools import PromptTools
 from videostudio.ui.session.studio import Question, StudioController
 from videostudio.ui.shell.banners import Banner, linkify
@@ -81,6 +83,7 @@ from videostudio.ui.shell.key_dialog import KeyDialog
 from videostudio.ui.shell.status_line import StatusLine
 from videostudio.ui.shell.storyboard_dock import StoryboardDock
 from videostudio.ui.shell.style import FocusRing, themed_style
+from videostudio.ui.widgets.operations import COMPARE_SOURCE, OPERATIONS
 
 PROJECT_URL = "https://github.com/videostudio/videostudio"
 ISSUES_URL = f"{PROJECT_URL}/issues"
@@ -145,6 +148,7 @@ class MainWindow(QMainWindow):
         )
         self.player = PlayerWidget(self)
         self.player.video.setMinimumSize(160, 90)  # browse gives the library the height
+        self.operation_dialog: OperationDialog | None = None  # the one open (tests look at it)
         self.job_status = QLabel(self)
         self.job_status.setObjectName("jobStatus")
         self.job_status.setWordWrap(True)
@@ -152,8 +156,14 @@ class MainWindow(QMainWindow):
         review = QWidget(self)
         review_layout = QVBoxLayout(review)
         review_layout.setContentsMargins(0, 0, 0, 0)
+        self.lineage = QLabel(self)  # the chain a result came from, each job a link
+        self.lineage.setObjectName("lineage")
+        self.lineage.setWordWrap(True)
+        self.lineage.setTextFormat(Qt.TextFormat.RichText)
+        self.lineage.hide()
         review_layout.addWidget(self.player, 1)
         review_layout.addWidget(self.job_status)
+        review_layout.addWidget(self.lineage)
         self.compare = CompareGrid(self)
         self.stage = QTabWidget(self)
         self.stage.setObjectName("stage")
@@ -331,6 +341,13 @@ class MainWindow(QMainWindow):
         action(clip, "&Vary (new seed)", self._on_vary, QKeySequence("Ctrl+R"))
         action(clip, "&Continue from the last frame", self._on_continue, QKeySequence("Ctrl+J"))
         action(clip, "C&ompare the selected clips", self._on_compare, QKeySequence("Ctrl+K"))
+        clip.addSeparator()
+        for operation, text, keys in OPERATIONS:
+            action(
+                clip, text, lambda _=False, op=operation: self._on_operation(op), QKeySequence(keys)
+            )
+        action(clip, COMPARE_SOURCE[0], self._on_compare_source, QKeySequence(COMPARE_SOURCE[1]))
+        clip.addSeparator()
         action(
             clip,
             "&Find in the library",
@@ -373,6 +390,12 @@ class MainWindow(QMainWindow):
         lib.vary_requested.connect(self.clip_actions.vary)
         lib.continue_requested.connect(self.clip_actions.continue_from)
         lib.compare_requested.connect(self.clip_actions.compare)
+        lib.operation_requested.connect(self.clip_actions.offer)
+        lib.compare_source_requested.connect(self.clip_actions.compare_with_source)
+        self.player.operation_requested.connect(self.clip_actions.offer)
+        self.player.compare_source_requested.connect(self.clip_actions.compare_with_source)
+        self.clip_actions.offer_ready.connect(self._on_actions_offer_ready)
+        self.lineage.linkActivated.connect(self._on_lineage_link_activated)
         lib.favourite_requested.connect(self.clip_actions.set_favourite)
         lib.reveal_requested.connect(self._reveal)
         lib.delete_requested.connect(self.clip_actions.delete)
@@ -688,6 +711,49 @@ class MainWindow(QMainWindow):
         if record is not None and not record.is_final:
             text += f" · {model.elapsed_of(local_id)}"
         self.job_status.setText(text)
+        self._show_lineage(local_id)
+
+    def _show_lineage(self, local_id: int) -> None:
+        """A result's chain: "job 3 → extended: job 5 → upscaled: job 8 · compare with source"."""
+        chain = self.clip_actions.chain_of(local_id)
+        if len(chain) < 2:
+            self.lineage.hide()
+            return
+        steps = []
+        for record in chain:
+            link = f"<a href='play:{record.local_id}'>job {record.local_id}</a>"
+            how = LINEAGE_WORDS.get(record.operation or "", "")
+            steps.append(f"{how}: {link}" if record.source_job is not None and how else link)
+        compare = f" · <a href='compare:{local_id}'>{COMPARE_SOURCE[0].lower()}</a>"
+        self.lineage.setText("Chain: " + " → ".join(steps) + compare)
+        self.lineage.show()
+
+    def _on_lineage_link_activated(self, link: str) -> None:
+        what, _, number = link.partition(":")
+        if not number.isdigit():
+            return
+        if what == "compare":
+            self.clip_actions.compare_with_source(int(number))
+            return
+        self.library.select(int(number))
+        record = self.controller.record_for(int(number))
+        if record is not None and record.state == SAVED:
+            self._play(record)
+
+    def _on_operation(self, operation: str) -> None:
+        for local_id in self._selected_or_current()[:1]:
+            self.clip_actions.offer(local_id, operation)
+
+    def _on_compare_source(self) -> None:
+        for local_id in self._selected_or_current()[:1]:
+            self.clip_actions.compare_with_source(local_id)
+
+    def _on_actions_offer_ready(self, offer: Offer) -> None:
+        dialog = OperationDialog(offer, self)
+        dialog.accepted.connect(lambda: self.clip_actions.operate(dialog.choice()))
+        dialog.finished.connect(dialog.deleteLater)
+        self.operation_dialog = dialog
+        dialog.open()
 
     def _play(self, record: JobRecord) -> None:
         files = [Path(f) for f in clip_files(record)]
