@@ -26,7 +26,7 @@ from videostudio.ui.compose.batch_panel import (
     parse_seeds,
     plan_batch,
 )
-from videostudio.ui.compose.model_picker import ModelPicker, model_label
+from videostudio.ui.compose.model_picker import ModelPicker, price_text
 
 MODELS = {m["id"]: VideoModel.from_json(m) for m in load_catalogue()}
 VEO_FAST, KLING, HAILUO = "google/veo-3.1-fast", "kwaivgi/kling-v3.0-std", "minimax/hailuo-2.3"
@@ -238,4 +238,4 @@ def test_the_batch_list_and_the_model_picker_write_prices_alike(panel: BatchPane
         if rate is None:
             continue
         assert f"{format_usd(rate)}/s" in item.text()
-        assert f"{format_usd(rate)}/s" in model_label(model)
+        assert price_text(model) == f"{format_usd(rate)}/s"
