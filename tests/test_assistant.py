@@ -75,7 +75,7 @@ def test_charges_count_in_their_day_and_month() -> None:
     assert spend.today.actual == pytest.approx(0.0004)
     assert spend.month.actual == pytest.approx(0.5004)
     assert spend.all_time.actual == pytest.approx(2.5004) and spend.by_model["m"].jobs == 3
-    assert format_usd(0.0004) == "$0.00040" and format_usd(0.000007) == "$0.0000070"
+    assert format_usd(0.0004) == "$0.0004" and format_usd(0.000007) == "$0.000007"
     assert format_usd(0.5) == "$0.50"
 
 

@@ -49,7 +49,7 @@ def test_extend_prices_then_sends_one_job_that_records_its_source(
     )
     assert dry.returncode == 0, dry.stderr
     # 854 x 480 (the source's frame) x 24 fps x 4 s / 1024 = 38,430 tokens x $0.0000064
-    assert "estimated cost ≈ $0.25" in dry.stderr
+    assert "estimated cost ≈ $0.246" in dry.stderr
     body = json.loads(dry.stdout)
     job_id = _jobs(server)[0]["job_id"]
     assert body == {
@@ -80,7 +80,7 @@ def test_upscale_and_edit_send_the_clip_as_a_video_reference(
     )
     assert dry.returncode == 0, dry.stderr
     # 1708 x 960 = 1.63968 MP x 4 s x 10.5 c (creative) = $0.6887
-    assert "estimated cost ≈ $0.69" in dry.stderr
+    assert "estimated cost ≈ $0.689" in dry.stderr
     body = json.loads(dry.stdout)
     assert body["model"] == "black-forest-labs/flux-video-upscale"
     assert body["upscale_factor"] == 2 and body["creativity"] == 1

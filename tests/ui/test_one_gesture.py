@@ -158,8 +158,8 @@ async def test_submitting_again_a_job_that_may_exist_asks_first(studio: Studio) 
 
 async def test_a_job_sent_again_asks_before_it_is_sent_again_once_more(studio: Studio) -> None:
     studio.sim.add_fault(Fault("submit", "status", status=400, message="Bad duration"))
-    studio.window.prompt.set_text("a quiet harbour")
-    studio.window.generate_button.click()
+    studio.window.compose.prompt.set_text("a quiet harbour")
+    studio.window.compose.generate_button.click()
     await until(lambda: jobs(studio) and jobs(studio)[0].is_final, what="the refusal")
     library = studio.window.library
     local_id = jobs(studio)[0].local_id
@@ -180,7 +180,7 @@ async def test_a_job_sent_again_asks_before_it_is_sent_again_once_more(studio: S
 
 async def test_retry_failed_of_a_batch_skips_the_jobs_sent_again_already(studio: Studio) -> None:
     studio.sim.add_fault(Fault("submit", "status", status=400, message="Bad duration", times=2))
-    studio.window.prompt.set_text("variations of a fox")
+    studio.window.compose.prompt.set_text("variations of a fox")
     studio.window.open_variations()
     panel = studio.window.batch
     panel.random_seeds.setChecked(True)

@@ -55,7 +55,7 @@ async def test_extend_is_one_job_linked_to_its_source(studio: Studio) -> None:
     dialog = await _dialog(studio, source.local_id, "extend")
     assert _models(dialog) == [SEEDANCE]  # FLUX.3 extends only its own jobs
     # 854 x 480 x 24 fps x 4 s / 1024 = 38,430 tokens x $0.0000064 (video input) = $0.246
-    assert "≈ $0.25" in dialog.estimate_label.text()
+    assert "≈ $0.246" in dialog.estimate_label.text()
     assert "8 s: the clip, then 4 s more" in dialog.result_label.text()
     dialog.prompt_edit.setText("the kite climbs into the clouds")
     posted = len(posts(studio))
@@ -94,7 +94,7 @@ async def test_upscale_offers_the_upscaler_and_sends_the_clip(studio: Studio) ->
     dialog.factor_spin.setValue(2.0)
     dialog.creativity_combo.setCurrentIndex(1)
     # 1708 x 960 = 1.63968 MP x 4 s x 10.5 c = $0.689
-    assert "≈ $0.69" in dialog.estimate_label.text()
+    assert "≈ $0.689" in dialog.estimate_label.text()
     assert "1708×960, 4 s" in dialog.result_label.text()
     result = await _accepted(studio, dialog)
     body = posts(studio)[-1]

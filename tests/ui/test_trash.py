@@ -43,7 +43,8 @@ async def test_two_deletes_in_the_same_moment_then_undo_bring_everything_back(
         w.library.undo_requested.emit()  # a second Undo does nothing
         await until(lambda: journal.get(record.local_id).deleted_at is None, what="undone")
         await until(lambda: clip.exists() and side.exists(), what="both files back")
-        assert offers == ["Moved job 1 to the trash."], trial  # the second delete did nothing
+        # The second delete did nothing: one offer.
+        assert offers == ["Moved “delete me twice” to the trash."], trial
         assert list(_trash(data_dir).iterdir()) == [], trial
         await until(
             lambda: w.library.model.row_of(record.local_id) is not None, what="the card back"
