@@ -34,10 +34,12 @@ class ModelListBarrier(Simulator):
         super().__init__(**kwargs)
         self.barrier = threading.Barrier(parties, timeout=60)
 
-    def take_fault(self, endpoint: str, job_id: str | None = None) -> Fault | None:
+    def take_fault(
+        self, endpoint: str, job_id: str | None = None, index: int | None = None
+    ) -> Fault | None:
         if endpoint == "models":
             self.barrier.wait()
-        return super().take_fault(endpoint, job_id)
+        return super().take_fault(endpoint, job_id, index)
 
 
 def _cmd(data: Path, *args: str) -> list[str]:
