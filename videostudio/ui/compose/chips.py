@@ -2,7 +2,7 @@
 
 It speaks a small part of QComboBox's language (addItem, findData, currentData,
 setCurrentIndex, currentIndexChanged) so the settings code reads the same. A wheel
-never changes it; the arrow keys step through the values while it has focus.
+changes it only while it has focus (as the arrow keys do); otherwise it scrolls the panel.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeyEvent
+from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import QMenu, QSizePolicy, QToolButton, QWidget
 
 
@@ -108,10 +108,20 @@ class ChoiceChip(QToolButton):
 
     # -- input ------------------------------------------------------------------------------
 
+    def _step(self, delta: int) -> None:
+        self.setCurrentIndex(min(len(self._items) - 1, max(0, self._index + delta)))
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         step = {Qt.Key.Key_Up: -1, Qt.Key.Key_Left: -1, Qt.Key.Key_Down: 1, Qt.Key.Key_Right: 1}
         delta = step.get(Qt.Key(event.key()))
         if delta is not None and self._items:
-            self.setCurrentIndex(min(len(self._items) - 1, max(0, self._index + delta)))
+            self._step(delta)
             return
         super().keyPressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        turn = event.angleDelta().y()
+        if not self.hasFocus() or not self._items or turn == 0:
+            event.ignore()  # unfocused, the wheel scrolls the panel (guard_wheel)
+            return
+        self._step(1 if turn < 0 else -1)  # down is the next value, as in a combo box

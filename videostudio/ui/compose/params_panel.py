@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from videostudio.core.models import VideoModel
 from videostudio.core.pricing import default_resolution
 from videostudio.ui.compose.chips import ChoiceChip
-from videostudio.ui.widgets.inputs import RangeSpinBox
+from videostudio.ui.widgets.inputs import RangeSpinBox, guard_wheel
 
 AUTO_SIZE = "Auto size"
 MAX_SEED = 2**31 - 1
@@ -72,6 +72,8 @@ class ParamsPanel(QWidget):
         self.seed.setToolTip(
             "The same seed gives a similar clip again. " + self.seed.range_check.tip()
         )
+        # A wheel over a chip scrolls the panel, as over every other setting.
+        guard_wheel(self.duration, self.resolution, self.aspect, self.size_combo)
         self.audio = QCheckBox("Audio", self)
         self.seed.setAccessibleName("Seed")
         self.audio.setAccessibleName("Audio")
